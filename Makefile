@@ -1,0 +1,53 @@
+# The only entry points a newcomer needs: make demo, make test, make bench.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PACKAGES := packages/core packages/ssl packages/classification packages/segmentation packages/viz apps/cli
+STAMP := $(VENV)/.hw1-installed
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+PYTEST_ARGS ?=
+DEMO_OUT ?= runs/demo
+
+.PHONY: help setup demo test test-fast bench bench-quick lint constraints clean
+
+help:
+	@echo "make demo   - set up .venv if missing, then run the whole study on generated data (runs/demo)"
+	@echo "make test   - set up .venv if missing, then run every package's tests and the end-to-end tests"
+	@echo "make bench  - performance suite (bench-quick: the short version), writes benchmarks/results.md"
+
+setup: $(STAMP)
+
+# pip (not uv/poetry): it takes torch/torchvision from this machine's local wheels.
+$(STAMP): constraints.txt $(PYPROJECTS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+		$(foreach p,$(PACKAGES),-e '$(p)[test]')
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/hw1 demo --out $(DEMO_OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PACKAGES) tests $(PYTEST_ARGS)
+
+# Everything but the end-to-end tests marked slow.
+test-fast: $(STAMP)
+	$(PY) -m pytest $(PACKAGES) tests -m "not slow" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(PY) benchmarks/run.py --quick
+
+lint: $(STAMP)
+	$(PY) -m pip install --quiet ruff
+	$(VENV)/bin/ruff check packages apps tests benchmarks
+
+# Re-pin the exact versions the suite runs with, from the current .venv.
+constraints: $(STAMP)
+	{ head -n 2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v -e '^hw1' -e '^ruff=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache runs

@@ -1,0 +1,232 @@
+"""Backbone factory (torchvision / timm names) and backbone-file loading, shared by ssl,
+classification and segmentation.
+
+A *backbone* here is an image model whose forward returns pooled features of size
+``model.num_features`` (a torchvision ResNet with ``fc = Identity()``, or a timm model with
+``num_classes=0``). A *backbone file* is a torchvision-compatible ``state_dict``; files with a
+classifier (``fc.*``), wrapper prefixes (``module.``, ``_orig_mod.``) or SSL-framework prefixes
+(``backbone.``, ``online_network.``, ``net.``, ``encoder.`` …) load too, but any other unknown key,
+missing key or shape mismatch is an error that lists them: never a silent partial load.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torchvision
+from torch import nn
+
+from hw1.core.checkpoint import load_checkpoint
+from hw1.core.errors import Hw1CheckpointError, Hw1Error
+
+#: Prefixes that training wrappers add to every key (DDP, torch.compile).
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+#: Prefixes under which SSL frameworks and training scripts keep the backbone, most specific first
+#: (byol-pytorch: ``online_encoder.net.`` / ``net.``; lightly: ``backbone.``).
+BACKBONE_PREFIXES = (
+    "online_encoder.net.",
+    "online_network.net.",
+    "online_network.encoder.",
+    "online_network.backbone.",
+    "online_network.",
+    "backbone.",
+    "encoder.",
+    "net.",
+    "model.",
+    "features.",
+)
+#: Keys of a classifier head that a backbone file may carry and a backbone does not use.
+HEAD_PREFIXES = ("fc.", "head.fc.", "classifier.")
+#: Keys in a checkpoint dict under which a state_dict may be nested.
+NESTED_KEYS = ("state_dict", "model_state_dict", "model", "backbone", "online_backbone")
+
+WEIGHT_ALIASES = {"imagenet": "DEFAULT", "default": "DEFAULT"}
+
+
+def list_backbones() -> list[str]:
+    """torchvision names this factory builds (ResNet family); any ``timm:NAME`` works as well."""
+    return sorted(
+        n for n in torchvision.models.list_models(module=torchvision.models)
+        if n.startswith(("resnet", "resnext", "wide_resnet"))
+    )
+
+
+def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | None = None) -> nn.Module:
+    """Build a feature extractor by name: a torchvision ResNet-family name (``resnet50``) or
+    ``timm:NAME`` for any timm model. Its forward returns ``(N, model.num_features)``.
+
+    ``weights``: ``None``/``"none"`` for random init (the default: never pretrained unless asked),
+    ``"imagenet"`` (or a torchvision weights enum name such as ``IMAGENET1K_V2``) to download
+    published weights, or a path to a backbone file loaded strictly with :func:`load_backbone_file`.
+    """
+    path = _weights_path(weights)
+    named = None if path is not None or weights is None or str(weights).lower() == "none" else str(weights)
+    if name.startswith("timm:"):
+        import timm
+
+        timm_name = name[len("timm:"):]
+        try:
+            model = timm.create_model(timm_name, pretrained=named is not None, num_classes=0)
+        except RuntimeError as exc:
+            if "Unknown model" in str(exc) or "unknown model" in str(exc):
+                raise Hw1Error(f"unknown timm model {timm_name!r}: see timm.list_models()") from exc
+            raise _download_error(name, exc) from exc
+        except OSError as exc:
+            raise _download_error(name, exc) from exc
+    else:
+        if name not in list_backbones():
+            raise Hw1Error(
+                f"unknown backbone {name!r}: use a torchvision ResNet name ({', '.join(list_backbones()[:6])} …) "
+                "or timm:NAME"
+            )
+        tv_weights = None
+        if named is not None:
+            enum_name = WEIGHT_ALIASES.get(named.lower(), named)
+            try:
+                tv_weights = torchvision.models.get_model_weights(name)[enum_name]
+            except KeyError as exc:
+                raise Hw1Error(f"unknown weights {named!r} for {name}: use imagenet, none or a file path") from exc
+        try:
+            model = torchvision.models.get_model(name, weights=tv_weights)
+        except (OSError, RuntimeError) as exc:
+            raise _download_error(name, exc) from exc
+        in_features = model.fc.in_features
+        model.fc = nn.Identity()
+        model.num_features = in_features  # type: ignore[assignment]
+    if path is not None:
+        load_backbone_file(model, path)
+    return model
+
+
+def _weights_path(weights: str | os.PathLike[str] | None) -> Path | None:
+    if weights is None:
+        return None
+    s = str(weights)
+    if isinstance(weights, os.PathLike) or os.sep in s or s.endswith((".pt", ".pth", ".bin", ".ckpt")):
+        p = Path(s)
+        if not p.is_file():
+            raise Hw1CheckpointError(f"{p}: backbone file not found; check the --weights path")
+        return p
+    return None
+
+
+def _download_error(name: str, exc: Exception) -> Hw1CheckpointError:
+    return Hw1CheckpointError(
+        f"pretrained weights for {name} could not be downloaded ({str(exc).splitlines()[0][:120]}); "
+        "without network access, download them elsewhere and pass the file path as --weights FILE"
+    )
+
+
+@dataclass
+class BackboneLoadReport:
+    """What :func:`load_backbone_state_dict` did to make a file fit: the prefix it stripped and
+    the classifier keys it dropped."""
+
+    source: str
+    stripped_prefix: str = ""
+    dropped_head_keys: list[str] = field(default_factory=list)
+    loaded_keys: int = 0
+
+
+def extract_state_dict(obj: Any, source: str = "<state_dict>") -> dict[str, torch.Tensor]:
+    """Find the tensor state_dict in a loaded file: the dict itself, or one nested under
+    ``state_dict``/``model``/``backbone`` …; wrapper prefixes (``module.``, ``_orig_mod.``) removed."""
+    if not isinstance(obj, dict):
+        raise Hw1CheckpointError(f"{source}: expected a state_dict (a dict of tensors), found {type(obj).__name__}")
+    sd = obj
+    if not _is_tensor_dict(sd):
+        for key in NESTED_KEYS:
+            nested = obj.get(key)
+            if isinstance(nested, dict) and nested and _is_tensor_dict(nested):
+                sd = nested
+                break
+        else:
+            raise Hw1CheckpointError(
+                f"{source}: no state_dict of tensors found (top-level keys: {', '.join(map(str, list(obj)[:8]))}); "
+                "pass a backbone file, e.g. one written by 'hw1 ssl export'"
+            )
+    out: dict[str, torch.Tensor] = {}
+    for k, v in sd.items():
+        key = str(k)
+        changed = True
+        while changed:
+            changed = False
+            for pre in WRAPPER_PREFIXES:
+                if key.startswith(pre):
+                    key = key[len(pre):]
+                    changed = True
+        out[key] = v
+    return out
+
+
+def _is_tensor_dict(d: dict) -> bool:
+    return bool(d) and all(isinstance(v, torch.Tensor) for v in d.values())
+
+
+def load_backbone_state_dict(
+    model: nn.Module, state: Any, *, source: str = "<state_dict>"
+) -> BackboneLoadReport:
+    """Load ``state`` into ``model`` strictly after normalising it (nested dicts, wrapper and
+    framework prefixes, a classifier head the backbone does not have).
+
+    Raises :class:`Hw1CheckpointError` listing missing keys, unexpected keys and shape mismatches.
+    """
+    sd = extract_state_dict(state, source)
+    target = model.state_dict()
+    target_keys = set(target)
+
+    best_prefix, best_hits = "", -1
+    for prefix in ("",) + BACKBONE_PREFIXES:
+        hits = sum(1 for k in sd if k.startswith(prefix) and k[len(prefix):] in target_keys)
+        if hits > best_hits:
+            best_prefix, best_hits = prefix, hits
+    selected = {k[len(best_prefix):]: v for k, v in sd.items() if k.startswith(best_prefix)}
+    report = BackboneLoadReport(source=source, stripped_prefix=best_prefix)
+
+    unexpected = []
+    for k in list(selected):
+        if k not in target_keys:
+            if k.startswith(HEAD_PREFIXES):
+                report.dropped_head_keys.append(k)
+                del selected[k]
+            else:
+                unexpected.append(k)
+    missing = [k for k in target if k not in selected and not k.endswith("num_batches_tracked")]
+    mismatched = [
+        f"{k} {tuple(selected[k].shape)} vs {tuple(target[k].shape)}"
+        for k in selected
+        if k in target and tuple(selected[k].shape) != tuple(target[k].shape)
+    ]
+    if unexpected or missing or mismatched:
+        parts = []
+        for label, items in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mismatched)):
+            if items:
+                shown = ", ".join(items[:6]) + (f" … (+{len(items) - 6} more)" if len(items) > 6 else "")
+                parts.append(f"{len(items)} {label}: {shown}")
+        raise Hw1CheckpointError(
+            f"{source}: does not fit the backbone ({'; '.join(parts)}); check that the file was "
+            "saved from the same architecture (--backbone)"
+        )
+    for k in target:
+        if k not in selected:  # num_batches_tracked absent from older files
+            selected[k] = target[k]
+    model.load_state_dict(selected, strict=True)
+    report.loaded_keys = len(selected)
+    return report
+
+
+def load_backbone_file(model: nn.Module, path: str | os.PathLike[str]) -> BackboneLoadReport:
+    """Load a backbone file from disk (safely, ``weights_only=True``) into ``model``."""
+    return load_backbone_state_dict(model, load_checkpoint(path), source=str(path))
+
+
+def backbone_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A plain backbone file's content: the model's state_dict without wrapper prefixes or
+    classifier keys, tensors detached on CPU. For a torchvision ResNet it loads into
+    ``torchvision.models.resnet50(weights=None)`` with ``strict=False`` (only ``fc.*`` missing)."""
+    sd = extract_state_dict(model.state_dict())
+    return {k: v.detach().cpu().clone() for k, v in sd.items() if not k.startswith(HEAD_PREFIXES)}

@@ -1,0 +1,133 @@
+"""torchrun / DDP set-up and tear-down, rank-0 helpers and metric all-reduce.
+
+A training command calls :func:`init_distributed` once. Under ``torchrun`` (``WORLD_SIZE`` > 1 in
+the environment) it joins the process group (nccl on CUDA, gloo on CPU); otherwise it returns a
+single-process context, so the same code runs both ways.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import torch
+import torch.distributed as dist
+
+from hw1.core.device import select_device
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class DistributedContext:
+    """Where this process stands in a (possibly single-process) run."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    device: torch.device = torch.device("cpu")
+
+    @property
+    def is_distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device: str = "auto", backend: str | None = None) -> DistributedContext:
+    """Initialise torch.distributed from torchrun's environment, or return a single-process
+    context when not launched by torchrun. The device follows ``device`` (``auto`` picks CUDA
+    when present) and, on CUDA, this process's ``LOCAL_RANK``."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    dev = select_device(device, local_rank=local_rank if world_size > 1 else None)
+    if world_size > 1 and not (dist.is_available() and dist.is_initialized()):
+        chosen = backend or ("nccl" if dev.type == "cuda" else "gloo")
+        if dev.type == "cuda":
+            torch.cuda.set_device(dev)
+        dist.init_process_group(backend=chosen, rank=rank, world_size=world_size)
+    return DistributedContext(rank=rank, world_size=world_size, local_rank=local_rank, device=dev)
+
+
+def cleanup_distributed() -> None:
+    """Leave the process group, if one was joined."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def get_rank() -> int:
+    """This process's global rank (0 when not distributed)."""
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def get_world_size() -> int:
+    """Number of processes in the run (1 when not distributed)."""
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def is_main_process() -> bool:
+    """True on rank 0 — the only process that writes files or shows progress."""
+    return get_rank() == 0
+
+
+def rank_zero_only(fn: F) -> F:
+    """Decorator: run ``fn`` on rank 0 only; other ranks get ``None``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if is_main_process():
+            return fn(*args, **kwargs)
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def barrier() -> None:
+    """Wait for every process (no-op when not distributed)."""
+    if get_world_size() > 1:
+        dist.barrier()
+
+
+def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
+    """Sum ``tensor`` over all processes, in place, and return it (identity when single-process).
+    Use it for counts and confusion matrices, which must be summed, not averaged."""
+    if get_world_size() > 1:
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor
+
+
+def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:
+    """Average ``tensor`` over all processes, in place, and return it."""
+    world = get_world_size()
+    if world > 1:
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+        tensor /= world
+    return tensor
+
+
+def reduce_metrics(values: dict[str, float], device: torch.device | None = None) -> dict[str, float]:
+    """Average a dict of scalar metrics over all processes (one collective call for all keys)."""
+    if get_world_size() == 1 or not values:
+        return dict(values)
+    keys = sorted(values)
+    t = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64, device=device)
+    all_reduce_mean(t)
+    return {k: float(v) for k, v in zip(keys, t.tolist())}
+
+
+def unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
+    """The bare model inside DDP and/or torch.compile wrappers (whose state_dict has no
+    ``module.`` / ``_orig_mod.`` prefixes)."""
+    while True:
+        if isinstance(model, torch.nn.parallel.DistributedDataParallel):
+            model = model.module
+        elif hasattr(model, "_orig_mod"):
+            model = model._orig_mod  # type: ignore[assignment]
+        else:
+            return model

@@ -1,0 +1,40 @@
+"""Progress bars that stay quiet where nobody is watching (not a TTY, or not rank 0)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from tqdm.auto import tqdm
+
+from hw1.core.distributed import is_main_process
+
+T = TypeVar("T")
+
+
+def progress_enabled(stream: Any = None) -> bool:
+    """Whether to draw a bar: rank 0, an interactive terminal, and ``HW1_PROGRESS`` not ``0``.
+    ``HW1_PROGRESS=1`` forces bars on (e.g. in a CI log)."""
+    forced = os.environ.get("HW1_PROGRESS")
+    if forced is not None:
+        return forced != "0" and is_main_process()
+    stream = stream if stream is not None else sys.stderr
+    return is_main_process() and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def progress(
+    iterable: Iterable[T] | None = None,
+    *,
+    desc: str | None = None,
+    total: int | None = None,
+    unit: str = "it",
+    leave: bool = False,
+    enabled: bool | None = None,
+    **kwargs: Any,
+) -> tqdm:
+    """A tqdm bar over ``iterable`` (or a manual bar when ``iterable`` is None) that is disabled
+    when :func:`progress_enabled` says so, or when ``enabled=False``."""
+    on = progress_enabled() if enabled is None else (enabled and is_main_process())
+    return tqdm(iterable, desc=desc, total=total, unit=unit, leave=leave, disable=not on, dynamic_ncols=True, **kwargs)
