@@ -1,0 +1,57 @@
+import os
+import pickle
+
+import pytest
+import torch
+
+from hw1.core import Hw1CheckpointError, load_checkpoint, save_checkpoint
+
+
+def test_round_trip_of_plain_data(tmp_path):
+    obj = {"format": "hw1-test/1", "state_dict": {"w": torch.arange(4.0)}, "epoch": 3, "config": {"lr": 0.1}}
+    path = save_checkpoint(obj, tmp_path / "sub" / "last.pt")
+    loaded = load_checkpoint(path)
+    assert loaded["epoch"] == 3 and loaded["config"] == {"lr": 0.1}
+    assert torch.equal(loaded["state_dict"]["w"], torch.arange(4.0))
+    assert os.listdir(tmp_path / "sub") == ["last.pt"]  # no temp file left
+
+
+class _Unpicklable:
+    def __reduce__(self):
+        raise RuntimeError("disk full")  # the writer dies half-way through
+
+
+def test_failed_save_keeps_the_previous_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "last.pt"
+    save_checkpoint({"epoch": 1}, target)
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_checkpoint({"epoch": 2, "bad": _Unpicklable()}, target)
+    assert load_checkpoint(target) == {"epoch": 1}
+    assert sorted(os.listdir(tmp_path)) == ["last.pt"]
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > /dev/null",))
+
+
+def test_pickle_that_would_run_code_is_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"state_dict": {}, "payload": _RunsCode()}, path)
+    with pytest.raises(Hw1CheckpointError, match=r"evil\.pt: refused to load"):
+        load_checkpoint(path)
+    raw = tmp_path / "evil.pkl"
+    raw.write_bytes(pickle.dumps(_RunsCode()))
+    with pytest.raises(Hw1CheckpointError, match="evil.pkl"):
+        load_checkpoint(raw)
+
+
+def test_missing_and_truncated_files(tmp_path):
+    with pytest.raises(Hw1CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "nope.pt")
+    path = save_checkpoint({"w": torch.randn(100, 100)}, tmp_path / "ok.pt")
+    data = path.read_bytes()
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(Hw1CheckpointError, match=r"cut\.pt: not a readable torch checkpoint"):
+        load_checkpoint(cut)

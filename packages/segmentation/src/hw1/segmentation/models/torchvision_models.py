@@ -1,0 +1,138 @@
+"""torchvision's segmentation models with a 7-class head: DeepLabV3 (ResNet-50/101,
+MobileNetV3-Large), LR-ASPP (MobileNetV3-Large) and FCN (ResNet-50/101).
+
+``weights``: ``"coco"`` loads torchvision's COCO-with-VOC-labels weights and replaces the last
+layer of the head (and of the aux head) by a fresh ``num_classes`` one; ``"imagenet"`` loads only
+the ImageNet backbone; a file path loads either a full torchvision segmentation state_dict (head
+layers of another class count are skipped) or a backbone file (a plain torchvision ResNet/MobileNet
+state_dict such as ``hw1 ssl export`` writes). ``aux_loss=True`` keeps the auxiliary FCN head
+(DeepLabV3/FCN only); training adds its loss with weight 0.4. The forward returns the main logits
+as a plain tensor; ``forward(x, return_aux=True)`` returns ``(logits, aux_logits_or_None)``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torchvision
+from torch import nn
+
+from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_backbone_state_dict, load_checkpoint
+from hw1.segmentation.models.registry import NUM_CLASSES, register_model
+from hw1.segmentation.models.weights import download_error, weights_file
+
+#: Builders and weight enums by registry name: (builder, COCO weights, ImageNet backbone weights).
+TORCHVISION_MODELS: dict[str, tuple[str, str, str]] = {
+    "deeplabv3_resnet50": ("DeepLabV3_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet50_Weights.IMAGENET1K_V1"),
+    "deeplabv3_resnet101": ("DeepLabV3_ResNet101_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet101_Weights.IMAGENET1K_V1"),
+    "deeplabv3_mobilenet_v3_large": ("DeepLabV3_MobileNet_V3_Large_Weights", "COCO_WITH_VOC_LABELS_V1",
+                                     "MobileNet_V3_Large_Weights.IMAGENET1K_V1"),
+    "lraspp_mobilenet_v3_large": ("LRASPP_MobileNet_V3_Large_Weights", "COCO_WITH_VOC_LABELS_V1",
+                                  "MobileNet_V3_Large_Weights.IMAGENET1K_V1"),
+    "fcn_resnet50": ("FCN_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet50_Weights.IMAGENET1K_V1"),
+    "fcn_resnet101": ("FCN_ResNet101_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet101_Weights.IMAGENET1K_V1"),
+}
+
+
+class TorchvisionSegmentation(nn.Module):
+    """A torchvision segmentation model whose forward returns the ``"out"`` logits tensor
+    (torchvision already resizes them to the input size)."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    @property
+    def has_aux(self) -> bool:
+        return getattr(self.net, "aux_classifier", None) is not None
+
+    def forward(self, x: torch.Tensor, return_aux: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+        out = self.net(x)
+        if return_aux:
+            return out["out"], out.get("aux")
+        return out["out"]
+
+
+def _replace_last_conv(head: nn.Module, num_classes: int) -> None:
+    """Swap the last 1×1 conv of a torchvision head (DeepLabHead/FCNHead: index 4) for a new one."""
+    last = head[-1]
+    head[-1] = nn.Conv2d(last.in_channels, num_classes, kernel_size=1)
+
+
+def _build(name: str, num_classes: int, weights: str | os.PathLike[str] | None, aux_loss: bool = False) -> nn.Module:
+    builder = getattr(torchvision.models.segmentation, name)
+    enum_name, coco, backbone_weights = TORCHVISION_MODELS[name]
+    if name.startswith("lraspp") and aux_loss:
+        raise Hw1Error("lraspp_mobilenet_v3_large has no auxiliary head: drop aux_loss")
+    path = weights_file(weights)
+    named = None if (weights is None or path is not None) else str(weights).lower()
+    if named not in (None, "coco", "imagenet"):
+        raise Hw1Error(f"unknown weights {weights!r} for {name}: use coco, imagenet, none or a file path")
+    try:
+        if named == "coco":
+            enum = getattr(torchvision.models.segmentation, enum_name)[coco]
+            # COCO weights come with the aux head; build with it, then drop it if not wanted.
+            net = builder(weights=enum, progress=False, aux_loss=None if name.startswith("lraspp") else True)
+        elif named == "imagenet":
+            cls_name, member = backbone_weights.split(".")
+            enum = getattr(torchvision.models, cls_name)[member]
+            net = builder(weights=None, weights_backbone=enum, num_classes=num_classes, aux_loss=aux_loss or None,
+                          progress=False)
+        else:
+            net = builder(weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=aux_loss or None)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise download_error(f"{name} ({named})", exc) from exc
+    if named == "coco":
+        _set_num_classes(net, num_classes)
+        if not aux_loss and getattr(net, "aux_classifier", None) is not None:
+            net.aux_classifier = None
+    if path is not None:
+        _load_file(net, path, num_classes)
+    return TorchvisionSegmentation(net)
+
+
+def _set_num_classes(net: nn.Module, num_classes: int) -> None:
+    if hasattr(net.classifier, "low_classifier"):  # LR-ASPP: two 1×1 classifiers
+        for attr in ("low_classifier", "high_classifier"):
+            old = getattr(net.classifier, attr)
+            setattr(net.classifier, attr, nn.Conv2d(old.in_channels, num_classes, kernel_size=1))
+    else:
+        _replace_last_conv(net.classifier, num_classes)
+    if getattr(net, "aux_classifier", None) is not None:
+        _replace_last_conv(net.aux_classifier, num_classes)
+
+
+def _load_file(net: nn.Module, path: os.PathLike[str] | str, num_classes: int) -> None:
+    sd = extract_state_dict(load_checkpoint(path), str(path))
+    if any(k.startswith("backbone.") for k in sd) and any(k.startswith("classifier.") for k in sd):
+        # A full torchvision segmentation state_dict: load all but class-count-specific layers.
+        own = net.state_dict()
+        usable = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
+        skipped_head = [k for k in sd if k in own and own[k].shape != sd[k].shape]
+        unexpected = [k for k in sd if k not in own and not k.startswith("aux_classifier.")]
+        missing = [k for k in own if k not in usable and k not in skipped_head]
+        bad = [k for k in skipped_head if not k.startswith(("classifier.", "aux_classifier."))]
+        if unexpected or bad or [k for k in missing if not k.startswith(("classifier.", "aux_classifier."))]:
+            raise Hw1CheckpointError(
+                f"{path}: does not fit {type(net).__name__} (unexpected {unexpected[:4]}, shape mismatch "
+                f"{bad[:4]}, missing {missing[:4]}); check --model"
+            )
+        net.load_state_dict(usable, strict=False)
+    else:
+        load_backbone_state_dict(net.backbone, sd, source=str(path))
+
+
+def _register(name: str) -> None:
+    def builder(num_classes: int = NUM_CLASSES, weights: str | None = None, aux_loss: bool = False) -> nn.Module:
+        return _build(name, num_classes, weights, aux_loss=aux_loss)
+
+    kind = name.split("_", 1)
+    builder.__doc__ = (f"torchvision {kind[0].upper()} on {kind[1]}; weights coco|imagenet (backbone)|none|file"
+                       + ("; aux_loss=True adds the aux head" if not name.startswith("lraspp") else ""))
+    builder.__name__ = name
+    register_model(builder, name=name)
+
+
+for _name in TORCHVISION_MODELS:
+    _register(_name)

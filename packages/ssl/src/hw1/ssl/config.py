@@ -1,0 +1,67 @@
+"""``PretrainConfig``: every setting of a pre-training run. ``hw1 ssl pretrain`` maps its options
+onto these fields one to one, and every checkpoint stores them (``dataclasses.asdict``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PretrainConfig:
+    """Settings of :func:`hw1.ssl.pretrain`. Defaults follow the study (BYOL, ResNet-50, 128 px,
+    random init) with an AdamW optimizer, 10-epoch warmup and cosine decay."""
+
+    images: str = ""
+    """Folder of unlabeled images, searched recursively."""
+    out: str = "ssl_run"
+    """Run folder: last.pt, epoch_NNNN.pt, metrics.jsonl, config.json."""
+    method: str = "byol"
+    """SSL method (see ``list_methods()``)."""
+    method_options: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the method (head sizes, temperature, momentum_start …)."""
+    backbone: str = "resnet50"
+    """torchvision ResNet name or ``timm:NAME``."""
+    backbone_weights: str | None = None
+    """None: random init (the study's rule). ``imagenet`` or a backbone file only when asked."""
+    epochs: int = 100
+    batch_size: int = 256
+    """Per process; the global batch is batch_size × processes."""
+    workers: int = 4
+    image_size: int = 128
+    min_scale: float | None = None
+    """Random-resized-crop minimum area (None: the method paper's value)."""
+    color_jitter_strength: float | None = None
+    """Multiplier of the colour-jitter strengths (None: the paper's value)."""
+    optimizer: str = "adamw"
+    """adam, adamw, lars or sgd."""
+    lr: float = 1e-3
+    """Peak learning rate (after warmup)."""
+    weight_decay: float = 1e-6
+    momentum: float = 0.9
+    """SGD/LARS momentum (not the EMA momentum of the target network)."""
+    warmup_epochs: float = 10.0
+    min_lr_ratio: float = 0.0
+    device: str = "auto"
+    precision: str = "auto"
+    """auto = bf16 autocast on CPU and Ampere+ GPUs, fp16 on older GPUs."""
+    channels_last: bool = True
+    compile: bool = False
+    sync_batchnorm: bool = False
+    """Convert BatchNorm to SyncBatchNorm under DDP."""
+    seed: int = 0
+    deterministic: bool = False
+    save_every: int = 0
+    """Also keep epoch_NNNN.pt every N epochs (0: only last.pt)."""
+    resume: bool = False
+    """Continue from OUT/last.pt."""
+    verify_images: bool = True
+    """Decode every image once at start-up and skip the unreadable ones."""
+    knn_train_csv: str | None = None
+    knn_val_csv: str | None = None
+    knn_train_images: str | None = None
+    knn_val_images: str | None = None
+    knn_every: int = 1
+    """Run the kNN monitor every N epochs (and after the last epoch)."""
+    knn_k: int = 20
+    knn_temperature: float = 0.1

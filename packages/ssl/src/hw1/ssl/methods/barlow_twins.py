@@ -1,0 +1,39 @@
+"""Barlow Twins (Zbontar et al., 2021): make the cross-correlation matrix of the two views'
+projections close to the identity. Projector num_features→8192→8192→8192 in the paper."""
+
+from __future__ import annotations
+
+import torch
+from lightly.loss import BarlowTwinsLoss
+from lightly.models.modules import BarlowTwinsProjectionHead
+from torch import nn
+
+from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+
+
+class BarlowTwins(SSLMethod):
+    """Barlow Twins; the cross-correlation is computed in float32 and, under DDP, summed over processes."""
+
+    name = "barlow_twins"
+    augmentation = "byol"  # the paper uses BYOL's asymmetric augmentations
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        hidden_dim: int = 8192,
+        output_dim: int = 8192,
+        lambda_param: float = 5e-3,
+        gather_distributed: bool = True,
+    ) -> None:
+        super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim,
+                         lambda_param=lambda_param, gather_distributed=gather_distributed)
+        self.projection_head = BarlowTwinsProjectionHead(self.num_features, hidden_dim, output_dim)
+        gather = gather_distributed and torch.distributed.is_available() and torch.distributed.is_initialized()
+        self.criterion = BarlowTwinsLoss(lambda_param=lambda_param, gather_distributed=gather)
+
+    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
+        z0 = self.projection_head(self.backbone(view0).flatten(1))
+        z1 = self.projection_head(self.backbone(view1).flatten(1))
+        with full_precision(view0.device):
+            loss = self.criterion(z0.float(), z1.float())
+        return MethodOutput(loss=loss, projection=z0)

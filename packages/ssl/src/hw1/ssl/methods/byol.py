@@ -1,0 +1,73 @@
+"""BYOL (Grill et al., 2020): an online network (backbone, projector, predictor) predicts the
+projection of a momentum (EMA) target network on the other view; symmetric negative cosine loss.
+
+Paper sizes: projector num_features→4096→256, predictor 256→4096→256, target momentum from 0.99
+to 1.0 on a cosine schedule over all training steps.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from lightly.loss import NegativeCosineSimilarity
+from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
+from lightly.models.utils import deactivate_requires_grad, update_momentum
+from lightly.utils.scheduler import cosine_schedule
+from torch import nn
+
+from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+
+
+class BYOL(SSLMethod):
+    """BYOL on any backbone with ``.num_features``; the target network receives no gradients and
+    moves only through :meth:`update_target`."""
+
+    name = "byol"
+    augmentation = "byol"
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        hidden_dim: int = 4096,
+        output_dim: int = 256,
+        momentum_start: float = 0.99,
+        momentum_end: float = 1.0,
+    ) -> None:
+        super().__init__(
+            backbone, hidden_dim=hidden_dim, output_dim=output_dim,
+            momentum_start=momentum_start, momentum_end=momentum_end,
+        )
+        self.projection_head = BYOLProjectionHead(self.num_features, hidden_dim, output_dim)
+        self.prediction_head = BYOLPredictionHead(output_dim, hidden_dim, output_dim)
+        self.backbone_momentum = copy.deepcopy(self.backbone)
+        self.projection_head_momentum = copy.deepcopy(self.projection_head)
+        deactivate_requires_grad(self.backbone_momentum)
+        deactivate_requires_grad(self.projection_head_momentum)
+        self.criterion = NegativeCosineSimilarity()
+        self.momentum_start = momentum_start
+        self.momentum_end = momentum_end
+
+    def _online(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.projection_head(self.backbone(x).flatten(1))
+        return z, self.prediction_head(z)
+
+    @torch.no_grad()
+    def _target(self, x: torch.Tensor) -> torch.Tensor:
+        return self.projection_head_momentum(self.backbone_momentum(x).flatten(1)).detach()
+
+    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
+        z0, p0 = self._online(view0)
+        _, p1 = self._online(view1)
+        t0, t1 = self._target(view0), self._target(view1)
+        with full_precision(view0.device):
+            loss = 0.5 * (self.criterion(p0.float(), t1.float()) + self.criterion(p1.float(), t0.float()))
+        return MethodOutput(loss=loss, projection=z0)
+
+    def momentum_at(self, step: int, total_steps: int) -> float:
+        return float(cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end))
+
+    @torch.no_grad()
+    def update_target(self, momentum: float) -> None:
+        update_momentum(self.backbone, self.backbone_momentum, m=momentum)
+        update_momentum(self.projection_head, self.projection_head_momentum, m=momentum)

@@ -1,0 +1,41 @@
+"""SimCLR (Chen et al., 2020): contrast the two views of each image against all other images in
+the batch with the NT-Xent loss (temperature 0.5 in lightly's default, 0.1–0.5 in the paper).
+
+Projector num_features→2048→128 with batch norm (lightly's SimCLR v1 head)."""
+
+from __future__ import annotations
+
+import torch
+from lightly.loss import NTXentLoss
+from lightly.models.modules import SimCLRProjectionHead
+from torch import nn
+
+from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+
+
+class SimCLR(SSLMethod):
+    """SimCLR with an NT-Xent loss; ``gather_distributed`` uses negatives from every process."""
+
+    name = "simclr"
+    augmentation = "simclr"
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        hidden_dim: int = 2048,
+        output_dim: int = 128,
+        temperature: float = 0.5,
+        gather_distributed: bool = True,
+    ) -> None:
+        super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim,
+                         temperature=temperature, gather_distributed=gather_distributed)
+        self.projection_head = SimCLRProjectionHead(self.num_features, hidden_dim, output_dim)
+        gather = gather_distributed and torch.distributed.is_available() and torch.distributed.is_initialized()
+        self.criterion = NTXentLoss(temperature=temperature, gather_distributed=gather)
+
+    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
+        z0 = self.projection_head(self.backbone(view0).flatten(1))
+        z1 = self.projection_head(self.backbone(view1).flatten(1))
+        with full_precision(view0.device):
+            loss = self.criterion(z0.float(), z1.float())
+        return MethodOutput(loss=loss, projection=z0)

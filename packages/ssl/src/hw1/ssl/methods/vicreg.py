@@ -1,0 +1,43 @@
+"""VICReg (Bardes et al., 2022): invariance (MSE between views), variance (hinge on each
+dimension's std) and covariance (off-diagonal penalty) terms, weights 25/25/1.
+Projector num_features→8192→8192→8192 in the paper."""
+
+from __future__ import annotations
+
+import torch
+from lightly.loss import VICRegLoss
+from lightly.models.modules.heads import VICRegProjectionHead
+from torch import nn
+
+from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+
+
+class VICReg(SSLMethod):
+    """VICReg; the loss is computed in float32 and, under DDP, on features gathered from all processes."""
+
+    name = "vicreg"
+    augmentation = "vicreg"
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        hidden_dim: int = 8192,
+        output_dim: int = 8192,
+        lambda_param: float = 25.0,
+        mu_param: float = 25.0,
+        nu_param: float = 1.0,
+        gather_distributed: bool = True,
+    ) -> None:
+        super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim, lambda_param=lambda_param,
+                         mu_param=mu_param, nu_param=nu_param, gather_distributed=gather_distributed)
+        self.projection_head = VICRegProjectionHead(self.num_features, hidden_dim, output_dim, num_layers=3)
+        gather = gather_distributed and torch.distributed.is_available() and torch.distributed.is_initialized()
+        self.criterion = VICRegLoss(lambda_param=lambda_param, mu_param=mu_param, nu_param=nu_param,
+                                    gather_distributed=gather)
+
+    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
+        z0 = self.projection_head(self.backbone(view0).flatten(1))
+        z1 = self.projection_head(self.backbone(view1).flatten(1))
+        with full_precision(view0.device):
+            loss = self.criterion(z0.float(), z1.float())
+        return MethodOutput(loss=loss, projection=z0)

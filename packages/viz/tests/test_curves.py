@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hw1.viz import VizInputError, metric_family, metric_series, plot_training_curves, read_metrics_jsonl
+
+
+def _write_log(path):
+    lines = []
+    for epoch in range(1, 6):
+        for step in range(3):  # several train records per epoch
+            lines.append({"epoch": epoch, "step": (epoch - 1) * 3 + step, "split": "train",
+                          "loss": 2.0 / epoch + step * 0.01, "lr": 0.1 / epoch})
+        lines.append({"epoch": epoch, "step": epoch * 3, "split": "val", "loss": 2.2 / epoch,
+                      "miou": 0.1 * epoch, "per_class_iou": [0.1] * 7, "time": 1.0})
+    path.write_text("\n".join(json.dumps(r) for r in lines) + '\n{"epoch": 6, "spl')  # torn last line
+    return path
+
+
+def test_curves_figure_and_series(tmp_path, check_png):
+    records = read_metrics_jsonl(_write_log(tmp_path / "metrics.jsonl"))
+    assert len(records) == 20
+    x_name, series = metric_series(records)
+    assert x_name == "epoch"
+    assert set(series) == {("train", "loss"), ("train", "lr"), ("val", "loss"), ("val", "miou")}
+    assert len(series[("train", "loss")]) == 5  # averaged per epoch
+    assert series[("train", "loss")][0] == (1.0, pytest.approx(2.01))
+    out = plot_training_curves(records, tmp_path / "curves.png", title="run")
+    check_png(out, min_size=(1000, 300), max_size=(2000, 800))
+
+
+def test_metric_families():
+    assert metric_family("train_loss") == "loss"
+    assert metric_family("lr") == "learning rate"
+    assert metric_family("val_acc") == metric_family("miou") == metric_family("knn_top1") == "accuracy / IoU"
+    assert metric_family("grad_norm") == "other"
+
+
+def test_curves_errors(tmp_path):
+    with pytest.raises(VizInputError, match="not found"):
+        read_metrics_jsonl(tmp_path / "none.jsonl")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(VizInputError, match="no metric records"):
+        read_metrics_jsonl(empty)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("garbage\n{}\n")
+    with pytest.raises(VizInputError, match="bad.jsonl:1"):
+        read_metrics_jsonl(bad)
+    with pytest.raises(VizInputError, match="no numeric"):
+        plot_training_curves([{"epoch": 1, "split": "train"}], tmp_path / "x.png")
