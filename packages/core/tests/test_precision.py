@@ -2,12 +2,21 @@ import pytest
 import torch
 
 from hw1.core import Hw1Error, autocast, make_grad_scaler, resolve_precision
+from hw1.core.precision import cpu_has_native_bf16
 
 CPU = torch.device("cpu")
 
 
-def test_auto_is_bf16_on_cpu_and_fp16_needs_cuda():
+def test_auto_uses_bf16_only_on_cpus_that_compute_it_natively(monkeypatch):
+    assert resolve_precision("auto", CPU) == ("bf16" if cpu_has_native_bf16() else "fp32")
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
     assert resolve_precision("auto", CPU) == "bf16"
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: False)
+    assert resolve_precision("auto", CPU) == "fp32"
+
+
+def test_explicit_choices_and_fp16_needs_cuda():
+    assert resolve_precision("bf16", CPU) == "bf16"
     assert resolve_precision("fp32", CPU) == "fp32"
     with pytest.raises(Hw1Error, match="fp16 needs a CUDA device"):
         resolve_precision("fp16", CPU)

@@ -13,6 +13,17 @@ import click
 from hw1.cli.errors import fail
 from hw1.core import Hw1DataError, list_images, open_image, progress
 
+#: Sizes of ``hw1 data synth`` per profile (the pipeline's budgets): keyword arguments of
+#: ``synth-cls`` and ``synth-seg``.
+SYNTH_SIZES = {
+    "tiny": ({"n_train_per_class": 8, "n_val_per_class": 3, "n_mini": 640, "size": 64},
+             {"n_train": 120, "n_val": 110, "size": 128}),
+    "small": ({"n_train_per_class": 40, "n_val_per_class": 6, "n_mini": 6400, "size": 128},
+              {"n_train": 600, "n_val": 257, "size": 512}),
+    "full": ({"n_train_per_class": 60, "n_val_per_class": 6, "n_mini": 38400, "size": 128},
+             {"n_train": 2000, "n_val": 257, "size": 512}),
+}
+
 
 @click.group()
 def data() -> None:
@@ -41,3 +52,18 @@ def check_images(folder: Path, recursive: bool) -> None:
     click.echo(f"{len(files) - bad} of {len(files)} images OK in {folder}")
     if bad:
         fail(f"{bad} unreadable image(s) in {folder}; fix or remove the files listed above", code=1)
+
+
+@data.command("synth")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profile", default="tiny", show_default=True, type=click.Choice(list(SYNTH_SIZES)),
+              help="How much data: tiny for a CPU demo, full for the study's sizes.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.pass_context
+def synth(ctx: click.Context, out_dir: Path, profile: str, seed: int) -> None:
+    """Write a complete synthetic hw1_data/ tree: OUT_DIR/p1_data (synth-cls: Office-Home-shaped
+    labeled set and Mini-ImageNet-shaped unlabeled set) and OUT_DIR/p2_data (synth-seg: satellite
+    pairs)."""
+    cls_sizes, seg_sizes = SYNTH_SIZES[profile]
+    ctx.invoke(data.commands["synth-cls"], out_dir=str(out_dir / "p1_data"), seed=seed, **cls_sizes)
+    ctx.invoke(data.commands["synth-seg"], out_dir=str(out_dir / "p2_data"), seed=seed, **seg_sizes)

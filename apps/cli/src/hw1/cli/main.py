@@ -6,9 +6,11 @@ from importlib import metadata
 
 import click
 
+from hw1.cli import seg_sam  # noqa: F401  (registers 'hw1 seg sam' on the seg group)
 from hw1.cli.cls import cls
 from hw1.cli.data import data
 from hw1.cli.errors import Hw1Group
+from hw1.cli.pipeline import demo, pipeline
 from hw1.cli.seg import seg
 from hw1.cli.ssl import ssl
 from hw1.cli.viz import viz
@@ -41,8 +43,8 @@ def cli() -> None:
     segmentation — the whole DLCV HW1 study, end to end."""
 
 
-for _group in (data, ssl, cls, seg, viz):
-    cli.add_command(_group)
+for _command in (data, ssl, cls, seg, viz, pipeline, demo):
+    cli.add_command(_command)
 
 
 def main() -> None:

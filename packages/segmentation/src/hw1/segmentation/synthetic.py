@@ -1,8 +1,9 @@
 """Synthetic satellite land-cover pairs in the ``p2_data`` layout, for demos and tests.
 
 Each image is generated, vectorised in numpy, from a random land-cover map: smooth irregular
-regions (the arg-max of class-biased low-frequency noise fields, with domain-warped boundaries),
-rare Unknown patches, and a class appearance that a model can learn but not trivially: class
+regions (the arg-max of class-biased low-frequency noise fields, with domain-warped boundaries,
+and a hidden terrain height that puts Water in valleys and Forest/Barren on heights, so
+neighbourhoods carry context), rare Unknown patches, and a class appearance that a model can learn but not trivially: class
 colours drawn per image so that they overlap between classes (Agriculture, Rangeland and Barren
 share browns and yellows; Forest and Water share dark tones), class textures (urban street grids,
 striped agricultural parcels, forest canopy blobs, flat water …), illumination changes (gain, white
@@ -41,10 +42,14 @@ _CLASS_COLOURS = np.array(
 )
 
 #: Per-image spread of each class colour; wide enough that colour alone is ambiguous.
-_COLOUR_SPREAD = 0.07
+_COLOUR_SPREAD = 0.05
 
 #: Prior log-weights of the six land-cover classes; Agriculture dominates as in the real data.
 _CLASS_PRIOR = np.array([0.0, 0.6, 0.0, 0.1, -0.3, -0.2], dtype=np.float32)
+
+#: How strongly each class follows a hidden terrain height: Water fills the valleys, Forest and
+#: Barren prefer the heights, so which class sits next to which carries information (context).
+_TERRAIN_AFFINITY = np.array([0.0, 0.2, 0.0, 0.5, -1.0, 0.7], dtype=np.float32)
 
 #: Fraction of images that receive an Unknown patch (image 0 of each split always does).
 _UNKNOWN_RATE = 0.2
@@ -62,15 +67,20 @@ def _smooth_noise(rng: np.random.Generator, size: int, cells: int, count: int = 
 
 def _land_cover(rng: np.random.Generator, size: int, with_unknown: bool) -> np.ndarray:
     """A random ``(size, size)`` class map of smooth irregular regions with warped boundaries."""
-    fields = _smooth_noise(rng, size, 4, 6) + 0.5 * _smooth_noise(rng, size, 8, 6)
+    # The class fields are smooth, so large images draw them at half resolution (4x less work); the
+    # warp below reads them back at full resolution and hides the 2-pixel steps at that size.
+    work = size // 2 if size >= 256 else size
+    fields = _smooth_noise(rng, work, 4, 6) + 0.5 * _smooth_noise(rng, work, 8, 6)
+    fields += _TERRAIN_AFFINITY[:, None, None] * _smooth_noise(rng, work, 3)
     bias = _CLASS_PRIOR + rng.normal(0.0, 0.7, 6).astype(np.float32)
-    labels = np.argmax(fields + bias[:, None, None], axis=0).astype(np.uint8)
+    coarse = np.argmax(fields + bias[:, None, None], axis=0).astype(np.uint8)
     # Domain warp: displace where each pixel reads the map, so borders wiggle at a finer scale.
     warp = _smooth_noise(rng, size, 16, 2) * (0.025 * size)
-    yy, xx = np.mgrid[0:size, 0:size]
-    ys = np.clip(yy + warp[0], 0, size - 1).astype(np.intp)
-    xs = np.clip(xx + warp[1], 0, size - 1).astype(np.intp)
-    labels = labels[ys, xs]
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    to_work = work / size
+    ys = np.clip((yy + warp[0]) * to_work, 0, work - 1).astype(np.intp)
+    xs = np.clip((xx + warp[1]) * to_work, 0, work - 1).astype(np.intp)
+    labels = coarse[ys, xs]
     if with_unknown:
         blob = _smooth_noise(rng, size, 10)[0]
         labels[blob > np.quantile(blob, 1.0 - rng.uniform(0.01, 0.05))] = UNKNOWN
@@ -95,30 +105,31 @@ def _cell_values(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, period:
 
 def _textures(rng: np.random.Generator, size: int) -> np.ndarray:
     """Brightness textures of the seven classes ``(7, size, size)``, each around 0."""
-    scale = size / 512.0
+    # Texture scales follow the image size down to 40 % (below that they would alias away).
+    scale = max(0.4, size / 512.0)
     tex = np.zeros((NUM_CLASSES, size, size), dtype=np.float32)
     # Urban: a rotated street grid between blocks of varying roof brightness.
     u, v = _rotated_coords(rng, size)
-    block = max(4.0, rng.uniform(18, 30) * scale)
+    block = max(6.0, rng.uniform(18, 30) * scale)
     street = ((u / block) % 1.0 < 0.18) | ((v / block) % 1.0 < 0.18)
     tex[0] = np.where(street, 0.12, 0.16 * _cell_values(rng, u, v, block))
     # Agriculture: large parcels with their own tone and crop rows in one of two directions.
     u, v = _rotated_coords(rng, size)
-    parcel = max(8.0, rng.uniform(60, 110) * scale)
+    parcel = max(16.0, rng.uniform(60, 110) * scale)
     tone = _cell_values(rng, u, v, parcel)
-    rows = max(2.0, rng.uniform(5, 9) * scale)
-    stripes = np.where(tone > 0, np.sin(2 * np.pi * u / rows), np.sin(2 * np.pi * v / rows))
-    tex[1] = 0.12 * tone + 0.04 * stripes
-    # Rangeland: patchy, low-contrast mid-frequency noise.
-    cells = max(4, int(round(size / 24)))
-    tex[2] = 0.05 * _smooth_noise(rng, size, cells)[0]
+    rows = max(3.0, rng.uniform(5, 9) * scale)
+    stripes = np.sin((2 * np.pi / rows) * np.where(tone > 0, u, v))
+    tex[1] = 0.12 * tone + 0.06 * stripes
+    # Rangeland: patchy mid-frequency noise with shrub speckle.
+    cells = max(6, int(round(size / (24 * scale))))
+    tex[2] = 0.06 * _smooth_noise(rng, size, cells)[0] + 0.03 * rng.standard_normal((size, size), dtype=np.float32)
     # Forest: high-frequency canopy blobs, mostly darker than the mean.
-    cells = max(4, int(round(size / 6)))
+    cells = max(4, int(round(size / (6 * scale))))
     tex[3] = 0.09 * _smooth_noise(rng, size, cells)[0] - 0.02
     # Water: nearly flat, a faint slow gradient.
     tex[4] = 0.015 * _smooth_noise(rng, size, 3)[0]
     # Barren: gentle undulation and fine grain.
-    tex[5] = 0.06 * _smooth_noise(rng, size, 6)[0]
+    tex[5] = 0.06 * _smooth_noise(rng, size, 6)[0] + 0.015 * rng.standard_normal((size, size), dtype=np.float32)
     # Unknown: flat dark with strong noise.
     tex[6] = 0.05 * rng.standard_normal((size, size)).astype(np.float32)
     return tex
@@ -129,14 +140,17 @@ def render_satellite(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray
     size = labels.shape[0]
     colours = _CLASS_COLOURS + rng.normal(0.0, _COLOUR_SPREAD, _CLASS_COLOURS.shape).astype(np.float32)
     tex = _textures(rng, size)
-    image = colours[labels]  # (H, W, 3)
-    image += np.take_along_axis(tex, labels[None].astype(np.intp), axis=0)[0][..., None]
+    flat = labels.ravel().astype(np.intp)
+    image = np.take(colours, flat, axis=0)  # (H*W, 3)
+    image += tex.reshape(NUM_CLASSES, -1)[flat, np.arange(flat.size)][:, None]
+    image = image.reshape(size, size, 3)
     # Illumination: gain, white balance, low-frequency shading and haze.
     image *= rng.uniform(0.75, 1.25) * rng.uniform(0.93, 1.07, 3).astype(np.float32)
     image *= (1.0 + 0.15 * _smooth_noise(rng, size, 3)[0])[..., None]
     haze = rng.uniform(0.0, 0.25)
     image = (1.0 - haze) * image + haze * 0.7
-    image += 0.02 * rng.standard_normal(image.shape).astype(np.float32)
+    # Sensor noise, mostly shared by the channels (as luminance noise is).
+    image += 0.02 * rng.standard_normal((size, size, 1), dtype=np.float32)
     out = Image.fromarray(np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8), "RGB")
     # Real imagery blurs class borders a little; masks stay sharp.
     return np.asarray(out.filter(ImageFilter.GaussianBlur(radius=0.6 * max(1.0, size / 512))))

@@ -1,3 +1,51 @@
-"""hw1-ssl: Self-supervised pre-training of ResNet backbones (BYOL and friends) with a kNN monitor and backbone export"""
+"""hw1-ssl: self-supervised pre-training of ResNet backbones (BYOL first; SimCLR, MoCo v2,
+SimSiam, Barlow Twins, VICReg) built from lightly's heads and losses, with an online kNN monitor
+and export of the backbone as a plain torchvision state_dict.
+
+>>> from hw1.ssl import PretrainConfig, pretrain, export_backbone
+>>> result = pretrain(PretrainConfig(images="mini/train", out="ssl_run", backbone="resnet50"))
+>>> export_backbone(result["last_checkpoint"], "backbone.pt")
+"""
+
+from hw1.ssl.augmentations import AUGMENTATIONS, build_eval_transform, build_two_view_transform
+from hw1.ssl.config import PretrainConfig
+from hw1.ssl.dataset import UnlabeledImageFolder
+from hw1.ssl.export import export_backbone
+from hw1.ssl.knn import KnnMonitor, extract_features, knn_accuracy
+from hw1.ssl.labeled_csv import LabeledImages, read_labeled_csv
+from hw1.ssl.methods import (
+    SSLMethod,
+    create_method,
+    list_methods,
+    method_defaults,
+    register_method,
+)
+from hw1.ssl.optimizer import OPTIMIZERS, build_optimizer
+from hw1.ssl.pretrain import pretrain
+from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AUGMENTATIONS",
+    "CHECKPOINT_FORMAT",
+    "KnnMonitor",
+    "LabeledImages",
+    "OPTIMIZERS",
+    "PretrainConfig",
+    "SSLMethod",
+    "UnlabeledImageFolder",
+    "build_eval_transform",
+    "build_optimizer",
+    "build_two_view_transform",
+    "create_method",
+    "export_backbone",
+    "extract_features",
+    "knn_accuracy",
+    "list_methods",
+    "method_defaults",
+    "pretrain",
+    "read_labeled_csv",
+    "read_run_checkpoint",
+    "register_method",
+]

@@ -18,6 +18,8 @@ from hw1.viz.errors import VizInputError
 
 #: t-SNE input width: features wider than this are PCA-reduced first.
 PCA_DIMS_BEFORE_TSNE = 50
+#: Below this many samples t-SNE runs single-threaded (threads cost more than they save).
+SMALL_SET = 1000
 
 
 def _check_features(features: np.ndarray) -> np.ndarray:
@@ -42,7 +44,7 @@ def embed(
     """Embed ``features`` ``(N, D)`` into 2-D and return ``(N, 2) float64``.
 
     ``method="tsne"``: PCA to 50 dimensions when ``D > 50``, then openTSNE (PCA initialisation,
-    ``n_jobs`` threads) or scikit-learn's TSNE when openTSNE is missing; the perplexity is capped
+    ``n_jobs`` threads from 1000 samples on, one thread below) or scikit-learn's TSNE when openTSNE is missing; the perplexity is capped
     at ``(N - 1) / 3`` so small sets work. ``method="pca"``: the first two principal components.
     The result is deterministic for a given ``seed``.
     """
@@ -64,8 +66,10 @@ def embed(
                  n_jobs=n_jobs).fit_transform(x),
             dtype=np.float64,
         )
+    # Threads only pay off on larger sets; on small ones their start-up and sync cost dominates.
+    jobs = n_jobs if x.shape[0] >= SMALL_SET else 1
     tsne = OpenTSNE(n_components=2, perplexity=perplexity, initialization="pca",
-                    random_state=seed, n_jobs=n_jobs, verbose=False)
+                    random_state=seed, n_jobs=jobs, verbose=False)
     return np.asarray(tsne.fit(x), dtype=np.float64)
 
 

@@ -1,6 +1,7 @@
 """Fully convolutional networks on VGG16 (Long, Shelhamer & Darrell): FCN-32s, FCN-16s, FCN-8s.
 
-VGG16's 13 conv layers (same layout and key names as ``torchvision.models.vgg16().features``),
+VGG16's 13 conv layers (same layout and key names as ``torchvision.models.vgg16().features``;
+``batch_norm=True`` gives the VGG16-BN variant, much easier to train from scratch),
 ``fc6`` as a 7×7 convolution 512→4096 (padding 3, so a 1×1 pool5 map still works), ``fc7`` 1×1
 4096→4096, a 1×1 score layer, and transposed-convolution upsampling initialised to bilinear
 interpolation. FCN-16s/8s add scores from pool4/pool3 (zero-initialised, so training starts from
@@ -25,8 +26,6 @@ from hw1.segmentation.models.weights import download_error, weights_file
 
 #: VGG16 configuration "D": channel counts, "M" = 2×2 max-pool.
 VGG16_LAYOUT = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
-#: Index (in ``features``) of the pool3, pool4 and pool5 layers.
-POOL3, POOL4, POOL5 = 16, 23, 30
 
 
 def bilinear_kernel(channels: int, kernel_size: int) -> torch.Tensor:
@@ -52,9 +51,10 @@ def bilinear_upsampler(channels: int, factor: int) -> nn.ConvTranspose2d:
     return up
 
 
-def vgg16_features(width: float = 1.0) -> nn.Sequential:
-    """VGG16's conv part with torchvision's layer indices (so its state_dict keys match);
-    ``width`` scales every channel count (tiny test/demo models)."""
+def vgg16_features(width: float = 1.0, batch_norm: bool = False) -> nn.Sequential:
+    """VGG16's conv part with torchvision's layer indices (``vgg16().features``, or
+    ``vgg16_bn().features`` with ``batch_norm``), so state_dict keys match; ``width`` scales every
+    channel count (tiny test/demo models)."""
     layers: list[nn.Module] = []
     in_ch = 3
     for v in VGG16_LAYOUT:
@@ -62,9 +62,20 @@ def vgg16_features(width: float = 1.0) -> nn.Sequential:
             layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
         else:
             out_ch = max(4, int(round(int(v) * width)))
-            layers += [nn.Conv2d(in_ch, out_ch, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+            layers.append(nn.Conv2d(in_ch, out_ch, kernel_size=3, padding=1))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(out_ch))
+            layers.append(nn.ReLU(inplace=True))
             in_ch = out_ch
     return nn.Sequential(*layers)
+
+
+def _pool_indices(features: nn.Sequential) -> list[int]:
+    return [i for i, m in enumerate(features) if isinstance(m, nn.MaxPool2d)]
+
+
+def _channels_before(features: nn.Sequential, index: int) -> int:
+    return [m for m in list(features)[:index] if isinstance(m, nn.Conv2d)][-1].out_channels
 
 
 class Fcn32s(nn.Module):
@@ -74,16 +85,40 @@ class Fcn32s(nn.Module):
     stride = 32
 
     def __init__(self, num_classes: int = NUM_CLASSES, *, width: float = 1.0, fc_channels: int = 4096,
-                 dropout: float = 0.5) -> None:
+                 dropout: float = 0.5, batch_norm: bool = False, learn_final_upsampling: bool = False) -> None:
         super().__init__()
         self.num_classes = num_classes
-        self.features = vgg16_features(width)
-        c5 = self.features[POOL5 - 2].out_channels
+        self.batch_norm = batch_norm
+        self.features = vgg16_features(width, batch_norm)
+        self.pool3, self.pool4, self.pool5 = _pool_indices(self.features)[2:]
+        c5 = _channels_before(self.features, self.pool5)
         self.fc6 = nn.Conv2d(c5, fc_channels, kernel_size=7, padding=3)
         self.fc7 = nn.Conv2d(fc_channels, fc_channels, kernel_size=1)
         self.drop = nn.Dropout2d(dropout)
         self.score_fr = nn.Conv2d(fc_channels, num_classes, kernel_size=1)
+        self._init_weights()
         self._build_decoder(num_classes)
+        # The FCN paper keeps the last (largest) upsampling fixed to bilinear interpolation; learning
+        # its 2·32×2·32 kernels from scratch mostly adds noise.
+        self.final_upsampling.weight.requires_grad_(learn_final_upsampling)
+
+    @property
+    def final_upsampling(self) -> nn.ConvTranspose2d:
+        return self.upscore
+
+    def _init_weights(self) -> None:
+        # He init as torchvision's VGG: PyTorch's default conv init shrinks activations layer by
+        # layer, and a 15-layer plain (BatchNorm-free) net trained from scratch then stalls.
+        for m in [*self.features, self.fc6, self.fc7]:
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        # Score layers start at zero, as in the FCN paper.
+        nn.init.zeros_(self.score_fr.weight)
+        nn.init.zeros_(self.score_fr.bias)
 
     def _build_decoder(self, num_classes: int) -> None:
         self.upscore = bilinear_upsampler(num_classes, 32)
@@ -92,7 +127,7 @@ class Fcn32s(nn.Module):
         taps: dict[int, torch.Tensor] = {}
         for i, layer in enumerate(self.features):
             x = layer(x)
-            if i in (POOL3, POOL4):
+            if i in (self.pool3, self.pool4):
                 taps[i] = x
         x = self.drop(F.relu(self.fc6(x), inplace=True))
         x = self.drop(F.relu(self.fc7(x), inplace=True))
@@ -121,8 +156,8 @@ class Fcn32s(nn.Module):
             first = str(exc).strip().splitlines()[0][:200]
             raise Hw1CheckpointError(
                 f"{source}: not a torchvision VGG16 state_dict that fits this FCN ({first}); pass the "
-                "file torchvision's vgg16(weights='IMAGENET1K_V1') downloads (vgg16-397923af.pth) and "
-                "keep width=1, fc_channels=4096"
+                "file torchvision's vgg16(weights='IMAGENET1K_V1') downloads (vgg16-397923af.pth; "
+                "vgg16_bn-6c64b313.pth with batch_norm=True) and keep width=1, fc_channels=4096"
             ) from exc
 
 
@@ -130,7 +165,7 @@ class Fcn16s(Fcn32s):
     """FCN-16s on VGG16: FCN-32s plus a skip from pool4, ×2 then ×16 upsampling."""
 
     def _build_decoder(self, num_classes: int) -> None:
-        c4 = self.features[POOL4 - 2].out_channels
+        c4 = _channels_before(self.features, self.pool4)
         self.score_pool4 = nn.Conv2d(c4, num_classes, kernel_size=1)
         nn.init.zeros_(self.score_pool4.weight)
         nn.init.zeros_(self.score_pool4.bias)
@@ -138,16 +173,20 @@ class Fcn16s(Fcn32s):
         self.upscore16 = bilinear_upsampler(num_classes, 16)
 
     def _decode(self, score: torch.Tensor, taps: dict[int, torch.Tensor]) -> torch.Tensor:
-        fuse = self.upscore2(score) + self.score_pool4(taps[POOL4])
+        fuse = self.upscore2(score) + self.score_pool4(taps[self.pool4])
         return self.upscore16(fuse)
+
+    @property
+    def final_upsampling(self) -> nn.ConvTranspose2d:
+        return self.upscore16
 
 
 class Fcn8s(Fcn32s):
     """FCN-8s on VGG16: skips from pool4 and pool3, ×2, ×2 then ×8 upsampling."""
 
     def _build_decoder(self, num_classes: int) -> None:
-        c3 = self.features[POOL3 - 2].out_channels
-        c4 = self.features[POOL4 - 2].out_channels
+        c3 = _channels_before(self.features, self.pool3)
+        c4 = _channels_before(self.features, self.pool4)
         self.score_pool4 = nn.Conv2d(c4, num_classes, kernel_size=1)
         self.score_pool3 = nn.Conv2d(c3, num_classes, kernel_size=1)
         for conv in (self.score_pool4, self.score_pool3):
@@ -158,16 +197,20 @@ class Fcn8s(Fcn32s):
         self.upscore8 = bilinear_upsampler(num_classes, 8)
 
     def _decode(self, score: torch.Tensor, taps: dict[int, torch.Tensor]) -> torch.Tensor:
-        fuse4 = self.upscore2(score) + self.score_pool4(taps[POOL4])
-        fuse3 = self.upscore_pool4(fuse4) + self.score_pool3(taps[POOL3])
+        fuse4 = self.upscore2(score) + self.score_pool4(taps[self.pool4])
+        fuse3 = self.upscore_pool4(fuse4) + self.score_pool3(taps[self.pool3])
         return self.upscore8(fuse3)
+
+    @property
+    def final_upsampling(self) -> nn.ConvTranspose2d:
+        return self.upscore8
 
 
 def _build(cls: type[Fcn32s], num_classes: int, weights: str | os.PathLike[str] | None, **kwargs: object) -> Fcn32s:
-    model = cls(num_classes, **kwargs)  # type: ignore[arg-type]
     path = weights_file(weights)
+    state, source = None, ""
     if path is not None:
-        model.load_vgg16_state_dict(load_checkpoint(path), source=str(path))
+        state, source = load_checkpoint(path), str(path)
     elif weights is not None:
         if str(weights).lower() != "imagenet":
             raise Hw1Error(f"unknown weights {weights!r} for {cls.__name__}: use imagenet, none or a VGG16 file path")
@@ -175,11 +218,15 @@ def _build(cls: type[Fcn32s], num_classes: int, weights: str | os.PathLike[str] 
             raise Hw1Error("ImageNet VGG16 weights need width=1 and fc_channels=4096")
         import torchvision
 
-        try:
-            state = torchvision.models.VGG16_Weights.IMAGENET1K_V1.get_state_dict(progress=False)
+        enum = torchvision.models.VGG16_BN_Weights if kwargs.get("batch_norm") else torchvision.models.VGG16_Weights
+        source = f"torchvision {enum.__name__}.IMAGENET1K_V1"
+        try:  # fetched before building the 130M-parameter model, so an offline failure is instant
+            state = enum.IMAGENET1K_V1.get_state_dict(progress=False)
         except Exception as exc:  # URLError, OSError, HTTP errors: any failed fetch
-            raise download_error("VGG16 (torchvision IMAGENET1K_V1)", exc) from exc
-        model.load_vgg16_state_dict(state, source="torchvision VGG16_Weights.IMAGENET1K_V1")
+            raise download_error(f"VGG16 ({source})", exc) from exc
+    model = cls(num_classes, **kwargs)  # type: ignore[arg-type]
+    if state is not None:
+        model.load_vgg16_state_dict(state, source=source)
     return model
 
 

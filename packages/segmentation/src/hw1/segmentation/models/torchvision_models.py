@@ -18,7 +18,13 @@ import torch
 import torchvision
 from torch import nn
 
-from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_backbone_state_dict, load_checkpoint
+from hw1.core import (
+    Hw1CheckpointError,
+    Hw1Error,
+    extract_state_dict,
+    load_backbone_state_dict,
+    load_checkpoint,
+)
 from hw1.segmentation.models.registry import NUM_CLASSES, register_model
 from hw1.segmentation.models.weights import download_error, weights_file
 

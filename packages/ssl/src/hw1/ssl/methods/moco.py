@@ -43,7 +43,9 @@ class MoCoV2(SSLMethod):
         self.projection_head_momentum = copy.deepcopy(self.projection_head)
         deactivate_requires_grad(self.backbone_momentum)
         deactivate_requires_grad(self.projection_head_momentum)
-        self.criterion = NTXentLoss(temperature=temperature, memory_bank_size=(queue_size, output_dim))
+        # queue_size=0: negatives from the batch only (useful for tiny data and tests)
+        bank = (queue_size, output_dim) if queue_size > 0 else 0
+        self.criterion = NTXentLoss(temperature=temperature, memory_bank_size=bank)
         self.momentum_start = momentum_start
         self.momentum_end = momentum_end
 
@@ -73,6 +75,7 @@ class MoCoV2(SSLMethod):
 
     def set_extra_state(self, state: Any) -> None:
         bank = self.criterion.memory_bank
-        if isinstance(state, dict) and "queue" in state and tuple(state["queue"].shape) == tuple(bank.bank.shape):
+        if isinstance(state, dict) and "queue" in state and tuple(state["queue"].shape) == tuple(bank.bank.shape) \
+                and bank.bank.numel() > 0:
             bank.bank.copy_(state["queue"])
             bank.bank_ptr.copy_(state["queue_ptr"])

@@ -1,0 +1,80 @@
+"""Budgets of the study: ``tiny`` (a 2-core CPU in minutes), ``small`` (a CPU hour or a GPU
+minute), ``full`` (the study's real setting, for a GPU).
+
+Each field is a dict of overrides applied to the library's config dataclass for that step
+(``PretrainConfig``, ``FinetuneConfig``, ``SegTrainConfig``) or keyword arguments of a library
+function, so a profile says only what differs from the library defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hw1.core import Hw1Error
+
+
+@dataclass(frozen=True)
+class StudyProfile:
+    """Per-step settings of one pipeline budget."""
+
+    name: str
+    description: str
+    ssl: dict[str, Any] = field(default_factory=dict)
+    supervised: dict[str, Any] = field(default_factory=dict)
+    cls: dict[str, Any] = field(default_factory=dict)
+    seg_a: dict[str, Any] = field(default_factory=dict)
+    seg_b: dict[str, Any] = field(default_factory=dict)
+    predict: dict[str, Any] = field(default_factory=dict)
+
+
+TINY = StudyProfile(
+    name="tiny",
+    description="ResNet-18 at 64 px, small FCN32s and U-Net at 128 px, a few epochs each: "
+    "the whole study in minutes on a 2-core CPU; numbers show learning, not the study's values",
+    ssl=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=6, lr=2e-3, warmup_epochs=1,
+             workers=2, knn_every=3),
+    supervised=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=4, workers=2),
+    cls=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=5, workers=2),
+    seg_a=dict(model="fcn32s", weights="none", model_kwargs={"width": 0.25, "fc_channels": 256},
+               optimizer="adamw", lr=2e-3, schedule="cosine", epochs=5, batch_size=8, workers=2),
+    seg_b=dict(model="smp:Unet:resnet18", weights="none", optimizer="adamw", lr=2e-3,
+               schedule="cosine", loss="ce+dice", epochs=5, batch_size=8, workers=2),
+    predict=dict(batch_size=8, workers=2),
+)
+
+SMALL = StudyProfile(
+    name="small",
+    description="ResNet-18 at 128 px and 256 px masks with moderate epochs: a sanity run of the "
+    "real data on one GPU in well under an hour",
+    ssl=dict(backbone="resnet18", image_size=128, batch_size=256, epochs=30, warmup_epochs=3),
+    supervised=dict(backbone="resnet18", image_size=128, epochs=20),
+    cls=dict(backbone="resnet18", image_size=128, epochs=20),
+    seg_a=dict(model="fcn32s", weights="imagenet", image_size=256, epochs=10, batch_size=16),
+    seg_b=dict(model="deeplabv3_resnet50", weights="imagenet", image_size=256, epochs=10, batch_size=16,
+               loss="focal"),
+    predict=dict(batch_size=16, workers=4),
+)
+
+FULL = StudyProfile(
+    name="full",
+    description="the study's real setting: ResNet-50 at 128 px, BYOL 200 epochs, 512 px masks, "
+    "FCN32s from ImageNet VGG16 and DeepLabV3-ResNet101 from COCO weights (a GPU)",
+    ssl=dict(backbone="resnet50", image_size=128, batch_size=256, epochs=200, warmup_epochs=10, workers=8),
+    supervised=dict(backbone="resnet50", image_size=128, epochs=50, workers=8),
+    cls=dict(backbone="resnet50", image_size=128, epochs=50, workers=8),
+    seg_a=dict(model="fcn32s", weights="imagenet", epochs=30, batch_size=8, workers=8),
+    seg_b=dict(model="deeplabv3_resnet101", weights="coco", epochs=30, batch_size=8, workers=8,
+               loss="focal", aux_loss=True),
+    predict=dict(batch_size=16, workers=8),
+)
+
+PROFILES = {p.name: p for p in (TINY, SMALL, FULL)}
+
+
+def get_profile(name: str) -> StudyProfile:
+    """The profile called ``name``; an unknown name is an :class:`Hw1Error` listing the choices."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise Hw1Error(f"unknown profile {name!r}: use one of {', '.join(PROFILES)}") from None

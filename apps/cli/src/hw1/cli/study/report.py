@@ -1,0 +1,236 @@
+"""``report.md`` and ``report.html``: the study's tables and figures in one place.
+
+Every number in the report is read from a file the run wrote (metrics.jsonl, table.csv,
+eval.json, tsne json, pipeline.jsonl); nothing is carried over in memory from the steps, so a
+report re-written later from the same folder says the same thing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from hw1.cli.study.document import Document
+from hw1.cli.study.layout import StudyData
+from hw1.cli.study.profiles import StudyProfile
+
+SEG_TITLES = {"model_a": "Model A (VGG16-FCN32s)", "model_b": "Model B (improved CNN)"}
+CLASS_ORDER = ("Urban", "Agriculture", "Rangeland", "Forest", "Water", "Barren")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _figure(doc: Document, out: Path, rel: str, caption: str) -> bool:
+    if (out / rel).is_file():
+        doc.figure(rel, caption)
+        return True
+    return False
+
+
+def _model_name(run: Path) -> str:
+    cfg = _read_json(run / "config.json") or {}
+    return str(cfg.get("model", run.name))
+
+
+def _ssl_section(doc: Document, out: Path) -> None:
+    doc.heading("1. Self-supervised pre-training")
+    records = _read_jsonl(out / "ssl" / "metrics.jsonl")
+    cfg = _read_json(out / "ssl" / "config.json") or {}
+    if not records:
+        doc.text("Not run: `ssl/metrics.jsonl` is missing (step `ssl`).")
+        return
+    train = [r for r in records if r.get("split") == "train"]
+    knn = [r for r in records if r.get("split") == "knn"]
+    if cfg:
+        doc.text(
+            f"Method **{cfg.get('method', '?')}** on a **{cfg.get('backbone', '?')}** from random init, "
+            f"{cfg.get('image_size', '?')} px, batch {cfg.get('batch_size', '?')}, {cfg.get('epochs', '?')} epochs "
+            f"(`ssl/config.json`)."
+        )
+    rows = []
+    if train:
+        first, last = train[0], train[-1]
+        rows.append(["training loss", _fmt(first.get("loss")), _fmt(last.get("loss"))])
+        rows.append(["feature std (collapse if → 0)", _fmt(first.get("feature_std")), _fmt(last.get("feature_std"))])
+    if knn:
+        rows.append([f"kNN top-1 on Office-Home val (k={knn[-1].get('k', 20)})",
+                     f"{_fmt(knn[0].get('knn_top1'))} (epoch {knn[0].get('epoch')})",
+                     f"{_fmt(knn[-1].get('knn_top1'))} (epoch {knn[-1].get('epoch')})"])
+    doc.table(["measure", "start", "end"], rows)
+    if len(knn) >= 2:
+        gain = knn[-1]["knn_top1"] - knn[0]["knn_top1"]
+        verdict = "learned useful features" if gain > 0 else "did **not** improve over random init at this budget"
+        doc.text(f"kNN accuracy changed by {gain:+.4f} from the random-init backbone: pre-training {verdict}.")
+    _figure(doc, out, "figures/curves_ssl.png", "SSL training curves (ssl/metrics.jsonl)")
+
+
+def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
+    doc.heading("2. Classification on Office-Home: settings A–E")
+    table = out / "cls" / "table.csv"
+    if not table.is_file():
+        doc.text("Not run: `cls/table.csv` is missing (step `cls`).")
+        return
+    with table.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0]) if rows else []
+    doc.table(header, [[_fmt(_num(r[h])) for h in header] for r in rows])
+    sup = data.supervised_backbone
+    if sup.is_file():
+        doc.text(f"Supervised backbone (B, D): the given `{sup}`.")
+    else:
+        doc.text("Supervised backbone (B, D): no `pretrain_model_SL.pt` in the data, so the pipeline trained a "
+                 "**stand-in** with labels on the Mini-ImageNet-shaped set (`supervised/`).")
+    acc_col = next((h for h in header if "acc" in h.lower()), None)
+    accs = {r.get("setting"): _num(r[acc_col]) for r in rows} if acc_col else {}
+    if isinstance(accs.get("A"), float) and isinstance(accs.get("C"), float):
+        if accs["C"] > accs["A"]:
+            doc.text(f"As in the study, the SSL backbone (C, {accs['C']:.4f}) beats training from scratch "
+                     f"(A, {accs['A']:.4f}).")
+        else:
+            doc.text(f"Unlike the study, C ({accs['C']:.4f}) does not beat A ({accs['A']:.4f}) at this budget: "
+                     "the tiny profile pre-trains for minutes, the study for hundreds of epochs.")
+
+
+def _num(value: str) -> Any:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(f) if f.is_integer() and "." not in str(value) else f
+
+
+def _tsne_section(doc: Document, out: Path) -> None:
+    doc.heading("3. t-SNE of setting C's second-last layer")
+    scores = _read_json(out / "figures" / "tsne_C.json")
+    if not _figure(doc, out, "figures/tsne_C.png", "t-SNE of the train-set features at the first and last epoch"):
+        doc.text("Not run: `figures/tsne_C.png` is missing (step `tsne`).")
+        return
+    if scores:
+        first, last = scores.get("silhouette_first"), scores.get("silhouette_last")
+        doc.text(f"Silhouette score of the 2-D embedding: first epoch {_fmt(first)}, last epoch {_fmt(last)} "
+                 f"(`figures/tsne_C.json`).")
+        if isinstance(first, float) and isinstance(last, float):
+            doc.text("Clusters are tighter at the last epoch." if last > first
+                     else "Clusters are **not** tighter at the last epoch at this budget.")
+
+
+def _chance_miou(confusion: list[list[int]]) -> float:
+    """mIoU of always predicting the most frequent ground-truth class: its IoU is its pixel share,
+    every other class scores 0 — the floor a model has to clear."""
+    gt = [sum(row) for row in confusion]
+    total = sum(gt)
+    return max(gt[:6]) / total / 6 if total else float("nan")
+
+
+def _seg_section(doc: Document, out: Path) -> None:
+    doc.heading("4. Satellite segmentation: official mIoU on validation")
+    rows, chance = [], None
+    for key, title in SEG_TITLES.items():
+        ev = _read_json(out / "seg" / key / "eval.json")
+        if ev is None:
+            rows.append([title, "not run", "", *[""] * 6])
+            continue
+        per = ev.get("per_class_iou", {})
+        rows.append([title, _model_name(out / "seg" / key), _fmt(ev.get("mean_iou")),
+                     *[_fmt(per.get(c)) for c in CLASS_ORDER]])
+        if ev.get("confusion") and chance is None:
+            chance = _chance_miou(ev["confusion"])
+    doc.table(["model", "architecture", "mIoU", *CLASS_ORDER], rows)
+    if chance is not None:
+        doc.text(f"Chance level (always the most frequent class): mIoU {chance:.4f}. Numbers come from "
+                 "`seg/<model>/eval.json`, the official dataset-level mIoU over classes 0–5.")
+    for key, title in SEG_TITLES.items():
+        _figure(doc, out, f"figures/curves_{key}.png", f"{title}: training curves")
+    overlays = sorted((out / "figures").glob("overlay_model_b_*.png"))
+    for path in overlays:
+        doc.figure(f"figures/{path.name}", f"Model B prediction, official overlay style ({path.stem.split('_')[-1]})")
+
+
+def _stages_section(doc: Document, out: Path) -> None:
+    doc.heading("5. Model B at early, middle and final training stages")
+    if not _figure(doc, out, "figures/stages_model_b.png", "Validation images × early / middle / final stage"):
+        doc.text("Not run: `figures/stages_model_b.png` is missing (step `stages`).")
+
+
+def _sam_section(doc: Document, out: Path) -> None:
+    doc.heading("6. Segment Anything")
+    overlays = sorted((out / "sam").glob("*.png")) if (out / "sam").is_dir() else []
+    if not overlays:
+        doc.text("Not run: no SAM checkpoint was given. Download one (e.g. `sam_vit_b_01ec64.pth` or "
+                 "`sam_vit_h_4b8939.pth`) and re-run with `--sam-checkpoint FILE --sam-model-type vit_b|vit_h "
+                 "--only sam,report`.")
+        return
+    for path in overlays:
+        doc.figure(f"sam/{path.name}", f"SAM automatic masks: {path.stem}")
+
+
+def _provenance_section(doc: Document, out: Path) -> None:
+    doc.heading("7. How this report was made")
+    records = _read_jsonl(out / "pipeline.jsonl")
+    latest: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.get("status") == "ran" or r.get("name") not in latest:
+            latest[r["name"]] = r
+    doc.text("Each step ran these `hw1` commands (from `pipeline.jsonl`); each run folder holds its full "
+             "`config.json`.")
+    lines = []
+    for name, r in latest.items():
+        lines.append(f"# {name}: {r.get('status')}" + (f" ({r['seconds']:.0f} s)" if r.get("seconds") else "")
+                     + (f" — {r['detail']}" if r.get("detail") else ""))
+        lines += r.get("commands", [])
+    doc.code("\n".join(lines) if lines else "(no pipeline.jsonl)")
+
+
+def write_report(out: Path, *, profile: StudyProfile, data: StudyData) -> Path:
+    """Write ``out/report.md`` and the self-contained ``out/report.html``; return the Markdown path."""
+    doc = Document()
+    doc.heading("hw1 study report", level=1)
+    versions = []
+    for dist in ("hw1-core", "hw1-ssl", "hw1-classification", "hw1-segmentation", "hw1-viz", "hw1-cli"):
+        try:
+            versions.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    doc.bullets([
+        f"Data: `{data.root}`",
+        f"Profile: **{profile.name}** — {profile.description}",
+        f"Written: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        "Versions: " + ", ".join(versions),
+    ])
+    _ssl_section(doc, out)
+    _cls_section(doc, out, data)
+    _tsne_section(doc, out)
+    _seg_section(doc, out)
+    _stages_section(doc, out)
+    _sam_section(doc, out)
+    _provenance_section(doc, out)
+    (out / "report.md").write_text(doc.to_markdown(), encoding="utf-8")
+    (out / "report.html").write_text(doc.to_html(out, "hw1 study report"), encoding="utf-8")
+    return out / "report.md"

@@ -1,0 +1,68 @@
+"""``hw1 seg sam`` end to end on a tiny randomly initialised SAM."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+pytest.importorskip("segment_anything")
+
+from hw1.cli.main import cli  # noqa: E402
+from hw1.segmentation.sam import SAM_ARCHITECTURES, SamArchitecture, build_sam, register_sam_architecture  # noqa: E402
+
+#: 64-pixel input, 2 encoder blocks, 1 decoder layer: runs in about a second on a CPU.
+TINY = SamArchitecture(
+    encoder_embed_dim=32, encoder_depth=2, encoder_num_heads=2, encoder_global_attn_indexes=(1,),
+    image_size=64, window_size=2, prompt_embed_dim=32, mask_in_chans=4, decoder_depth=1,
+    decoder_mlp_dim=64, decoder_num_heads=2, iou_head_hidden_dim=32,
+)
+
+
+@pytest.fixture
+def tiny_sam(tmp_path):
+    import torch
+
+    from hw1.core import save_checkpoint
+
+    register_sam_architecture("cli_tiny", TINY)
+    torch.manual_seed(0)
+    path = save_checkpoint(build_sam("cli_tiny").state_dict(), tmp_path / "sam_tiny.pth")
+    yield path
+    SAM_ARCHITECTURES.pop("cli_tiny", None)
+
+
+def test_seg_sam_writes_json_and_overlays(tmp_path, tiny_sam):
+    images = tmp_path / "images"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    for sid in ("0013", "0062"):
+        Image.fromarray(rng.integers(0, 256, size=(40, 52, 3), dtype=np.uint8)).save(images / f"{sid}_sat.jpg")
+    (images / "0104_sat.jpg").write_bytes(b"broken")
+    out = tmp_path / "out"
+    args = ["seg", "sam", str(images), "--checkpoint", str(tiny_sam), "--model-type", "cli_tiny", "--out", str(out),
+            "--points-per-side", "4", "--pred-iou-thresh", "0", "--stability-score-thresh", "0", "--device", "cpu"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output  # one broken image: reported, others written
+    assert "0104_sat.jpg" in result.output
+    for sid in ("0013", "0062"):
+        doc = json.loads((out / f"{sid}_sat_sam.json").read_text())
+        assert doc["width"] == 52 and doc["height"] == 40 and doc["masks"]
+        assert {"segmentation", "area", "bbox", "predicted_iou", "stability_score"} <= set(doc["masks"][0])
+        with Image.open(out / f"{sid}_sat_sam.png") as img:
+            assert img.format == "PNG" and img.size == (52, 40)
+    assert not (out / "0104_sat_sam.json").exists()
+
+
+def test_seg_sam_checkpoint_errors(tmp_path, tiny_sam):
+    img = tmp_path / "a.jpg"
+    Image.fromarray(np.zeros((16, 16, 3), dtype=np.uint8)).save(img)
+    missing = CliRunner().invoke(cli, ["seg", "sam", str(img), "--checkpoint", str(tmp_path / "sam_vit_b_01ec64.pth"),
+                                       "--model-type", "vit_b", "--device", "cpu"])
+    assert missing.exit_code == 2 and "checkpoint file not found" in missing.output
+    unknown = CliRunner().invoke(cli, ["seg", "sam", str(img), "--checkpoint", str(tiny_sam), "--model-type", "vit_x",
+                                       "--device", "cpu"])
+    assert unknown.exit_code == 2 and "unknown SAM model type" in unknown.output

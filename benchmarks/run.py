@@ -1,0 +1,86 @@
+"""The performance suite: ``make bench`` (all figures) and ``make bench-quick`` (smaller sizes,
+under 3 minutes). Writes ``results.md`` and ``results.json`` beside this file. Every figure is a
+ratio against a baseline measured in the same run; a figure that misses its goal says so."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from harness import machine  # noqa: E402
+
+#: Benchmark modules in the order of the issue's figures.
+BENCHMARKS = ("bench_evaluate", "bench_predict", "bench_byol", "bench_frozen", "bench_tsne", "bench_fastpath")
+
+
+def _markdown(meta: dict, figures: list[dict], failures: list[dict]) -> str:
+    lines = [
+        "# hw1 benchmark results",
+        "",
+        f"Run {meta['date']} ({meta['mode']}) on {meta['machine']['device']} — {meta['machine']['cpu']}, "
+        f"{meta['machine']['cpus']} threads, Python {meta['machine']['python']}, "
+        f"torch {meta['machine']['versions'].get('torch')}.",
+        "",
+        "Each ratio compares ours with the baseline measured in the same run (> 1: ours is better).",
+        "",
+        "| figure | ours | baseline | ratio | goal | met | notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        goal = f"≥ {f['goal']}×" if f["goal"] is not None else "—"
+        met = {True: "yes", False: "**no**", None: "—"}[f["met"]]
+        lines.append(
+            f"| {f['name']} | {f['value']:.4g} {f['unit']} | {f['baseline']:.4g} {f['unit']} ({f['baseline_name']}) "
+            f"| {f['ratio']:.2f}× | {goal} | {met} | {f['notes']} |"
+        )
+    for fail in failures:
+        lines.append(f"| {fail['benchmark']} | failed | | | | **no** | {fail['error']} |")
+    lines += ["", f"Versions: {json.dumps(meta['machine']['versions'])}", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, under 3 minutes")
+    parser.add_argument("--only", nargs="*", default=None, help="benchmark module names to run")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md / results.json")
+    args = parser.parse_args()
+    names = args.only or list(BENCHMARKS)
+    figures, failures = [], []
+    started = time.time()
+    for name in names:
+        print(f"== {name}", flush=True)
+        t0 = time.time()
+        try:
+            module = importlib.import_module(name)
+            for fig in module.run(args.quick):
+                figures.append(fig.to_dict())
+                print(f"   {fig.name}: {fig.ratio:.2f}x ({fig.notes})", flush=True)
+        except Exception as exc:  # a broken benchmark is reported, not hidden
+            traceback.print_exc()
+            failures.append({"benchmark": name, "error": f"{type(exc).__name__}: {exc}"[:300]})
+        print(f"   ({time.time() - t0:.0f} s)", flush=True)
+    meta = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": "quick" if args.quick else "full",
+        "machine": machine(),
+        "seconds": round(time.time() - started, 1),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps({**meta, "figures": figures, "failures": failures}, indent=1))
+    (args.out / "results.md").write_text(_markdown(meta, figures, failures))
+    print(f"wrote {args.out / 'results.md'} in {meta['seconds']:.0f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

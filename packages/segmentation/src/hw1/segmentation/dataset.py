@@ -1,0 +1,172 @@
+"""The satellite pair dataset: ``xxxx_sat.jpg`` images with ``xxxx_mask.png`` masks (p2_data layout).
+
+:func:`list_pairs` pairs the files of a ``train/`` or ``validation/`` folder by id and refuses
+incomplete folders with a message naming the files. :class:`SegmentationPairs` reads a pair, decodes
+the mask with the official codec, applies a joint image/mask transform (see
+:mod:`hw1.segmentation.transforms`) and returns a normalised ``(3, H, W)`` float tensor, an
+``(H, W)`` int64 class-id tensor and the id. The normalisation in use is exposed as
+``dataset.normalization`` so a trainer can store it in its checkpoint and a predictor reuse it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from hw1.core import Hw1DataError, read_rgb
+from hw1.segmentation.codec import RED_CHOICES, read_mask
+
+#: ImageNet mean/std (RGB, 0..1 scale): the normalisation of torchvision/timm/smp pretrained encoders.
+IMAGENET_NORMALIZATION: dict[str, list[float]] = {
+    "mean": [0.485, 0.456, 0.406],
+    "std": [0.229, 0.224, 0.225],
+}
+
+#: Accepted endings of satellite images and of masks.
+SAT_SUFFIXES: tuple[str, ...] = ("_sat.jpg", "_sat.jpeg", "_sat.png")
+MASK_SUFFIX = "_mask.png"
+
+#: How many names an error message lists before "and N more".
+_LISTED = 10
+
+
+def _names(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_LISTED])
+    return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
+
+
+def _sat_id(name: str) -> str | None:
+    lower = name.lower()
+    for suffix in SAT_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def list_pairs(folder: str | os.PathLike[str]) -> list[tuple[Path, Path, str]]:
+    """Sorted ``(sat_path, mask_path, id)`` of every ``xxxx_sat.jpg`` + ``xxxx_mask.png`` pair in
+    ``folder``.
+
+    Raises :class:`Hw1DataError` when the folder is missing or holds no satellite image, when a
+    satellite image has no mask or a mask no satellite image (the message lists them).
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise Hw1DataError(f"{root}: folder not found; point to a p2_data split such as p2_data/train")
+    sats: dict[str, Path] = {}
+    masks: dict[str, Path] = {}
+    for path in root.iterdir():
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        sat_id = _sat_id(path.name)
+        if sat_id is not None:
+            sats[sat_id] = path
+        elif path.name.endswith(MASK_SUFFIX):
+            masks[path.name[: -len(MASK_SUFFIX)]] = path
+    if not sats:
+        raise Hw1DataError(
+            f"{root}: no xxxx_sat.jpg images found; point to a folder of satellite/mask pairs (p2_data layout)"
+        )
+    lonely_sats = sorted(sats[i].name for i in sats.keys() - masks.keys())
+    if lonely_sats:
+        raise Hw1DataError(
+            f"{root}: {len(lonely_sats)} satellite image(s) have no xxxx_mask.png: {_names(lonely_sats)}; "
+            "add the masks or remove the images"
+        )
+    lonely_masks = sorted(masks[i].name for i in masks.keys() - sats.keys())
+    if lonely_masks:
+        raise Hw1DataError(
+            f"{root}: {len(lonely_masks)} mask(s) have no xxxx_sat.jpg: {_names(lonely_masks)}; "
+            "add the images or remove the masks"
+        )
+    return [(sats[i], masks[i], i) for i in sorted(sats)]
+
+
+def image_to_tensor(image: np.ndarray, normalization: Mapping[str, Sequence[float]]) -> torch.Tensor:
+    """A ``(3, H, W) float32`` tensor from an ``(H, W, 3)`` image: uint8 is scaled to 0..1 and
+    normalised with ``normalization["mean"]`` / ``["std"]``; a float image is taken as already
+    normalised (what an albumentations ``Normalize`` step produces)."""
+    if image.dtype == np.uint8:
+        mean = np.asarray(normalization["mean"], dtype=np.float32)
+        std = np.asarray(normalization["std"], dtype=np.float32)
+        image = (image.astype(np.float32) * (1.0 / 255.0) - mean) / std
+    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32))
+
+
+class SegmentationPairs(Dataset):
+    """Satellite/mask pairs of one folder as ``(image (3, H, W) float32, mask (H, W) int64, id)``.
+
+    ``transform`` is a joint transform called as ``transform(image=rgb_uint8, mask=labels_uint8)``
+    returning a dict with ``"image"`` and ``"mask"`` (an albumentations ``Compose`` such as
+    :func:`~hw1.segmentation.transforms.build_train_transform`); an image it leaves as uint8 is
+    normalised here with ``normalization``. ``red`` is the codec's choice for the red hole.
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        transform: Callable[..., dict[str, Any]] | None = None,
+        *,
+        normalization: Mapping[str, Sequence[float]] = IMAGENET_NORMALIZATION,
+        red: str = "error",
+    ) -> None:
+        if red not in RED_CHOICES:
+            raise ValueError(f"red must be one of {RED_CHOICES}, got {red!r}")
+        self.folder = Path(folder)
+        self.pairs = list_pairs(self.folder)
+        self.transform = transform
+        self.normalization = {"mean": list(normalization["mean"]), "std": list(normalization["std"])}
+        self.red = red
+        self._seeded_worker: tuple[int, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids (``"0013"`` …) in dataset order."""
+        return [pair_id for _, _, pair_id in self.pairs]
+
+    def load(self, index: int) -> tuple[np.ndarray, np.ndarray, str]:
+        """The raw pair ``(rgb (H, W, 3) uint8, labels (H, W) uint8, id)``, untransformed."""
+        sat, mask_path, pair_id = self.pairs[index]
+        image = read_rgb(sat)
+        labels = read_mask(mask_path, red=self.red)
+        if image.shape[:2] != labels.shape:
+            raise Hw1DataError(
+                f"{mask_path}: mask is {labels.shape[1]}x{labels.shape[0]} but {sat.name} is "
+                f"{image.shape[1]}x{image.shape[0]}; a mask must have its image's size"
+            )
+        return image, labels, pair_id
+
+    def _reseed_transform_in_worker(self) -> None:
+        # An albumentations Compose carries its own RNG, copied unchanged into every DataLoader
+        # worker and again each epoch: without a reseed all workers (and epochs) would draw the
+        # same augmentations. The worker seed differs per worker and per epoch and follows the
+        # DataLoader's generator, so runs stay reproducible.
+        info = torch.utils.data.get_worker_info()
+        if info is None or not hasattr(self.transform, "set_random_seed"):
+            return
+        key = (os.getpid(), int(info.seed))
+        if self._seeded_worker != key:
+            self.transform.set_random_seed(int(info.seed) % 2**32)
+            self._seeded_worker = key
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+        image, labels, pair_id = self.load(index)
+        if self.transform is not None:
+            self._reseed_transform_in_worker()
+            out = self.transform(image=image, mask=labels)
+            image, labels = out["image"], out["mask"]
+        if isinstance(image, torch.Tensor):
+            image_t = image.float()
+        else:
+            image_t = image_to_tensor(np.asarray(image), self.normalization)
+        labels_t = labels if isinstance(labels, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(labels))
+        return image_t, labels_t.long(), pair_id

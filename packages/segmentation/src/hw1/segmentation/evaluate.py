@@ -1,0 +1,180 @@
+"""Folder-level evaluation: the official mean IoU of predicted masks against ground-truth masks.
+
+:func:`evaluate_folders` pairs the PNG masks of two folders **by file name** (the official script
+pairs by sorted position and silently mis-scores a folder with one file missing; we refuse missing,
+extra and differently-sized files with one error listing them), decodes them in parallel with the
+official codec, and sums one ``7 x 7`` int64 confusion matrix per file — memory stays flat for any
+number and size of images (no float64 stack of all masks). :func:`format_official` prints the
+result exactly as ``mean_iou_evaluate.py`` does.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from hw1.core import Hw1DataError, progress
+from hw1.segmentation.codec import read_mask
+from hw1.segmentation.metrics import ConfusionMatrix, MeanIoUResult
+from hw1.segmentation.palette import MIOU_CLASSES, NUM_CLASSES
+
+#: How many names an error message lists before "and N more".
+_LISTED = 10
+
+
+def _names(items: list[str]) -> str:
+    shown = ", ".join(items[:_LISTED])
+    return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
+
+
+@dataclass
+class SegEvaluation:
+    """The outcome of :func:`evaluate_folders`: metrics over all files at once, the matched file
+    names and the folders."""
+
+    metrics: MeanIoUResult
+    names: list[str]
+    gt_dir: Path
+    pred_dir: Path
+    classes: tuple[int, ...] = field(default=MIOU_CLASSES)
+
+    @property
+    def per_class_iou(self) -> list[float]:
+        """IoU of the scored classes (0–5), nan for a class absent from both folders."""
+        return [self.metrics.per_class_iou[c] for c in self.classes]
+
+    @property
+    def mean_iou(self) -> float:
+        """The official mean IoU over classes 0–5 (nan if one of them is absent everywhere)."""
+        return self.metrics.mean_iou
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (nan becomes ``None``)."""
+        out = self.metrics.to_dict()
+        out.update(
+            {
+                "n_images": len(self.names),
+                "gt_dir": str(self.gt_dir),
+                "pred_dir": str(self.pred_dir),
+            }
+        )
+        return out
+
+
+def _mask_files(folder: Path, role: str) -> dict[str, Path]:
+    if not folder.is_dir():
+        raise Hw1DataError(f"{folder}: {role} folder not found; check the path")
+    return {
+        p.name: p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() == ".png" and not p.name.startswith(".")
+    }
+
+
+def pair_mask_files(gt_dir: str | os.PathLike[str], pred_dir: str | os.PathLike[str]) -> list[tuple[Path, Path]]:
+    """``(gt_path, pred_path)`` for every PNG of ``gt_dir``, matched by name in ``pred_dir``, in
+    name order. Raises :class:`Hw1DataError` for an empty ground-truth folder, ground-truth masks
+    without prediction and predictions without ground truth (listing the names)."""
+    gt_root, pred_root = Path(gt_dir), Path(pred_dir)
+    gt = _mask_files(gt_root, "ground-truth")
+    pred = _mask_files(pred_root, "prediction")
+    if not gt:
+        raise Hw1DataError(f"{gt_root}: no .png masks found; point to the folder of ground-truth xxxx_mask.png files")
+    missing = sorted(gt.keys() - pred.keys())
+    if missing:
+        raise Hw1DataError(
+            f"{pred_root}: {len(missing)} of {len(gt)} ground-truth mask(s) have no prediction: "
+            f"{_names(missing)}; predict every image of {gt_root} or evaluate a matching folder"
+        )
+    extra = sorted(pred.keys() - gt.keys())
+    if extra:
+        raise Hw1DataError(
+            f"{pred_root}: {len(extra)} prediction(s) have no ground truth in {gt_root}: {_names(extra)}; "
+            "remove them or evaluate against the folder they belong to"
+        )
+    return [(gt[name], pred[name]) for name in sorted(gt)]
+
+
+def _image_size(path: Path) -> tuple[int, int] | None:
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except (OSError, SyntaxError, ValueError):
+        return None  # read_mask reports the file properly
+
+
+def _confusion_of_pair(gt_path: Path, pred_path: Path, red: str) -> np.ndarray:
+    gt_size, pred_size = _image_size(gt_path), _image_size(pred_path)
+    if gt_size and pred_size and gt_size != pred_size:
+        raise Hw1DataError(
+            f"{pred_path.name}: prediction is {pred_size[0]}x{pred_size[1]} but ground truth is "
+            f"{gt_size[0]}x{gt_size[1]}"
+        )
+    target = read_mask(gt_path, red=red)
+    pred = read_mask(pred_path, red=red)
+    # Class ids < 7, so gt*7+pred < 49 fits a uint8 before bincount widens it.
+    codes = target * np.uint8(NUM_CLASSES) + pred
+    return np.bincount(codes.ravel(), minlength=NUM_CLASSES * NUM_CLASSES).reshape(NUM_CLASSES, NUM_CLASSES)
+
+
+def evaluate_folders(
+    gt_dir: str | os.PathLike[str],
+    pred_dir: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    red: str = "error",
+) -> SegEvaluation:
+    """Score the predicted masks of ``pred_dir`` against the ground-truth masks of ``gt_dir`` with
+    the official dataset-level mean IoU.
+
+    Files are paired by name (every ``.png`` in ``gt_dir``, e.g. ``xxxx_mask.png``; other files such
+    as ``xxxx_sat.jpg`` are ignored), any image size is accepted as long as a prediction matches its
+    ground truth. ``workers`` threads decode in parallel (PNG decoding releases the GIL; default:
+    up to 8, one per CPU). ``red`` is the codec's choice for the red hole (``"error"`` or
+    ``"unknown"``). Every unreadable, mis-sized or red-holed file is collected and reported in one
+    :class:`Hw1DataError`.
+    """
+    pairs = pair_mask_files(gt_dir, pred_dir)
+    n_workers = workers if workers is not None else min(8, os.cpu_count() or 1)
+    n_workers = max(1, min(n_workers, len(pairs)))
+
+    def score(pair: tuple[Path, Path]) -> np.ndarray | Hw1DataError:
+        try:
+            return _confusion_of_pair(pair[0], pair[1], red)
+        except Hw1DataError as exc:
+            return exc
+
+    total = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    problems: list[str] = []
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        for outcome in progress(pool.map(score, pairs), desc="evaluate", total=len(pairs), unit="mask"):
+            if isinstance(outcome, Hw1DataError):
+                problems.append(str(outcome))
+            else:
+                total += outcome
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise Hw1DataError(
+            f"{len(problems)} of {len(pairs)} mask pair(s) cannot be scored: " + "; ".join(problems[:3]) + more
+        )
+    return SegEvaluation(
+        metrics=ConfusionMatrix.from_matrix(total).result(),
+        names=[gt.name for gt, _ in pairs],
+        gt_dir=Path(gt_dir),
+        pred_dir=Path(pred_dir),
+    )
+
+
+def format_official(result: SegEvaluation | MeanIoUResult) -> str:
+    """The text ``mean_iou_evaluate.py`` prints for these numbers: ``class #i : x.xxxxx`` for
+    classes 0–5, a blank line, ``mean_iou: x.xxxxxx`` and a blank line (nan prints as ``nan``)."""
+    metrics = result.metrics if isinstance(result, SegEvaluation) else result
+    # The official script's own %-formats, kept verbatim so the text is identical (nan included).
+    lines = "".join("class #%d : %1.5f\n" % (c, metrics.per_class_iou[c]) for c in MIOU_CLASSES)  # noqa: UP031
+    return lines + "\nmean_iou: %f\n\n" % metrics.mean_iou  # noqa: UP031

@@ -1,0 +1,212 @@
+"""Streaming prediction: a folder of satellite images in, a folder of RGB palette masks out.
+
+:class:`Predictor` rebuilds the network from a checkpoint alone and turns RGB arrays into class
+maps (resize to the training size and back, or sliding-window tiles; optional flip TTA; autocast
+on GPU and bf16 on CPU). :func:`predict_folder` streams a folder through it: DataLoader workers
+decode images while the model runs, masks are PNG-encoded by a small thread pool behind a bounded
+queue, and nothing accumulates, so memory does not grow with the number of images. A bad image is
+reported and skipped; every other mask is still written.
+
+Naming: ``xxxx_sat.jpg`` → ``xxxx_mask.png``; any other ``name.ext`` → ``name_mask.png``. When the
+input folder holds ``*_sat.*`` files only those are predicted (so a ``p2_data/validation`` folder's
+ground-truth masks are not taken for inputs); otherwise every image except ``*_mask.*``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from hw1.core import (
+    Hw1DataError,
+    Hw1Error,
+    list_images,
+    prepare_model,
+    progress,
+    read_rgb,
+    resolve_precision,
+    select_device,
+)
+from hw1.segmentation.checkpoint import load_model_from_checkpoint
+from hw1.segmentation.codec import write_mask
+from hw1.segmentation.inference import predict_logits
+
+#: Use the training size stored in the checkpoint (``image_size``).
+FROM_CHECKPOINT = "checkpoint"
+
+
+def mask_name(image: str | os.PathLike[str]) -> str:
+    """Output file name for an input image: ``0013_sat.jpg`` → ``0013_mask.png``,
+    ``tile.png`` → ``tile_mask.png``."""
+    stem = Path(image).stem
+    return (stem[: -len("_sat")] if stem.endswith("_sat") else stem) + "_mask.png"
+
+
+def list_prediction_inputs(folder: str | os.PathLike[str]) -> list[Path]:
+    """The images of ``folder`` to predict (sorted): its ``*_sat.*`` images if it has any, else
+    every image but ``*_mask.*`` files."""
+    images = list_images(folder)
+    sat = [p for p in images if p.stem.endswith("_sat")]
+    return sat if sat else [p for p in images if not p.stem.endswith("_mask")]
+
+
+class Predictor:
+    """A trained segmentation model ready for inference, rebuilt from ``checkpoint`` alone.
+
+    ``size``: ``"checkpoint"`` (default) runs the network at the size it was trained at (the
+    checkpoint's ``image_size``; native size when it has none), an int forces a size, ``None`` the
+    native size. ``window``: sliding-window tile size instead of resizing. ``tta``: average with
+    horizontal/vertical flips. ``precision``: ``auto`` is bf16 on CPU and Ampere+ GPUs, fp16 on
+    older GPUs.
+    """
+
+    def __init__(self, checkpoint: str | os.PathLike[str], *, device: str = "auto", precision: str = "auto",
+                 tta: bool = False, size: int | str | None = FROM_CHECKPOINT, window: int | None = None,
+                 channels_last: bool = True) -> None:
+        self.device = select_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        model, ckpt = load_model_from_checkpoint(checkpoint, device="cpu")
+        self.model = prepare_model(model, self.device, channels_last=channels_last).eval()
+        self.checkpoint_path = Path(checkpoint)
+        self.model_name: str = ckpt["model"]["name"]
+        self.epoch = ckpt.get("epoch")
+        norm = ckpt.get("normalization") or {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+        self.mean = torch.tensor(norm["mean"], dtype=torch.float32, device=self.device).view(1, 3, 1, 1) * 255.0
+        self.std = torch.tensor(norm["std"], dtype=torch.float32, device=self.device).view(1, 3, 1, 1) * 255.0
+        self.size: int | None = ckpt.get("image_size") if size == FROM_CHECKPOINT else size  # type: ignore[assignment]
+        self.window = window
+        self.tta = tta
+        self.channels_last = channels_last
+
+    def predict_batch(self, images: torch.Tensor) -> torch.Tensor:
+        """Class ids ``(N, H, W) uint8`` (on CPU) for a ``(N, H, W, 3) uint8`` batch of RGB images."""
+        x = images.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
+        x = (x - self.mean) / self.std
+        logits = predict_logits(self.model, x, size=self.size, window=self.window, tta=self.tta,
+                                precision=self.precision, channels_last=self.channels_last)
+        return logits.argmax(1).to(torch.uint8).cpu()
+
+    def predict_array(self, rgb: np.ndarray) -> np.ndarray:
+        """Class ids ``(H, W) uint8`` for one ``(H, W, 3) uint8`` RGB image."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise Hw1DataError(f"expected an (H, W, 3) RGB array, got shape {rgb.shape}")
+        batch = torch.from_numpy(np.array(rgb, dtype=np.uint8))[None]  # a copy: arrays from PIL are read-only
+        return self.predict_batch(batch)[0].numpy()
+
+
+@dataclass
+class PredictReport:
+    """What :func:`predict_folder` did: masks written and ``(input path, message)`` failures."""
+
+    output_dir: Path
+    written: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class _ImageFiles(Dataset):
+    """Decodes one image per item in a DataLoader worker; a bad file becomes an error item, not
+    an exception, so the loader keeps going."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> tuple[int, torch.Tensor | None, str | None]:
+        try:
+            return i, torch.from_numpy(np.array(read_rgb(self.paths[i]))), None  # writable copy
+        except Hw1DataError as exc:
+            return i, None, str(exc)
+        except Exception as exc:  # any decoder failure is this file's problem, not the run's
+            return i, None, f"{self.paths[i]}: {type(exc).__name__}: {exc}"
+
+
+def _as_list(batch: list[Any]) -> list[Any]:
+    return batch
+
+
+def predict_folder(
+    checkpoint: str | os.PathLike[str] | Predictor,
+    input_dir: str | os.PathLike[str],
+    output_dir: str | os.PathLike[str],
+    *,
+    device: str = "auto",
+    precision: str = "auto",
+    tta: bool = False,
+    batch_size: int = 8,
+    workers: int = 2,
+    size: int | str | None = FROM_CHECKPOINT,
+    window: int | None = None,
+    force: bool = False,
+    writer_threads: int = 2,
+) -> PredictReport:
+    """Write a palette mask PNG (input size, 7 pure colours) into ``output_dir`` (created) for
+    every input image of ``input_dir`` (see :func:`list_prediction_inputs`), streaming. Refuses
+    ``output_dir == input_dir`` unless ``force``. Bad images are skipped and listed in the
+    returned report's ``failed``; the caller decides the exit status."""
+    src, dst = Path(input_dir), Path(output_dir)
+    if not src.is_dir():
+        raise Hw1DataError(f"{src}: input folder not found; check the path")
+    if dst.resolve() == src.resolve() and not force:
+        raise Hw1Error(f"{dst}: output folder is the input folder; choose another one or pass --force")
+    paths = list_prediction_inputs(src)
+    if not paths:
+        raise Hw1DataError(f"{src}: no images to predict (expected xxxx_sat.jpg files)")
+    if batch_size < 1:
+        raise Hw1Error("batch size must be at least 1")
+    predictor = checkpoint if isinstance(checkpoint, Predictor) else Predictor(
+        checkpoint, device=device, precision=precision, tta=tta, size=size, window=window)
+    dst.mkdir(parents=True, exist_ok=True)
+    report = PredictReport(output_dir=dst)
+    loader = DataLoader(_ImageFiles(paths), batch_size=batch_size, shuffle=False, num_workers=workers,
+                        collate_fn=_as_list, pin_memory=predictor.device.type == "cuda")
+    pending: deque[tuple[Path, Future[Path]]] = deque()
+    max_pending = 2 * batch_size + 2 * writer_threads  # bounds the label maps held in memory
+
+    def drain(limit: int) -> None:
+        while len(pending) > limit:
+            path, fut = pending.popleft()
+            try:
+                fut.result()
+                report.written += 1
+            except Exception as exc:  # a full disk or unwritable folder fails this mask only
+                report.failed.append((str(path), f"{path}: cannot write mask ({exc})"))
+
+    with ThreadPoolExecutor(max_workers=writer_threads, thread_name_prefix="mask-writer") as pool:
+        for batch in progress(loader, desc="predict", total=len(loader), unit="batch"):
+            good = []
+            for i, image, error in batch:
+                if error is not None:
+                    report.failed.append((str(paths[i]), error))
+                else:
+                    good.append((i, image))
+            # Same-size images share one forward pass; a folder of mixed sizes still works.
+            for _shape, group_iter in itertools.groupby(good, key=lambda item: tuple(item[1].shape)):
+                group = list(group_iter)
+                try:
+                    labels = predictor.predict_batch(torch.stack([img for _, img in group]))
+                except RuntimeError as exc:  # e.g. out of memory on one huge image
+                    for i, _ in group:
+                        report.failed.append((str(paths[i]), f"{paths[i]}: prediction failed ({str(exc).splitlines()[0][:160]})"))
+                    continue
+                for (i, _), lab in zip(group, labels, strict=True):
+                    out = dst / mask_name(paths[i])
+                    pending.append((paths[i], pool.submit(write_mask, lab.numpy(), out)))
+                    drain(max_pending)
+        drain(0)
+    report.failed.sort()
+    return report

@@ -1,0 +1,403 @@
+"""Training a segmentation model on ``p2_data``-style pairs: :class:`SegTrainConfig` and
+:func:`train_segmentation`.
+
+One loop for every registry model, on hw1-core: bf16/fp16 autocast and channels_last, SGD or
+AdamW, per-step warmup + poly/cosine LR, gradient accumulation, an auxiliary-head loss (weight
+0.4) for torchvision models built with ``aux_loss``, validation mIoU every epoch (confusion
+matrix summed over DDP ranks), and torchrun DDP (rank 0 writes). A run directory holds::
+
+    config.json      the SegTrainConfig
+    metrics.jsonl    per epoch: {"split": "train", loss, lr} and {"split": "val", loss, miou,
+                     miou_nansafe, pixel_accuracy, iou: {class: IoU}}
+    last.pt          everything needed to resume exactly (optimizer, scheduler, scaler)
+    best.pt          the epoch with the best validation mIoU
+    stage_early.pt   after the first epoch; stage_middle.pt the middle epoch; stage_final.pt the last
+
+Every random draw of an epoch (shuffle order, augmentations, dropout) is seeded from
+``(seed, epoch, rank)``, so ``--resume`` continues bit-for-bit where an interrupted run stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Subset
+
+from hw1.core import (
+    DistributedContext,
+    Hw1CheckpointError,
+    Hw1DataError,
+    Hw1Error,
+    MetricsLogger,
+    autocast,
+    barrier,
+    build_lr_scheduler,
+    cleanup_distributed,
+    init_distributed,
+    make_generator,
+    make_grad_scaler,
+    prepare_model,
+    progress,
+    reduce_metrics,
+    resolve_precision,
+    save_checkpoint,
+    seed_everything,
+    seed_worker,
+    to_device_batch,
+)
+from hw1.segmentation.checkpoint import model_checkpoint, model_spec, read_segmentation_checkpoint
+from hw1.segmentation.inference import predict_logits
+from hw1.segmentation.losses import build_loss
+from hw1.segmentation.metrics import ConfusionMatrix
+from hw1.segmentation.models import create_model
+from hw1.segmentation.palette import CLASS_NAMES, NUM_CLASSES
+
+OPTIMIZER_CHOICES = ("sgd", "adamw")
+#: Weight of the auxiliary head's loss (torchvision DeepLabV3/FCN with aux_loss), as in torchvision's reference.
+AUX_LOSS_WEIGHT = 0.4
+STAGES = ("early", "middle", "final")
+
+
+@dataclass
+class SegTrainConfig:
+    """Options of ``hw1 seg train`` (one field per command-line option)."""
+
+    data_dir: str = "hw1_data/p2_data"
+    """Folder with ``train/`` and ``validation/`` (or ``val/``) holding xxxx_sat.jpg + xxxx_mask.png pairs."""
+    out_dir: str = "runs/seg"
+    model: str = "fcn32s"
+    weights: str = "none"
+    """none | imagenet | coco (torchvision models) | a weights file path (see create_model)."""
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
+    aux_loss: bool = False
+    loss: str = "ce"
+    class_weights: list[float] | None = None
+    ignore_unknown: bool = False
+    focal_gamma: float = 2.0
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    schedule: str = "poly"
+    warmup_epochs: float = 0.0
+    epochs: int = 30
+    batch_size: int = 8
+    accumulate: int = 1
+    """Gradient accumulation: micro-batches per optimizer step."""
+    grad_clip: float | None = None
+    image_size: int | None = None
+    """Resize training images to this square size (small/fast runs); validation and prediction resize
+    to it and the logits back to the full size. None: native size."""
+    crop_size: int | None = None
+    """Random scale-and-crop to this square size after the resize (augmentation; None: no crop)."""
+    max_train: int | None = None
+    max_val: int | None = None
+    workers: int = 2
+    device: str = "auto"
+    precision: str = "auto"
+    channels_last: bool = True
+    compile: bool = False
+    sync_bn: bool = True
+    seed: int = 0
+    deterministic: bool = False
+    resume: bool = False
+    stop_after_epoch: int | None = None
+    """End this invocation after that epoch (the schedule still spans ``epochs``); continue with --resume."""
+
+
+def stage_epochs(epochs: int) -> dict[str, int]:
+    """Epoch (1-based) at which each stage checkpoint is taken: early = 1, middle = ⌈epochs/2⌉, final = epochs."""
+    return {"early": 1, "middle": max(1, math.ceil(epochs / 2)), "final": epochs}
+
+
+def _check_config(c: SegTrainConfig) -> None:
+    if c.epochs < 1 or c.batch_size < 1 or c.accumulate < 1:
+        raise Hw1Error("epochs, batch size and accumulate must be at least 1")
+    if c.optimizer.lower() not in OPTIMIZER_CHOICES:
+        raise Hw1Error(f"unknown optimizer {c.optimizer!r}: use one of {', '.join(OPTIMIZER_CHOICES)}")
+    if c.lr <= 0:
+        raise Hw1Error(f"learning rate must be positive, got {c.lr}")
+    for name, size in (("image size", c.image_size), ("crop size", c.crop_size)):
+        if size is not None and size < 8:
+            raise Hw1Error(f"{name} {size} is too small: use at least 8 px")
+
+
+def _split_dir(root: Path, names: tuple[str, ...]) -> Path:
+    for name in names:
+        if (root / name).is_dir():
+            return root / name
+    raise Hw1DataError(f"{root}: no {' or '.join(n + '/' for n in names)} folder; pass --data-dir pointing at p2_data")
+
+
+def _limit(ds: Dataset, n: int | None) -> Dataset:
+    return ds if n is None or n >= len(ds) else Subset(ds, range(n))  # type: ignore[arg-type]
+
+
+def _datasets(c: SegTrainConfig) -> tuple[Dataset, Dataset, dict[str, list[float]]]:
+    from hw1.segmentation.dataset import IMAGENET_NORMALIZATION, SegmentationPairs
+    from hw1.segmentation.transforms import build_eval_transform, build_train_transform
+
+    root = Path(c.data_dir)
+    if not root.is_dir():
+        raise Hw1DataError(f"{root}: data folder not found; pass --data-dir (the folder holding train/ and validation/)")
+    norm = {k: list(v) for k, v in IMAGENET_NORMALIZATION.items()}
+    train = SegmentationPairs(_split_dir(root, ("train",)), transform=build_train_transform(c.crop_size, norm, resize=c.image_size))
+    val = SegmentationPairs(_split_dir(root, ("validation", "val")), transform=build_eval_transform(norm))
+    return _limit(train, c.max_train), _limit(val, c.max_val), norm
+
+
+def _transform_of(ds: Any) -> Any:
+    while isinstance(ds, Subset):
+        ds = ds.dataset
+    return getattr(ds, "transform", None)
+
+
+def _seed_transform(ds: Any, seed: int) -> None:
+    # albumentations keeps its own generator: seed it too, or augmentations would not repeat.
+    t = _transform_of(ds)
+    if t is not None and hasattr(t, "set_random_seed"):
+        t.set_random_seed(seed % 2**32)
+
+
+def _worker_init(worker_id: int) -> None:
+    seed_worker(worker_id)
+    info = torch.utils.data.get_worker_info()
+    if info is not None:
+        _seed_transform(info.dataset, torch.initial_seed())
+
+
+def _seed_epoch(seed: int, epoch: int, rank: int) -> int:
+    s = (seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
+    random.seed(s)
+    np.random.seed(s)
+    torch.manual_seed(s)
+    return s
+
+
+def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: bool, epoch: int) -> DataLoader:
+    n = len(ds)  # type: ignore[arg-type]
+    gen = make_generator(_seed_epoch(c.seed, epoch, ctx.rank) if train else c.seed)
+    if train:
+        if ctx.is_distributed:
+            sampler = torch.utils.data.DistributedSampler(ds, num_replicas=ctx.world_size, rank=ctx.rank,
+                                                          shuffle=True, seed=c.seed, drop_last=True)
+            sampler.set_epoch(epoch)
+            per_rank = n // ctx.world_size
+        else:
+            sampler = torch.utils.data.RandomSampler(ds, generator=gen)
+            per_rank = n
+        _seed_transform(ds, int(torch.randint(0, 2**31 - 1, (1,), generator=make_generator(epoch + c.seed)).item()))
+        # A last batch of one image breaks BatchNorm in pooled heads (ASPP); drop it when possible.
+        drop_last = per_rank > c.batch_size
+    else:
+        # Each rank scores a disjoint shard, nothing padded or repeated: summed counts are exact.
+        sampler = list(range(ctx.rank, n, ctx.world_size))  # type: ignore[assignment]
+        drop_last = False
+    return DataLoader(ds, batch_size=c.batch_size, sampler=sampler, num_workers=c.workers, drop_last=drop_last,
+                      pin_memory=ctx.device.type == "cuda", worker_init_fn=_worker_init, generator=gen,
+                      persistent_workers=False)
+
+
+def _optimizer(model: nn.Module, c: SegTrainConfig) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if c.optimizer.lower() == "sgd":
+        return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+    return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
+
+
+def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"num_classes": NUM_CLASSES, **c.model_kwargs}
+    if c.aux_loss:
+        kwargs["aux_loss"] = True
+    return kwargs
+
+
+def _payload(model: nn.Module, c: SegTrainConfig, norm: dict[str, list[float]], *, epoch: int, step: int,
+             miou: float | None) -> dict[str, Any]:
+    return model_checkpoint(model, c.model, _model_kwargs(c), normalization=norm, image_size=c.image_size,
+                            epoch=epoch, step=step, miou=miou, config=asdict(c))
+
+
+def train_segmentation(config: SegTrainConfig) -> dict[str, Any]:
+    """Train ``config.model`` on ``config.data_dir`` and write the run directory (see the module
+    docstring). Returns ``{"run_dir", "rank", "best_miou", "best_epoch", "last_miou", "epochs_run",
+    "history": [{"epoch", "train_loss", "val_loss", "miou", "miou_nansafe"}, …]}``.
+    Under torchrun every process calls it; only rank 0 writes files."""
+    _check_config(config)
+    owns_group = not (dist.is_available() and dist.is_initialized())
+    ctx = init_distributed(config.device)
+    try:
+        return _train(config, ctx)
+    finally:
+        if owns_group:
+            cleanup_distributed()
+
+
+def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
+    run_dir = Path(c.out_dir)
+    last_path = run_dir / "last.pt"
+    resume_ckpt = None
+    if c.resume:
+        if not last_path.is_file():
+            raise Hw1CheckpointError(f"{last_path}: nothing to resume; start without --resume or check --out-dir")
+        resume_ckpt = read_segmentation_checkpoint(last_path)
+        if resume_ckpt["model"] != model_spec(c.model, _model_kwargs(c)):
+            raise Hw1CheckpointError(
+                f"{last_path}: was trained as {resume_ckpt['model']}, not {model_spec(c.model, _model_kwargs(c))}; "
+                "resume with the same --model and model options"
+            )
+    elif last_path.exists():
+        raise Hw1Error(f"{run_dir}: already holds a run (last.pt); pass --resume to continue it or another --out-dir")
+
+    seed_everything(c.seed, deterministic=c.deterministic)
+    device = ctx.device
+    precision = resolve_precision(c.precision, device)
+    train_ds, val_ds, norm = _datasets(c)
+    if len(train_ds) < ctx.world_size or len(val_ds) == 0:  # type: ignore[arg-type]
+        raise Hw1DataError(f"{c.data_dir}: too few pairs to train ({len(train_ds)} train, {len(val_ds)} validation)")  # type: ignore[arg-type]
+
+    weights = None if resume_ckpt is not None else c.weights  # resumed weights come from last.pt
+    model = create_model(c.model, weights=weights, **_model_kwargs(c))
+    has_aux = bool(getattr(model, "has_aux", False))
+    if ctx.is_distributed and device.type == "cuda" and c.sync_bn:
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    model = prepare_model(model, device, channels_last=c.channels_last)
+    if resume_ckpt is not None:
+        model.load_state_dict(resume_ckpt["state_dict"])
+    net: nn.Module = model
+    if ctx.is_distributed:
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if c.compile:
+        net = torch.compile(net)  # type: ignore[assignment]
+
+    batches = len(_loader(train_ds, c, ctx, train=True, epoch=1))
+    if batches == 0:
+        raise Hw1DataError(f"{c.data_dir}: no full training batch (batch size {c.batch_size}); lower --batch-size")
+    steps_per_epoch = math.ceil(batches / c.accumulate)
+    optimizer = _optimizer(model, c)
+    scheduler = build_lr_scheduler(optimizer, total_steps=steps_per_epoch * c.epochs,
+                                   warmup_steps=round(c.warmup_epochs * steps_per_epoch), kind=c.schedule)
+    scaler = make_grad_scaler(device, precision)
+    loss_fn = build_loss(c.loss, c.class_weights, c.ignore_unknown, focal_gamma=c.focal_gamma).to(device)
+
+    start_epoch, step, best_miou, best_epoch = 1, 0, -1.0, 0
+    logger = MetricsLogger(run_dir / "metrics.jsonl")
+    if resume_ckpt is not None:
+        optimizer.load_state_dict(resume_ckpt["optimizer"])
+        scheduler.load_state_dict(resume_ckpt["scheduler"])
+        scaler.load_state_dict(resume_ckpt["scaler"])
+        start_epoch = int(resume_ckpt["epoch"]) + 1
+        step = int(resume_ckpt["step"])
+        best_miou = float(resume_ckpt.get("best_miou", -1.0))
+        best_epoch = int(resume_ckpt.get("best_epoch", 0))
+        logger.truncate_after(int(resume_ckpt["epoch"]))
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.json").write_text(json.dumps(asdict(c), indent=2) + "\n", encoding="utf-8")
+
+    stages = stage_epochs(c.epochs)
+    history: list[dict[str, Any]] = []
+    last_miou = float("nan")
+    end_epoch = min(c.epochs, c.stop_after_epoch) if c.stop_after_epoch else c.epochs
+    for epoch in range(start_epoch, end_epoch + 1):
+        net.train()
+        train_loss, step = _train_epoch(net, loss_fn, optimizer, scheduler, scaler, _loader(train_ds, c, ctx, train=True, epoch=epoch),
+                                        c, ctx, epoch, step, precision, has_aux)
+        logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
+        val = _validate(model, loss_fn, _loader(val_ds, c, ctx, train=False, epoch=epoch), c, ctx, precision)
+        last_miou = val["miou_nansafe"]
+        logger.log(epoch=epoch, step=step, split="val", **val)
+        improved = last_miou > best_miou
+        if improved:
+            best_miou, best_epoch = last_miou, epoch
+        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val["loss"], "miou": val["miou"],
+                        "miou_nansafe": last_miou})
+        if ctx.is_main:
+            payload = _payload(model, c, norm, epoch=epoch, step=step, miou=last_miou)
+            if improved:
+                save_checkpoint(payload, run_dir / "best.pt")
+            for stage in STAGES:
+                if stages[stage] == epoch:
+                    save_checkpoint({**payload, "stage": stage}, run_dir / f"stage_{stage}.pt")
+            save_checkpoint({**payload, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                             "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch}, last_path)
+        barrier()
+    return {"run_dir": str(run_dir), "rank": ctx.rank, "best_miou": best_miou, "best_epoch": best_epoch, "last_miou": last_miou,
+            "epochs_run": len(history), "history": history}
+
+
+def _train_epoch(net: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
+                 loader: DataLoader, c: SegTrainConfig, ctx: DistributedContext, epoch: int, step: int,
+                 precision: str, has_aux: bool) -> tuple[float, int]:
+    device = ctx.device
+    total, count = 0.0, 0
+    n = len(loader)
+    optimizer.zero_grad(set_to_none=True)
+    bar = progress(loader, desc=f"epoch {epoch}/{c.epochs}", total=n, unit="batch")
+    for i, (images, masks, _ids) in enumerate(bar):
+        images = to_device_batch(images, device, c.channels_last)
+        masks = masks.to(device, non_blocking=True).long()
+        boundary = (i + 1) % c.accumulate == 0 or i + 1 == n
+        sync = ctx.is_distributed and not boundary and hasattr(net, "no_sync")
+        with net.no_sync() if sync else contextlib.nullcontext():  # type: ignore[operator]
+            with autocast(device, precision):
+                if has_aux:
+                    logits, aux = net(images, return_aux=True)
+                    loss = loss_fn(logits, masks) + AUX_LOSS_WEIGHT * loss_fn(aux, masks)
+                else:
+                    loss = loss_fn(net(images), masks)
+            if not torch.isfinite(loss):
+                raise Hw1Error(f"epoch {epoch}: the loss became {loss.item()}; lower --lr or use --precision fp32")
+            scaler.scale(loss / c.accumulate).backward()
+        if boundary:
+            if c.grad_clip:
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(net.parameters(), c.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+            scheduler.step()
+            step += 1
+        total += float(loss.detach()) * images.shape[0]
+        count += images.shape[0]
+        bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
+    stats = reduce_metrics({"loss": total / max(count, 1)}, device=device)
+    return stats["loss"], step
+
+
+@torch.no_grad()
+def _validate(model: nn.Module, loss_fn: nn.Module, loader: DataLoader, c: SegTrainConfig, ctx: DistributedContext,
+              precision: str) -> dict[str, Any]:
+    """Validation loss and the official confusion-matrix metrics over the whole split (all ranks)."""
+    device = ctx.device
+    model.eval()
+    cm = ConfusionMatrix(NUM_CLASSES, device=device)
+    loss_sum = torch.zeros(2, dtype=torch.float64, device=device)
+    for images, masks, _ids in progress(loader, desc="validate", unit="batch"):
+        images = images.to(device, non_blocking=True)
+        masks = masks.to(device, non_blocking=True).long()
+        logits = predict_logits(model, images, size=c.image_size, precision=precision, channels_last=c.channels_last)
+        loss_sum[0] += float(loss_fn(logits, masks)) * images.shape[0]
+        loss_sum[1] += images.shape[0]
+        cm.update(logits.argmax(1), masks)
+    cm.all_reduce()
+    if ctx.is_distributed:
+        dist.all_reduce(loss_sum)
+    iou = cm.iou()
+    return {
+        "loss": float(loss_sum[0] / loss_sum[1].clamp_min(1)),
+        "miou": cm.mean_iou(),
+        "miou_nansafe": cm.mean_iou_nansafe(),
+        "pixel_accuracy": cm.pixel_accuracy(),
+        "iou": {name: float(v) for name, v in zip(CLASS_NAMES, iou, strict=True)},
+    }

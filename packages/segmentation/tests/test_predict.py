@@ -1,0 +1,167 @@
+"""Prediction: Predictor, folder streaming, naming, bad images, and the CLI round trip
+(train → predict → evaluate)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from hw1.core import Hw1Error, save_checkpoint
+from hw1.segmentation.checkpoint import model_checkpoint
+from hw1.segmentation.codec import read_mask
+from hw1.segmentation.models import create_model
+from hw1.segmentation.predict import Predictor, list_prediction_inputs, mask_name, predict_folder
+
+pytestmark = pytest.mark.usefixtures("forbid_downloads")
+
+TINY_FCN = {"width": 0.0625, "fc_channels": 16}
+
+
+@pytest.fixture
+def tiny_checkpoint(tmp_path: Path) -> Path:
+    torch.manual_seed(0)
+    model = create_model("fcn8s", **TINY_FCN)
+    # Non-zero score layers so the untrained net predicts several classes.
+    for conv in (model.score_fr, model.score_pool3, model.score_pool4):
+        torch.nn.init.normal_(conv.weight, std=0.5)
+    return save_checkpoint(model_checkpoint(model, "fcn8s", {"num_classes": 7, **TINY_FCN}, image_size=None, epoch=1),
+                           tmp_path / "tiny.pt")
+
+
+def _write_image(path: Path, h: int, w: int, seed: int) -> None:
+    rgb = np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(path, quality=90)
+
+
+def test_mask_names() -> None:
+    assert mask_name("a/0013_sat.jpg") == "0013_mask.png"
+    assert mask_name("tile.png") == "tile_mask.png"
+
+
+def test_inputs_prefer_sat_files(tmp_path: Path) -> None:
+    for name in ("0000_sat.jpg", "0000_mask.png", "0001_sat.jpg"):
+        _write_image(tmp_path / name, 8, 8, 0)
+    assert [p.name for p in list_prediction_inputs(tmp_path)] == ["0000_sat.jpg", "0001_sat.jpg"]
+    (tmp_path / "0000_sat.jpg").unlink()
+    (tmp_path / "0001_sat.jpg").rename(tmp_path / "field.jpg")
+    assert [p.name for p in list_prediction_inputs(tmp_path)] == ["field.jpg"]
+
+
+def test_predict_array_any_size(tiny_checkpoint: Path) -> None:
+    predictor = Predictor(tiny_checkpoint, device="cpu", precision="fp32")
+    rgb = np.random.default_rng(0).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    labels = predictor.predict_array(rgb)
+    assert labels.shape == (37, 53) and labels.dtype == np.uint8 and labels.max() <= 6
+    assert len(np.unique(labels)) > 1
+    # Resize-and-back and TTA keep the shape.
+    assert Predictor(tiny_checkpoint, device="cpu", size=32, tta=True).predict_array(rgb).shape == (37, 53)
+    with pytest.raises(Hw1Error):
+        predictor.predict_array(rgb[..., 0])
+
+
+def test_predict_folder_writes_palette_masks_at_input_size(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    _write_image(src / "0000_sat.jpg", 40, 48, 1)
+    _write_image(src / "0001_sat.jpg", 40, 48, 2)
+    _write_image(src / "0002_sat.jpg", 33, 21, 3)
+    _write_image(src / "0000_mask.png", 40, 48, 4)  # ground truth beside the images: not an input
+    out = tmp_path / "out" / "nested"
+    report = predict_folder(tiny_checkpoint, src, out, device="cpu", precision="fp32", batch_size=2, workers=1)
+    assert report.ok and report.written == 3
+    assert sorted(p.name for p in out.iterdir()) == ["0000_mask.png", "0001_mask.png", "0002_mask.png"]
+    predictor = Predictor(tiny_checkpoint, device="cpu", precision="fp32")
+    for i, (h, w) in enumerate([(40, 48), (40, 48), (33, 21)]):
+        img = Image.open(out / f"{i:04d}_mask.png")
+        assert img.mode == "RGB" and img.size == (w, h)
+        expected = predictor.predict_array(np.asarray(Image.open(src / f"{i:04d}_sat.jpg").convert("RGB")))
+        np.testing.assert_array_equal(read_mask(out / f"{i:04d}_mask.png"), expected)
+
+
+def test_output_dir_must_differ_from_input(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    _write_image(tmp_path / "0000_sat.jpg", 16, 16, 0)
+    with pytest.raises(Hw1Error, match="--force"):
+        predict_folder(tiny_checkpoint, tmp_path, tmp_path, device="cpu", workers=0)
+    report = predict_folder(tiny_checkpoint, tmp_path, tmp_path, device="cpu", workers=0, force=True)
+    assert report.written == 1 and (tmp_path / "0000_mask.png").is_file()
+
+
+def test_cli_predict_skips_a_bad_image_and_exits_1(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hw1.cli.main import cli
+
+    src = tmp_path / "in"
+    src.mkdir()
+    _write_image(src / "0000_sat.jpg", 32, 32, 0)
+    (src / "0001_sat.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not a jpeg")
+    _write_image(src / "0002_sat.jpg", 32, 32, 2)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["seg", "predict", str(tiny_checkpoint), str(src), str(out), "--workers", "0"])
+    assert result.exit_code == 1, result.output
+    assert "0001_sat.jpg" in result.output and "wrote 2 masks" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["0000_mask.png", "0002_mask.png"]
+
+
+def test_cli_predict_bad_checkpoint_exits_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hw1.cli.main import cli
+
+    bad = tmp_path / "bad.pt"
+    save_checkpoint({"state_dict": {}}, bad)
+    (tmp_path / "in").mkdir()
+    _write_image(tmp_path / "in" / "0000_sat.jpg", 16, 16, 0)
+    result = CliRunner().invoke(cli, ["seg", "predict", str(bad), str(tmp_path / "in"), str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "not an hw1 segmentation checkpoint" in result.output
+
+
+def test_cli_models_lists_the_registry() -> None:
+    from click.testing import CliRunner
+
+    from hw1.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["seg", "models"])
+    assert result.exit_code == 0
+    for name in ("fcn32s", "deeplabv3_resnet101", "smp:DeepLabV3Plus:ENCODER"):
+        assert name in result.output
+
+
+@pytest.mark.slow
+def test_cli_train_predict_evaluate_round_trip(seg_train_data: Path, tmp_path: Path) -> None:
+    """The mIoU of ``hw1 seg evaluate`` on ``hw1 seg predict``'s masks equals the validation mIoU
+    the training loop logged for the same checkpoint: one scoring path."""
+    from click.testing import CliRunner
+
+    from hw1.cli.main import cli
+    from hw1.core import read_metrics
+
+    runner = CliRunner()
+    run = tmp_path / "run"
+    result = runner.invoke(cli, ["seg", "train", "--data-dir", str(seg_train_data), "--out-dir", str(run),
+                                 "--model", "fcn8s", "--model-kwargs", "width=0.0625,fc_channels=16,batch_norm=true",
+                                 "--epochs", "1", "--batch-size", "4", "--max-train", "8", "--image-size", "48",
+                                 "--workers", "0", "--precision", "fp32", "--optimizer", "adamw", "--lr", "0.003"])
+    assert result.exit_code == 0, result.output
+    assert "best val mIoU" in result.output
+    val_dir = tmp_path / "val"
+    shutil.copytree(seg_train_data / "validation", val_dir)
+    pred = tmp_path / "pred"
+    result = runner.invoke(cli, ["seg", "predict", str(run / "best.pt"), str(val_dir), str(pred),
+                                 "--precision", "fp32", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert len(list(pred.glob("*_mask.png"))) == len(list(val_dir.glob("*_sat.jpg")))
+    result = runner.invoke(cli, ["seg", "evaluate", str(val_dir), str(pred), "--json"])
+    assert result.exit_code == 0, result.output
+    evaluated = json.loads(result.output)
+    logged = [r for r in read_metrics(run / "metrics.jsonl") if r["split"] == "val"][-1]
+    assert evaluated["mean_iou_nansafe"] == pytest.approx(logged["miou_nansafe"], abs=1e-6)
+    for name, iou in evaluated["per_class_iou"].items():
+        assert iou == pytest.approx(logged["iou"][name], abs=1e-6, nan_ok=True) if iou is not None else logged["iou"][name] is None

@@ -1,0 +1,305 @@
+"""The pre-training loop: two-view batches through an SSL method, AMP + channels_last, per-step
+warmup+cosine LR, EMA momentum schedule, metrics.jsonl, kNN monitor, resumable checkpoints and
+DDP under torchrun (only rank 0 writes).
+
+Reproducibility: every epoch re-seeds the data order and the augmentation RNGs from
+``(seed, epoch, rank)``, so a run resumed from ``last.pt`` sees the same batches as an
+uninterrupted one and (with ``deterministic=True``) ends with equal weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+
+from hw1.core.backbone import create_backbone
+from hw1.core.checkpoint import save_checkpoint
+from hw1.core.device import prepare_model, to_device_batch
+from hw1.core.distributed import (
+    DistributedContext,
+    barrier,
+    cleanup_distributed,
+    init_distributed,
+    reduce_metrics,
+    unwrap_model,
+)
+from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
+from hw1.core.metrics import MetricsLogger
+from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
+from hw1.core.progress import progress
+from hw1.core.schedules import build_lr_scheduler
+from hw1.core.seeding import make_generator, seed_everything, seed_worker
+from hw1.ssl.augmentations import NORMALIZATION, build_two_view_transform
+from hw1.ssl.config import PretrainConfig
+from hw1.ssl.dataset import UnlabeledImageFolder
+from hw1.ssl.knn import KnnMonitor
+from hw1.ssl.methods import SSLMethod, create_method, method_class
+from hw1.ssl.optimizer import build_optimizer
+from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
+
+#: Fields a resumed run takes from the command line; every other field comes from the checkpoint.
+RUNTIME_FIELDS = (
+    "images", "out", "workers", "device", "compile", "resume", "verify_images", "save_every",
+    "knn_train_csv", "knn_val_csv", "knn_train_images", "knn_val_images", "knn_every",
+)
+
+
+def pretrain(config: PretrainConfig) -> dict[str, Any]:
+    """Run (or, with ``config.resume``, continue) self-supervised pre-training.
+
+    Returns ``{"run_dir", "last_checkpoint", "epoch", "step", "metrics", "knn_top1",
+    "skipped_images", "seconds"}``; ``metrics`` is the last epoch's train record. Under torchrun
+    every process calls it; only rank 0 writes files. Bad input raises :class:`Hw1Error`.
+    """
+    _validate(config)
+    joined = not (dist.is_available() and dist.is_initialized())
+    ctx = init_distributed(config.device)
+    try:
+        return _run(config, ctx)
+    finally:
+        if joined:
+            cleanup_distributed()
+
+
+def _validate(c: PretrainConfig) -> None:
+    if not c.images:
+        raise Hw1DataError("no image folder given: pass --images DIR")
+    checks = [
+        (c.epochs >= 1, f"--epochs must be at least 1 (got {c.epochs})"),
+        (c.batch_size >= 2, f"--batch-size must be at least 2 for batch-norm heads (got {c.batch_size})"),
+        (c.workers >= 0, f"--workers must be 0 or more (got {c.workers})"),
+        (c.lr > 0, f"--lr must be positive (got {c.lr})"),
+        (c.warmup_epochs >= 0, f"--warmup-epochs must be 0 or more (got {c.warmup_epochs})"),
+        (c.knn_every >= 1, f"--knn-every must be at least 1 (got {c.knn_every})"),
+        (c.save_every >= 0, f"--save-every must be 0 or more (got {c.save_every})"),
+        ((c.knn_train_csv is None) == (c.knn_val_csv is None), "the kNN monitor needs both --knn-train-csv and --knn-val-csv"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise Hw1Error(message)
+    method_class(c.method)
+
+
+def _resolve_config(config: PretrainConfig, last: Path) -> tuple[PretrainConfig, dict[str, Any] | None]:
+    if not config.resume:
+        if last.exists():
+            raise Hw1Error(f"{last} exists: pass --resume to continue that run, or choose another --out")
+        return config, None
+    if not last.exists():
+        raise Hw1CheckpointError(f"{last}: nothing to resume (no last.pt); run without --resume to start")
+    ckpt = read_run_checkpoint(last)
+    stored = dict(ckpt["config"])
+    merged = {f.name: stored.get(f.name, getattr(config, f.name)) for f in dataclasses.fields(PretrainConfig)}
+    for name in RUNTIME_FIELDS:
+        merged[name] = getattr(config, name)
+    return PretrainConfig(**merged), ckpt
+
+
+def _seed_epoch(seed: int, epoch: int, rank: int, generator: torch.Generator) -> None:
+    """Re-seed data order and augmentation RNGs (main process and, via the generator, workers)."""
+    s = (seed * 1_000_003 + epoch * 7919 + rank) % 2**31
+    generator.manual_seed(s)
+    torch.manual_seed(s)
+    np.random.seed(s)
+    random.seed(s)
+
+
+def _feature_std(projection: torch.Tensor) -> torch.Tensor:
+    """Mean per-dimension std of the L2-normalised projections: ~1/sqrt(dim) when healthy,
+    ~0 when the representation has collapsed to a point."""
+    z = F.normalize(projection.detach().float(), dim=1)
+    return z.std(dim=0).mean()
+
+
+def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
+    started = time.time()
+    out = Path(config.out)
+    last = out / "last.pt"
+    config, ckpt = _resolve_config(config, last)
+    seed_everything(config.seed, deterministic=config.deterministic)
+    device = ctx.device
+    precision = resolve_precision(config.precision, device)
+    cls = method_class(config.method)
+
+    transform = build_two_view_transform(cls.augmentation, config.image_size, min_scale=config.min_scale,
+                                         color_jitter_strength=config.color_jitter_strength)
+    dataset = UnlabeledImageFolder(config.images, transform, verify=config.verify_images, report=ctx.is_main)
+    if len(dataset) < config.batch_size * ctx.world_size:
+        raise Hw1DataError(
+            f"{config.images}: {len(dataset)} readable images, fewer than one batch "
+            f"({config.batch_size} × {ctx.world_size} process(es)); lower --batch-size"
+        )
+    generator = make_generator(config.seed)
+    sampler: DistributedSampler | RandomSampler
+    if ctx.is_distributed:
+        sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
+                                     seed=config.seed, drop_last=True)
+    else:
+        sampler = RandomSampler(dataset, generator=generator)
+    loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.workers,
+                        drop_last=True, worker_init_fn=seed_worker, generator=generator,
+                        pin_memory=device.type == "cuda", persistent_workers=False)
+    steps_per_epoch = len(loader)
+    total_steps = config.epochs * steps_per_epoch
+
+    backbone = create_backbone(config.backbone, weights=config.backbone_weights)
+    method: SSLMethod = create_method(config.method, backbone, **config.method_options)
+    if config.sync_batchnorm and ctx.is_distributed:
+        if device.type != "cuda":
+            raise Hw1Error("--sync-batchnorm needs CUDA devices (PyTorch's SyncBatchNorm is GPU-only); drop it on CPU")
+        method = torch.nn.SyncBatchNorm.convert_sync_batchnorm(method)  # type: ignore[assignment]
+    method = prepare_model(method, device, channels_last=config.channels_last)  # type: ignore[assignment]
+    optimizer = build_optimizer(method, config.optimizer, lr=config.lr, weight_decay=config.weight_decay,
+                                momentum=config.momentum)
+    scheduler = build_lr_scheduler(optimizer, total_steps=total_steps,
+                                   warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
+                                   kind="cosine", min_ratio=config.min_lr_ratio)
+    scaler = make_grad_scaler(device, precision)
+    start_epoch, step = 0, 0
+    if ckpt is not None:
+        method.load_state_dict(ckpt["state_dict"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        if ckpt.get("scaler"):
+            scaler.load_state_dict(ckpt["scaler"])
+        start_epoch, step = int(ckpt["epoch"]), int(ckpt["step"])
+        if step != start_epoch * steps_per_epoch:
+            raise Hw1CheckpointError(
+                f"{last}: {step} steps after {start_epoch} epochs, but {steps_per_epoch} steps per epoch now; "
+                "resume with the same images and --batch-size (and number of processes)"
+            )
+
+    model: torch.nn.Module = method
+    if ctx.is_distributed:
+        model = torch.nn.parallel.DistributedDataParallel(
+            method, device_ids=[device.index] if device.type == "cuda" else None)
+    if config.compile:
+        model = torch.compile(model)  # type: ignore[assignment]
+
+    monitor = None
+    if config.knn_train_csv and config.knn_val_csv:
+        monitor = KnnMonitor.from_csv(config.knn_train_csv, config.knn_val_csv, config.knn_train_images,
+                                      config.knn_val_images, image_size=config.image_size, k=config.knn_k,
+                                      temperature=config.knn_temperature, workers=min(config.workers, 4))
+
+    logger = MetricsLogger(out / "metrics.jsonl", enabled=ctx.is_main)
+    if ctx.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n", encoding="utf-8")
+        if ckpt is not None:
+            logger.truncate_after(start_epoch)
+
+    knn_top1: float | None = None
+
+    def run_knn(epoch: int) -> None:
+        nonlocal knn_top1
+        if monitor is None:
+            return
+        if ctx.is_main:
+            knn_top1 = monitor.evaluate(method.backbone, device=device, precision=precision,
+                                        channels_last=config.channels_last)
+            logger.log(epoch=epoch, step=step, split="knn", knn_top1=knn_top1, k=monitor.k)
+        barrier()
+
+    if start_epoch == 0:
+        run_knn(0)  # the random-init baseline the run should beat
+
+    record: dict[str, Any] = {}
+    momentum = method.momentum_at(step, total_steps)
+    for epoch in range(start_epoch, config.epochs):
+        _seed_epoch(config.seed, epoch, ctx.rank, generator)
+        if isinstance(sampler, DistributedSampler):
+            sampler.set_epoch(epoch)
+        model.train()
+        loss_sum = torch.zeros((), device=device)
+        std_sum = torch.zeros((), device=device)
+        epoch_start = time.time()
+        lr = optimizer.param_groups[0]["lr"]
+        bar = progress(loader, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch, unit="batch")
+        for views in bar:
+            view0 = to_device_batch(views[0], device, config.channels_last)
+            view1 = to_device_batch(views[1], device, config.channels_last)
+            lr = optimizer.param_groups[0]["lr"]
+            with autocast(device, precision):
+                output = model(view0, view1)
+            loss = output.loss
+            if not torch.isfinite(loss.detach()):
+                raise Hw1Error(
+                    f"loss became {loss.item()} at step {step} (epoch {epoch + 1}); lower --lr, "
+                    "raise --warmup-epochs or use --precision fp32"
+                )
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            scheduler.step()
+            momentum = method.momentum_at(step, total_steps)
+            if momentum is not None:
+                method.update_target(momentum)
+            step += 1
+            loss_sum += loss.detach().float()
+            std_sum += _feature_std(output.projection)
+            postfix = {"loss": f"{loss.item():.4f}", "lr": f"{lr:.2e}"}
+            if knn_top1 is not None:
+                postfix["knn"] = f"{knn_top1:.3f}"
+            bar.set_postfix(postfix, refresh=False)
+        bar.close()
+        seconds = time.time() - epoch_start
+        values = reduce_metrics({"loss": float(loss_sum) / steps_per_epoch,
+                                 "feature_std": float(std_sum) / steps_per_epoch}, device=device)
+        record = logger.log(
+            epoch=epoch + 1, step=step, split="train", loss=values["loss"], lr=lr, momentum=momentum,
+            feature_std=values["feature_std"], epoch_seconds=round(seconds, 3),
+            images_per_second=round(steps_per_epoch * config.batch_size * ctx.world_size / max(seconds, 1e-9), 2),
+        )
+        if (epoch + 1) % config.knn_every == 0 or epoch + 1 == config.epochs:
+            run_knn(epoch + 1)
+        if ctx.is_main:
+            payload = _checkpoint(method, optimizer, scheduler, scaler, config, epoch + 1, step, record)
+            save_checkpoint(payload, last)
+            if config.save_every and (epoch + 1) % config.save_every == 0:
+                save_checkpoint(payload, out / f"epoch_{epoch + 1:04d}.pt")
+        barrier()
+
+    return {
+        "run_dir": str(out),
+        "last_checkpoint": str(last),
+        "epoch": config.epochs,
+        "step": step,
+        "metrics": record,
+        "knn_top1": knn_top1,
+        "skipped_images": len(dataset.skipped),
+        "seconds": round(time.time() - started, 3),
+    }
+
+
+def _checkpoint(method: SSLMethod, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
+                config: PretrainConfig, epoch: int, step: int, record: dict[str, Any]) -> dict[str, Any]:
+    raw = unwrap_model(method)
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "model": {"method": raw.name, "backbone": config.backbone, "method_kwargs": dict(raw.kwargs),
+                  "num_features": int(raw.num_features)},
+        "state_dict": {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in raw.state_dict().items()},
+        "normalization": {k: list(v) for k, v in NORMALIZATION.items()},
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict(),
+        "epoch": epoch,
+        "step": step,
+        "config": dataclasses.asdict(config),
+        "metrics": {k: v for k, v in record.items() if isinstance(v, (int, float, str)) or v is None},
+    }
+
+
+__all__ = ["CHECKPOINT_FORMAT", "PretrainConfig", "pretrain"]

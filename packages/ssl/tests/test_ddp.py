@@ -1,0 +1,57 @@
+"""A 2-process gloo DDP run on CPU through torchrun: one run folder, rank 0 writes, equal steps."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from hw1.core import read_metrics
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+
+    from timm.models import register_model
+    from timm.models.resnet import BasicBlock, ResNet
+
+    from hw1.ssl import PretrainConfig, pretrain
+
+    @register_model
+    def hw1_test_tiny_resnet(pretrained=False, **kwargs):  # the conftest model, in this process too
+        keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
+        return ResNet(BasicBlock, [1, 1, 1, 1], channels=(16, 32, 64, 128), stem_width=16, **keep)
+
+    images, out, sync_bn = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    result = pretrain(PretrainConfig(
+        images=images, out=out, backbone="timm:hw1_test_tiny_resnet", epochs=2, batch_size=4, workers=0, image_size=32,
+        precision="fp32", warmup_epochs=0, sync_batchnorm=sync_bn, device="cpu",
+        method_options={"hidden_dim": 32, "output_dim": 16}))
+    print("RESULT", result["step"], flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.ddp
+def test_two_process_gloo_run(tiny_images, tmp_path, free_port):
+    sync_bn = False  # PyTorch's SyncBatchNorm is GPU-only; pretrain refuses it on CPU
+    script = tmp_path / "run_ddp.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "run"
+    env = {**os.environ, "HW1_PROGRESS": "0", "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+           "--master_port", str(free_port), str(script), str(tiny_images), str(out), "1" if sync_bn else "0"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # 24 images, 2 processes × batch 4 -> 3 steps per epoch on each rank
+    assert proc.stdout.count("RESULT 6") == 2, proc.stdout
+    train = [r for r in read_metrics(out / "metrics.jsonl") if r["split"] == "train"]
+    assert [r["epoch"] for r in train] == [1, 2]  # written once, by rank 0
+    ckpt = torch.load(out / "last.pt", weights_only=True)
+    assert (ckpt["epoch"], ckpt["step"]) == (2, 6)
+    assert not any(k.startswith("module.") for k in ckpt["state_dict"])
