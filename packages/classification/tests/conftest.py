@@ -1,50 +1,56 @@
-"""Shared fixtures of the hw1-classification tests (share through here: --import-mode=importlib)."""
+"""Shared fixtures: a tiny generated Office/Mini set and tiny resnet18 backbone files."""
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 import torch
 import torchvision
 
-
-@pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory: pytest.TempPathFactory):
-    """A 4-class generated Office-shaped set (6 train / 2 val images per class, 32 px)."""
-    from hw1.classification import make_synthetic_classification
-
-    return make_synthetic_classification(tmp_path_factory.mktemp("p1"), num_classes=4, n_train_per_class=6,
-                                         n_val_per_class=2, n_mini=8, num_mini_classes=2, size=32, mini_size=32)
+from hw1.classification import FinetuneConfig, make_synthetic_classification
+from hw1.core import backbone_state_dict, create_backbone
 
 
 @pytest.fixture(scope="session")
-def resnet18_state() -> dict[str, torch.Tensor]:
-    """A full torchvision resnet18 state_dict with its 1000-way fc (TA-style file content)."""
-    torch.manual_seed(1)
-    return torchvision.models.resnet18(weights=None).state_dict()
+def synth(tmp_path_factory):
+    """5 classes × 3 train / 2 val images at 32 px, 20 Mini images."""
+    return make_synthetic_classification(tmp_path_factory.mktemp("synth"), num_classes=5, n_train_per_class=3,
+                                         n_val_per_class=2, n_mini=20, num_mini_classes=4, size=32, mini_size=32, seed=1)
 
 
-@pytest.fixture
-def tiny_config(tiny_data, tmp_path):
-    """A FinetuneConfig for a seconds-long CPU run on ``tiny_data``."""
-    from hw1.classification import FinetuneConfig
+@pytest.fixture(scope="session")
+def backbone_files(tmp_path_factory):
+    """A TA-style full resnet18 state_dict (1000-way fc) and a plain export without fc."""
+    d = tmp_path_factory.mktemp("backbones")
+    torch.manual_seed(3)
+    full = torchvision.models.resnet18(num_classes=1000)
+    torch.save(full.state_dict(), d / "sl.pt")
+    torch.manual_seed(4)
+    torch.save(backbone_state_dict(create_backbone("resnet18")), d / "ssl.pt")
+    return {"sl": d / "sl.pt", "ssl": d / "ssl.pt", "dir": d}
 
-    def make(**overrides):
-        base = FinetuneConfig(train_csv=str(tiny_data.office_train_csv), val_csv=str(tiny_data.office_val_csv),
-                              out_dir=str(tmp_path / "run"), backbone="resnet18", num_classes=4, head_hidden=32,
-                              image_size=32, epochs=2, batch_size=8, workers=0, precision="fp32", warmup_epochs=0)
-        return dataclasses.replace(base, **overrides)
 
+@pytest.fixture()
+def tiny_config(synth, backbone_files, tmp_path):
+    """A FinetuneConfig for a seconds-long resnet18 run at 32 px."""
+    def make(**kw):
+        base = FinetuneConfig(train_csv=str(synth.office_train_csv), train_images=str(synth.office_train_dir),
+                              val_csv=str(synth.office_val_csv), val_images=str(synth.office_val_dir),
+                              out_dir=str(tmp_path / "run"), backbone="resnet18", num_classes=5, image_size=32,
+                              epochs=1, batch_size=8, precision="fp32", head_hidden=32,
+                              supervised_backbone=str(backbone_files["sl"]), ssl_backbone=str(backbone_files["ssl"]))
+        return dataclasses.replace(base, **kw)
     return make
 
 
-@pytest.fixture
-def backbone_files(tmp_path, resnet18_state) -> dict[str, Path]:
-    """SL-style (full, with fc) and SSL-style (plain, no fc) resnet18 backbone files."""
-    from hw1.core import save_checkpoint
+@pytest.fixture(scope="session")
+def trained_run(synth, backbone_files, tmp_path_factory):
+    """One finished 1-epoch setting-A run, shared by the prediction tests."""
+    from hw1.classification import train_classifier
 
-    sl = save_checkpoint(resnet18_state, tmp_path / "pretrain_model_SL.pt")
-    ssl = save_checkpoint({k: v for k, v in resnet18_state.items() if not k.startswith("fc.")}, tmp_path / "ssl.pt")
-    return {"supervised": sl, "ssl": ssl}
+    cfg = FinetuneConfig(train_csv=str(synth.office_train_csv), train_images=str(synth.office_train_dir),
+                         val_csv=str(synth.office_val_csv), val_images=str(synth.office_val_dir),
+                         out_dir=str(tmp_path_factory.mktemp("trained") / "A"), setting="A", backbone="resnet18",
+                         num_classes=5, image_size=32, epochs=1, batch_size=8, precision="fp32", head_hidden=32)
+    return train_classifier(cfg)

@@ -1,49 +1,44 @@
 import pytest
+import torch
 
-from hw1.classification.dataset import check_files, default_image_dir, read_csv_rows
+from hw1.classification import OfficeHomeCsv, build_transform, read_csv_rows
 from hw1.core import Hw1DataError
 
 
-def _csv(tmp_path, text, name="train.csv"):
-    path = tmp_path / name
-    path.write_text(text)
-    return path
+def _csv(tmp_path, body):
+    p = tmp_path / "x.csv"
+    p.write_text("id,filename,label\n" + body)
+    return p
 
 
-def test_reads_rows_and_the_study_layout(tmp_path):
-    rows = read_csv_rows(_csv(tmp_path, "id,filename,label\n0,13_15.jpg,13\n1,2_0.jpg,2\n"), labels=True, num_classes=65)
-    assert [(r.id, r.filename, r.label) for r in rows] == [("0", "13_15.jpg", 13), ("1", "2_0.jpg", 2)]
-    assert default_image_dir(tmp_path / "office" / "train.csv") == tmp_path / "office" / "train"
+def test_reads_items(synth):
+    ds = OfficeHomeCsv(synth.office_train_csv, synth.office_train_dir, build_transform(32), num_classes=5)
+    x, y, i = ds[0]
+    assert x.shape == (3, 32, 32) and x.dtype == torch.float32 and 0 <= y < 5 and i == 0
+    assert len(ds) == 15
 
 
-def test_prediction_ignores_empty_or_missing_labels(tmp_path):
-    rows = read_csv_rows(_csv(tmp_path, "id,filename,label\n0,0000.jpg,\n1,0001.jpg,None\n"), labels=False)
-    assert [r.label for r in rows] == [None, None]
-    rows = read_csv_rows(_csv(tmp_path, "id,filename\n0,0000.jpg\n"), labels=False)
-    assert rows[0].filename == "0000.jpg"
-
-
-@pytest.mark.parametrize("text, message", [
-    ("id,name,label\n0,a.jpg,1\n", "missing column"),
-    ("id,filename,label\n0,a.jpg,cat\n", "labels must be integers"),
-    ("id,filename,label\n0,a.jpg,65\n", r"labels must be integers in \[0, 65\)"),
-    ("id,filename,label\n0,a.jpg,-1\n", "labels must be integers"),
-    ("id,filename,label\n0,a.jpg,1\n1,a.jpg,2\n", "duplicate file names"),
-    ("id,filename,label\n0,../secret.jpg,1\n", "bare names"),
-    ("id,filename,label\n0,/etc/passwd,1\n", "bare names"),
-    ("id,filename,label\n0,sub\\\\x.jpg,1\n", "bare names"),
-    ("id,filename,label\n", "no rows"),
+@pytest.mark.parametrize("body,match", [
+    ("0,0_0.jpg,cat\n", r"row 2 \(0_0.jpg\): label 'cat' is not an integer"),
+    ("0,0_0.jpg,7\n", r"row 2 \(0_0.jpg\): label 7 out of range 0..4"),
+    ("0,../0_0.jpg,1\n", r"row 2: file name '../0_0.jpg'"),
+    ("0,/etc/passwd,1\n", "absolute"),
 ])
-def test_bad_csvs_are_one_line_errors_naming_the_file(tmp_path, text, message):
-    path = _csv(tmp_path, text)
-    with pytest.raises(Hw1DataError, match=message) as info:
-        read_csv_rows(path, labels=True, num_classes=65)
-    assert str(path) in str(info.value) and "\n" not in str(info.value)
+def test_bad_rows_name_row_and_file(tmp_path, synth, body, match):
+    with pytest.raises(Hw1DataError, match=match):
+        OfficeHomeCsv(_csv(tmp_path, body), synth.office_train_dir, num_classes=5)
 
 
-def test_missing_images_are_listed(tmp_path):
-    (tmp_path / "train").mkdir()
-    (tmp_path / "train" / "a.jpg").write_bytes(b"x")
-    path = _csv(tmp_path, "id,filename,label\n0,a.jpg,1\n1,b.jpg,1\n2,c.jpg,0\n")
-    with pytest.raises(Hw1DataError, match=r"2 file\(s\) not found .*b\.jpg, c\.jpg"):
-        check_files(read_csv_rows(path, labels=True), tmp_path / "train", path)
+def test_missing_image_named(tmp_path, synth):
+    with pytest.raises(Hw1DataError, match=r"row 3: image .*nope\.jpg not found"):
+        OfficeHomeCsv(_csv(tmp_path, "0,0_0.jpg,0\n1,nope.jpg,1\n"), synth.office_train_dir, num_classes=5)
+
+
+def test_prediction_never_reads_labels(tmp_path):
+    rows = read_csv_rows(_csv(tmp_path, "0,0000.jpg,\n1,0001.jpg,None\n"), labels=False)
+    assert [(r.id, r.filename, r.label) for r in rows] == [("0", "0000.jpg", -1), ("1", "0001.jpg", -1)]
+    p = tmp_path / "nolabel.csv"
+    p.write_text("id,filename\n5,a.jpg\n")
+    assert read_csv_rows(p, labels=False)[0].id == "5"
+    with pytest.raises(Hw1DataError, match="missing column"):
+        read_csv_rows(p, labels=True)

@@ -117,3 +117,10 @@ def test_bad_config_is_a_user_error(tmp_path, bad) -> None:
 def test_missing_data_dir(tmp_path) -> None:
     with pytest.raises(Hw1Error, match="data folder not found"):
         train_segmentation(SegTrainConfig(data_dir=str(tmp_path / "nope"), out_dir=str(tmp_path / "o")))
+
+
+def test_cli_model_kwargs_are_typed() -> None:
+    from hw1.cli.seg import _parse_model_kwargs
+
+    parsed = _parse_model_kwargs(None, None, "width=0.25,batch_norm=True,decoder_channels=[32, 16, 16],act=relu")  # type: ignore[arg-type]
+    assert parsed == {"width": 0.25, "batch_norm": True, "decoder_channels": [32, 16, 16], "act": "relu"}

@@ -14,7 +14,9 @@ from hw1.core import read_metrics
 
 SCRIPT = textwrap.dedent(
     """
+    import os
     import sys
+    from pathlib import Path
 
     from timm.models import register_model
     from timm.models.resnet import BasicBlock, ResNet
@@ -31,7 +33,7 @@ SCRIPT = textwrap.dedent(
         images=images, out=out, backbone="timm:hw1_test_tiny_resnet", epochs=2, batch_size=4, workers=0, image_size=32,
         precision="fp32", warmup_epochs=0, sync_batchnorm=sync_bn, device="cpu",
         method_options={"hidden_dim": 32, "output_dim": 16}))
-    print("RESULT", result["step"], flush=True)
+    Path(out).parent.joinpath(f"result_rank{os.environ['RANK']}.txt").write_text(str(result["step"]))
     """
 )
 
@@ -48,8 +50,8 @@ def test_two_process_gloo_run(tiny_images, tmp_path, free_port):
            "--master_port", str(free_port), str(script), str(tiny_images), str(out), "1" if sync_bn else "0"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    # 24 images, 2 processes × batch 4 -> 3 steps per epoch on each rank
-    assert proc.stdout.count("RESULT 6") == 2, proc.stdout
+    # 24 images, 2 processes × batch 4 -> 3 steps per epoch on each rank; both ranks return
+    assert [(tmp_path / f"result_rank{r}.txt").read_text() for r in (0, 1)] == ["6", "6"]
     train = [r for r in read_metrics(out / "metrics.jsonl") if r["split"] == "train"]
     assert [r["epoch"] for r in train] == [1, 2]  # written once, by rank 0
     ckpt = torch.load(out / "last.pt", weights_only=True)

@@ -17,7 +17,7 @@ from hw1.core import Hw1DataError, list_images, open_image, progress
 #: ``synth-cls`` and ``synth-seg``.
 SYNTH_SIZES = {
     "tiny": ({"n_train_per_class": 8, "n_val_per_class": 3, "n_mini": 640, "size": 64},
-             {"n_train": 120, "n_val": 110, "size": 128}),
+             {"n_train": 100, "n_val": 110, "size": 192}),
     "small": ({"n_train_per_class": 40, "n_val_per_class": 6, "n_mini": 6400, "size": 128},
               {"n_train": 600, "n_val": 257, "size": 512}),
     "full": ({"n_train_per_class": 60, "n_val_per_class": 6, "n_mini": 38400, "size": 128},

@@ -46,7 +46,7 @@ def _csv(value: str | None) -> tuple[str, ...]:
 @click.option("--out", "out", default="runs/study", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--profile", default="full", show_default=True, type=click.Choice(list(PROFILES)),
               help="tiny: a 2-core CPU in minutes; small: a quick GPU run; full: the study's real setting.")
-@click.option("--only", default=None, help="Comma-separated steps to run (others are left as they are).")
+@click.option("--only", default=None, help=f"Comma-separated steps to run, of: {_step_names()}.")
 @click.option("--skip", default=None, help="Comma-separated steps to leave out.")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--sam-checkpoint", default=None, type=click.Path(dir_okay=False, path_type=Path),
@@ -57,7 +57,8 @@ def pipeline(data: Path, out: Path, profile: str, only: str | None, skip: str | 
     """Run the whole study: SSL pre-training -> export -> settings A-E -> t-SNE -> segmentation
     models A and B -> validation mIoU -> stage panel -> SAM -> report.md / report.html.
 
-    Each step is skipped when its outputs exist, so re-running resumes. Steps: see --only.
+    Each step is skipped when its outputs exist, so re-running resumes (an interrupted training
+    step continues from its last checkpoint); --only/--skip pick steps.
     """
     run_pipeline(data, out, profile, only=_csv(only), skip=_csv(skip), device=device,
                  sam_checkpoint=sam_checkpoint, sam_model_type=sam_model_type)

@@ -23,10 +23,11 @@ def _parse_model_kwargs(_ctx: click.Context, _param: click.Parameter, value: str
         if "=" not in item:
             raise click.BadParameter(f"{item!r}: write KEY=VALUE pairs separated by commas")
         key, raw = item.split("=", 1)
+        literals = {"true": True, "false": False, "none": None, "null": None}  # Python spellings too
         try:
             out[key.strip()] = json.loads(raw)
         except json.JSONDecodeError:
-            out[key.strip()] = raw
+            out[key.strip()] = literals.get(raw.strip().lower(), raw)
     return out
 
 
@@ -133,7 +134,9 @@ def seg_predict(checkpoint: str, input_dir: str, output_dir: str, batch_size: in
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="Decoding threads (default: up to 8, one per CPU).")
 @click.option("--red", default="error", show_default=True, type=click.Choice(["error", "unknown"]),
               help="Red pixels (no class in the official decoding): refuse them, or count them as Unknown.")
-def seg_evaluate(gt_dir: str, pred_dir: str, as_json: bool, workers: int | None, red: str) -> None:
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Also write the JSON result (with the official printed text under 'printed') to this file.")
+def seg_evaluate(gt_dir: str, pred_dir: str, as_json: bool, workers: int | None, red: str, out_file: str | None) -> None:
     """Official dataset-level mIoU of the masks in PRED_DIR against GT_DIR (paired by file name).
 
     Prints exactly what the study's mean_iou_evaluate.py prints; exit 2 on missing, extra or
@@ -144,6 +147,13 @@ def seg_evaluate(gt_dir: str, pred_dir: str, as_json: bool, workers: int | None,
     from hw1.segmentation.evaluate import evaluate_folders, format_official
 
     result = evaluate_folders(gt_dir, pred_dir, workers=workers, red=red)
+    if out_file is not None:
+        from pathlib import Path
+
+        target = Path(out_file)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        document = {**result.to_dict(), "printed": format_official(result)}
+        target.write_text(json.dumps(document, allow_nan=False, indent=1) + "\n", encoding="utf-8")
     if as_json:
         click.echo(json.dumps(result.to_dict(), allow_nan=False))
     else:

@@ -69,7 +69,8 @@ def methods_command() -> None:
 @click.option("--warmup-epochs", default=10.0, show_default=True, type=float)
 @click.option("--min-lr-ratio", default=0.0, show_default=True, type=float)
 @click.option("--device", default="auto", show_default=True)
-@click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]))
+@click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
+              help="auto: bf16 where the hardware has it natively, fp16 on older GPUs, else fp32.")
 @click.option("--channels-last/--no-channels-last", default=True, show_default=True)
 @click.option("--compile/--no-compile", "compile_", default=False, show_default=True, help="torch.compile the model.")
 @click.option("--sync-batchnorm/--no-sync-batchnorm", default=False, show_default=True, help="SyncBatchNorm under DDP.")

@@ -44,7 +44,8 @@ class PretrainConfig:
     min_lr_ratio: float = 0.0
     device: str = "auto"
     precision: str = "auto"
-    """auto = bf16 autocast on CPU and Ampere+ GPUs, fp16 on older GPUs."""
+    """auto = bf16 autocast where the hardware has native bf16 (Ampere+ GPUs, AVX512-BF16/AMX CPUs),
+    fp16 on older GPUs, else fp32 (hw1.core.resolve_precision)."""
     channels_last: bool = True
     compile: bool = False
     sync_batchnorm: bool = False

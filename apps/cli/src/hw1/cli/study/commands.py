@@ -27,6 +27,9 @@ def _render(option: click.Option, value: Any) -> list[str]:
         if option.secondary_opts:
             return [option.opts[0] if value else option.secondary_opts[0]]
         return [option.opts[0]] if value else []
+    if option.multiple:  # repeated option, e.g. --method-option k=v --method-option k2=v2
+        items = [f"{k}={v}" for k, v in value.items()] if isinstance(value, dict) else list(value)
+        return [word for item in items for word in (option.opts[0], str(item))]
     if isinstance(value, dict):
         value = ",".join(f"{k}={v}" for k, v in value.items())
     elif isinstance(value, (list, tuple)):
@@ -40,6 +43,7 @@ def config_to_args(command: click.Command, config: Any, *, skip: Sequence[str] =
     command has no option for raises ``ValueError``: the pipeline never runs a setting the user
     could not type."""
     args: list[str] = []
+    ctx = click.Context(command)
     for f in dataclasses.fields(config):
         if f.name in skip:
             continue
@@ -51,7 +55,8 @@ def config_to_args(command: click.Command, config: Any, *, skip: Sequence[str] =
                 raise ValueError(f"'{command.name}' has no option for {type(config).__name__}.{f.name}")
             continue
         # Compare with the option's default, which is what the command would use if left out.
-        if value == option.default or (value in (None, {}, [], ()) and not option.default):
+        default = option.get_default(ctx, call=True)
+        if value == default or (value in (None, {}, [], ()) and not default):
             continue
         args += _render(option, value)
     return args

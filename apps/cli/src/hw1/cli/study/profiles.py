@@ -30,16 +30,18 @@ class StudyProfile:
 
 TINY = StudyProfile(
     name="tiny",
-    description="ResNet-18 at 64 px, small FCN32s and U-Net at 128 px, a few epochs each: "
+    description="ResNet-18 at 64 px, a narrow FCN32s at 192 px and a small U-Net at 96 px, a few epochs each: "
     "the whole study in minutes on a 2-core CPU; numbers show learning, not the study's values",
     ssl=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=6, lr=2e-3, warmup_epochs=1,
              workers=2, knn_every=3),
     supervised=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=4, workers=2),
     cls=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=5, workers=2),
-    seg_a=dict(model="fcn32s", weights="none", model_kwargs={"width": 0.25, "fc_channels": 256},
-               optimizer="adamw", lr=2e-3, schedule="cosine", epochs=5, batch_size=8, workers=2),
-    seg_b=dict(model="smp:Unet:resnet18", weights="none", optimizer="adamw", lr=2e-3,
-               schedule="cosine", loss="ce+dice", epochs=5, batch_size=8, workers=2),
+    seg_a=dict(model="fcn32s", weights="none",
+               model_kwargs={"width": 0.125, "fc_channels": 128, "batch_norm": True, "dropout": 0.1},
+               optimizer="adamw", lr=3e-3, schedule="cosine", epochs=5, batch_size=4, max_train=100, workers=2),
+    seg_b=dict(model="smp:Unet:resnet18", weights="none",
+               model_kwargs={"encoder_depth": 3, "decoder_channels": [32, 16, 16]}, image_size=96,
+               optimizer="adamw", lr=3e-3, schedule="cosine", epochs=4, batch_size=8, max_train=100, workers=2),
     predict=dict(batch_size=8, workers=2),
 )
 

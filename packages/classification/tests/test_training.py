@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+import torch
+
+from hw1.classification import export_backbone, load_backbone, load_classifier, train_classifier
+from hw1.core import Hw1Error, load_checkpoint
+
+
+def test_frozen_backbone_and_its_batchnorm_stats_do_not_move(tiny_config, backbone_files):
+    start, _ = load_backbone(backbone_files["ssl"], "resnet18")
+    result = train_classifier(tiny_config(setting="E", augment="standard", epochs=2))
+    model, ckpt = load_classifier(f"{result['run_dir']}/last.pt")
+    assert ckpt["frozen"] is True and result["frozen"]
+    for key, value in start.state_dict().items():
+        assert torch.equal(model.backbone.state_dict()[key], value), key  # weights and running stats alike
+    head0 = load_classifier(f"{result['run_dir']}/best.pt")[0].head  # the head did train
+    assert head0.fc.weight.abs().sum() > 0
+
+
+def test_cached_features_train_the_same_head_as_images(tiny_config, tmp_path):
+    # tolerance: fp32, no augmentation, same seeded order and dropout masks; only the backbone's batch
+    # composition differs between the two paths, so heads agree to 1e-4 and accuracies exactly.
+    common = dict(setting="D", augment="none", epochs=2)
+    a = train_classifier(tiny_config(out_dir=str(tmp_path / "images"), cache_features=False, **common))
+    b = train_classifier(tiny_config(out_dir=str(tmp_path / "cached"), cache_features=True, **common))
+    head_a = load_classifier(f"{a['run_dir']}/last.pt")[0].head.state_dict()
+    head_b = load_classifier(f"{b['run_dir']}/last.pt")[0].head.state_dict()
+    for key in head_a:
+        assert torch.allclose(head_a[key].float(), head_b[key].float(), atol=1e-4, rtol=1e-3), key
+    assert a["best_acc"] == pytest.approx(b["best_acc"], abs=1e-9)
+    fa = np.load(f"{a['run_dir']}/features_last.npz")["features"]
+    fb = np.load(f"{b['run_dir']}/features_last.npz")["features"]
+    assert np.allclose(fa, fb, atol=1e-3)
+
+
+def test_cache_features_needs_a_frozen_backbone(tiny_config):
+    with pytest.raises(Hw1Error, match="needs a frozen backbone"):
+        train_classifier(tiny_config(setting="A", cache_features=True))
+
+
+def test_run_folder_resume_and_export(tiny_config, tmp_path, synth):
+    cfg = tiny_config(setting="A", epochs=2, out_dir=str(tmp_path / "a"))
+    result = train_classifier(cfg)
+    run = result["run_dir"]
+    for name in ("features_first.npz", "features_last.npz"):
+        with np.load(f"{run}/{name}", allow_pickle=False) as f:
+            assert f["features"].shape == (15, 32)  # 5 classes x 3 train images, head hidden 32
+            assert sorted(set(f["labels"].tolist())) == [0, 1, 2, 3, 4] and len(f["filenames"]) == 15
+    assert len(open(f"{run}/metrics.jsonl").read().splitlines()) == 4  # train + val per epoch
+    ckpt = load_checkpoint(f"{run}/best.pt")
+    assert ckpt["format"] == "hw1-classification/1" and ckpt["model"]["backbone"] == "resnet18"
+    assert ckpt["epoch"] == result["best_epoch"] and ckpt["image_size"] == 32 and ckpt["num_classes"] == 5
+    # resume: a 3-epoch run continues from last.pt at epoch 3 without re-logging epochs 1-2
+    import dataclasses
+    again = train_classifier(dataclasses.replace(cfg, epochs=3, resume=True))
+    assert load_checkpoint(f"{run}/last.pt")["epoch"] == 3 and again["best_epoch"] >= 1
+    epochs = [r for r in open(f"{run}/metrics.jsonl").read().splitlines()]
+    assert len(epochs) == 6
+    # export-backbone gives a plain backbone file that loads strictly
+    out = export_backbone(f"{run}/best.pt", tmp_path / "bb.pt")
+    sd = load_checkpoint(out)
+    assert "conv1.weight" in sd and not any(k.startswith(("fc.", "head.", "backbone.")) for k in sd)
+    model, _ = load_backbone(out, "resnet18")
+    assert torch.equal(model.conv1.weight, load_classifier(f"{run}/best.pt")[0].backbone.conv1.weight)
