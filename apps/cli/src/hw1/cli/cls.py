@@ -5,14 +5,21 @@ Also registers ``hw1 data synth-cls`` (the generated Office-Home / Mini-ImageNet
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import click
 
+from hw1.classification import (
+    FinetuneConfig,
+    export_backbone,
+    make_synthetic_classification,
+    predict_csv,
+    run_experiments,
+    train_classifier,
+)
 from hw1.cli.data import data
 from hw1.cli.errors import fail
-from hw1.classification import (FinetuneConfig, export_backbone, make_synthetic_classification, predict_csv,
-                                run_experiments, train_classifier)
 
 
 @click.group()
@@ -75,7 +82,8 @@ def train(**options) -> None:
     if options["setting"]:
         options["setting"] = options["setting"].upper()
     result = train_classifier(FinetuneConfig(**options))
-    click.echo(f"best val acc {result['best_acc']:.4f} at epoch {result['best_epoch']}; run in {result['run_dir']}")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 reports
+        click.echo(f"best val acc {result['best_acc']:.4f} at epoch {result['best_epoch']}; run in {result['run_dir']}")
 
 
 @cls.command("experiments")

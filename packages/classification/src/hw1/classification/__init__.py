@@ -1,7 +1,11 @@
 """hw1-classification: Office-Home classification under settings A–E: backbone sources, one
 shared head, fine-tune / linear probe, feature extraction, CSV prediction, synthetic data."""
 
-from hw1.classification.backbones import load_backbone, load_backbone_weights, renumber_sequential_resnet
+from hw1.classification.backbones import (
+           load_backbone,
+           load_backbone_weights,
+           renumber_sequential_resnet,
+)
 from hw1.classification.checkpoint import FORMAT, export_backbone, load_classifier
 from hw1.classification.config import FinetuneConfig
 from hw1.classification.dataset import OfficeHomeCsv, build_transform, read_csv_rows

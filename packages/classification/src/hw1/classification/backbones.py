@@ -30,8 +30,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from hw1.core import BackboneLoadReport, Hw1CheckpointError, create_backbone, extract_state_dict, load_checkpoint
-from hw1.core import load_backbone_state_dict
+from hw1.core import (
+    BackboneLoadReport,
+    Hw1CheckpointError,
+    create_backbone,
+    extract_state_dict,
+    load_backbone_state_dict,
+    load_checkpoint,
+)
 from hw1.core.backbone import BACKBONE_PREFIXES
 
 RANDOM_SPECS = ("random", "none", "scratch", "")

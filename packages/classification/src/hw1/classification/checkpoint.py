@@ -9,8 +9,14 @@ from typing import Any
 
 from torch import nn
 
-from hw1.core import Hw1CheckpointError, backbone_state_dict, create_backbone, load_checkpoint, save_checkpoint
 from hw1.classification.head import Classifier, ClassifierHead
+from hw1.core import (
+    Hw1CheckpointError,
+    backbone_state_dict,
+    create_backbone,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 FORMAT = "hw1-classification/1"
 

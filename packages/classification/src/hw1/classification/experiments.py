@@ -7,10 +7,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from hw1.core import Hw1Error
 from hw1.classification.config import FinetuneConfig
 from hw1.classification.settings import SETTINGS, get_setting
 from hw1.classification.training import train_classifier
+from hw1.core import Hw1Error
 
 TABLE_COLUMNS = ("setting", "backbone", "init", "mode", "best_val_acc", "best_epoch", "status")
 

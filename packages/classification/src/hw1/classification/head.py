@@ -86,7 +86,7 @@ def build_classifier(backbone: nn.Module, num_classes: int, *, head: str = "mlp"
                      dropout: float = 0.3) -> Classifier:
     """Put the shared head (``head``/``hidden``/``dropout``) on ``backbone`` (which must expose
     ``num_features``, as :func:`hw1.core.create_backbone` models do)."""
-    in_features = int(getattr(backbone, "num_features"))
+    in_features = int(backbone.num_features)
     return Classifier(backbone, ClassifierHead(in_features, num_classes, kind=head, hidden=hidden, dropout=dropout))
 
 

@@ -10,9 +10,17 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from hw1.core import Hw1DataError, autocast, open_image, progress, resolve_precision, select_device, to_device_batch
 from hw1.classification.checkpoint import load_classifier
 from hw1.classification.dataset import build_transform, read_csv_rows
+from hw1.core import (
+    Hw1DataError,
+    autocast,
+    open_image,
+    progress,
+    resolve_precision,
+    select_device,
+    to_device_batch,
+)
 
 
 @dataclass
@@ -65,7 +73,7 @@ def predict_csv(checkpoint: str | os.PathLike[str], csv_path: str | os.PathLike[
         for images, idx, errors in progress(loader, desc="predict", unit="batch"):
             with autocast(dev, prec):
                 pred = model(to_device_batch(images, dev, True)).argmax(1).cpu().tolist()
-            for i, p, err in zip(idx.tolist(), pred, errors):
+            for i, p, err in zip(idx.tolist(), pred, errors, strict=True):
                 if err:
                     report.failed.append(err)
                     continue

@@ -21,9 +21,6 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from hw1.core import (Hw1Error, MetricsLogger, all_reduce_sum, autocast, barrier, build_lr_scheduler,
-                      cleanup_distributed, init_distributed, load_checkpoint, make_grad_scaler, prepare_model,
-                      progress, resolve_precision, save_checkpoint, seed_everything, to_device_batch, unwrap_model)
 from hw1.classification.backbones import is_random_spec, load_backbone
 from hw1.classification.checkpoint import classifier_checkpoint
 from hw1.classification.config import FinetuneConfig
@@ -31,6 +28,25 @@ from hw1.classification.dataset import IMAGENET_MEAN, IMAGENET_STD, OfficeHomeCs
 from hw1.classification.features import extract_features, save_features
 from hw1.classification.head import build_classifier, freeze_backbone, set_train_mode
 from hw1.classification.settings import get_setting
+from hw1.core import (
+    Hw1Error,
+    MetricsLogger,
+    all_reduce_sum,
+    autocast,
+    barrier,
+    build_lr_scheduler,
+    cleanup_distributed,
+    init_distributed,
+    load_checkpoint,
+    make_grad_scaler,
+    prepare_model,
+    progress,
+    resolve_precision,
+    save_checkpoint,
+    seed_everything,
+    to_device_batch,
+    unwrap_model,
+)
 
 
 def resolve_init(config: FinetuneConfig) -> tuple[str, bool]:
@@ -159,6 +175,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx) -> dict[str, An
     cfg = dataclasses.asdict(config)
 
     start_epoch, best_acc, best_epoch, step, last_acc = 1, -1.0, 0, 0, 0.0
+    best_head: tuple[int, float, dict] = (0, 0.0, {})
     last_path = run_dir / "last.pt"
     if config.resume and last_path.is_file():
         state = load_checkpoint(last_path)
@@ -170,6 +187,8 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx) -> dict[str, An
         start_epoch, best_acc, best_epoch, step = state["epoch"] + 1, state["best_acc"], state["best_epoch"], state["step"]
         last_acc = state.get("val_acc", 0.0)
         metrics.truncate_after(state["epoch"])
+    else:
+        metrics.truncate_after(0)  # a fresh run in an old folder does not append to its old log
 
     def features_of_train(path: Path) -> None:
         if not (config.save_features and ctx.is_main):
@@ -222,17 +241,31 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx) -> dict[str, An
             best_acc, best_epoch = val["acc"], epoch
         if ctx.is_main:
             common = dict(arch=config.backbone, normalization=normalization, image_size=config.image_size,
-                          epoch=epoch, config=cfg, val_acc=val["acc"], setting=config.setting or "",
-                          backbone_source=str(spec), frozen=frozen)
+                          config=cfg, setting=config.setting or "", backbone_source=str(spec), frozen=frozen)
             bare = unwrap_model(model)
+            final = epoch == config.epochs
+            # A cached run's head epochs take milliseconds while a checkpoint holds the whole backbone, so
+            # it keeps the best head in memory and writes best.pt / last.pt once, after the last epoch.
             if improved:
-                save_checkpoint(classifier_checkpoint(bare, **common), run_dir / "best.pt")
-            save_checkpoint(classifier_checkpoint(
-                bare, **common, optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                scaler=scaler.state_dict(), best_acc=best_acc, best_epoch=best_epoch, step=step), last_path)
+                if cached:
+                    best_head = (epoch, val["acc"], {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()})
+                else:
+                    save_checkpoint(classifier_checkpoint(bare, epoch=epoch, val_acc=val["acc"], **common),
+                                    run_dir / "best.pt")
+            if cached and final and best_head[2]:  # empty: no gain since a resume; best.pt stands
+                head_now = {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()}
+                bare.head.load_state_dict(best_head[2])
+                save_checkpoint(classifier_checkpoint(bare, epoch=best_head[0], val_acc=best_head[1], **common),
+                                run_dir / "best.pt")
+                bare.head.load_state_dict(head_now)
+            if not cached or final:
+                save_checkpoint(classifier_checkpoint(
+                    bare, epoch=epoch, val_acc=val["acc"], **common, optimizer=optimizer.state_dict(),
+                    scheduler=scheduler.state_dict(), scaler=scaler.state_dict(), best_acc=best_acc,
+                    best_epoch=best_epoch, step=step), last_path)
             if epoch == 1:
                 features_of_train(run_dir / "features_first.npz")
-            if epoch == config.epochs:
+            if final:
                 features_of_train(run_dir / "features_last.npz")
         barrier()
     return {"best_acc": best_acc, "best_epoch": best_epoch, "last_acc": last_acc, "run_dir": str(run_dir),

@@ -12,7 +12,7 @@ import copy
 import torch
 from lightly.loss import NegativeCosineSimilarity
 from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
-from lightly.models.utils import deactivate_requires_grad, update_momentum
+from lightly.models.utils import deactivate_requires_grad
 from lightly.utils.scheduler import cosine_schedule
 from torch import nn
 
@@ -57,9 +57,13 @@ class BYOL(SSLMethod):
         return self.projection_head_momentum(self.backbone_momentum(x).flatten(1)).detach()
 
     def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
-        z0, p0 = self._online(view0)
-        _, p1 = self._online(view1)
-        t0, t1 = self._target(view0), self._target(view1)
+        # Both views in one batch: two backbone passes of 2N images instead of four of N (as
+        # byol-pytorch does); BatchNorm then normalises over both views together.
+        both = torch.cat([view0, view1])
+        z, p = self._online(both)
+        p0, p1 = p.chunk(2)
+        z0 = z[: len(view0)]
+        t0, t1 = self._target(both).chunk(2)
         with full_precision(view0.device):
             loss = 0.5 * (self.criterion(p0.float(), t1.float()) + self.criterion(p1.float(), t0.float()))
         return MethodOutput(loss=loss, projection=z0)
@@ -69,5 +73,8 @@ class BYOL(SSLMethod):
 
     @torch.no_grad()
     def update_target(self, momentum: float) -> None:
-        update_momentum(self.backbone, self.backbone_momentum, m=momentum)
-        update_momentum(self.projection_head, self.projection_head_momentum, m=momentum)
+        # target = momentum * target + (1 - momentum) * online, as lightly's update_momentum, but
+        # in one fused multi-tensor op instead of a Python loop over ~160 parameters.
+        target = [*self.backbone_momentum.parameters(), *self.projection_head_momentum.parameters()]
+        online = [*self.backbone.parameters(), *self.projection_head.parameters()]
+        torch._foreach_lerp_(target, online, 1.0 - momentum)
