@@ -30,6 +30,16 @@ def test_every_profile_renders_to_command_lines_that_parse_back(profile):
     params = _parse("ssl", "pretrain", config_to_args(cli.commands["ssl"].commands["pretrain"], ssl_cfg))
     for key, value in p.ssl.items():
         assert params[key] == value, key
+    from hw1.classification import FinetuneConfig
+
+    for words, overrides in ((("cls", "train"), p.supervised), (("cls", "experiments"), p.cls)):
+        cfg = FinetuneConfig(train_csv="t.csv", train_images="t", val_csv="v.csv", val_images="v", **overrides)
+        params = _parse(*words, ["--train-csv", "t.csv", "--train-images", "t", "--val-csv", "v.csv",
+                                 "--val-images", "v", *config_to_args(cli.commands[words[0]].commands[words[1]], cfg,
+                                                                      skip=("train_csv", "train_images", "val_csv",
+                                                                            "val_images", "resume"))])
+        for key, value in overrides.items():
+            assert params[key] == value, key
     for overrides in (p.seg_a, p.seg_b):
         cfg = SegTrainConfig(data_dir="p2", out_dir="run", **overrides)
         params = _parse("seg", "train", config_to_args(cli.commands["seg"].commands["train"], cfg))

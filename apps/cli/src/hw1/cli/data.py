@@ -16,6 +16,8 @@ from hw1.core import Hw1DataError, list_images, open_image, progress
 #: Sizes of ``hw1 data synth`` per profile (the pipeline's budgets): keyword arguments of
 #: ``synth-cls`` and ``synth-seg``.
 SYNTH_SIZES = {
+    "micro": ({"n_train_per_class": 2, "n_val_per_class": 1, "n_mini": 64, "size": 32, "mini_size": 32},
+              {"n_train": 16, "n_val": 8, "size": 64}),
     "tiny": ({"n_train_per_class": 8, "n_val_per_class": 3, "n_mini": 640, "size": 64},
              {"n_train": 100, "n_val": 110, "size": 192}),
     "small": ({"n_train_per_class": 40, "n_val_per_class": 6, "n_mini": 6400, "size": 128},

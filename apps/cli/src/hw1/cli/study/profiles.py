@@ -1,5 +1,5 @@
-"""Budgets of the study: ``tiny`` (a 2-core CPU in minutes), ``small`` (a CPU hour or a GPU
-minute), ``full`` (the study's real setting, for a GPU).
+"""Budgets of the study: ``micro`` (a smoke test of every step), ``tiny`` (a 2-core CPU in
+minutes), ``small`` (a quick GPU run), ``full`` (the study's real setting, for a GPU).
 
 Each field is a dict of overrides applied to the library's config dataclass for that step
 (``PretrainConfig``, ``FinetuneConfig``, ``SegTrainConfig``) or keyword arguments of a library
@@ -34,8 +34,8 @@ TINY = StudyProfile(
     "the whole study in minutes on a 2-core CPU; numbers show learning, not the study's values",
     ssl=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=6, lr=2e-3, warmup_epochs=1,
              workers=2, knn_every=3),
-    supervised=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=4, workers=2),
-    cls=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=5, workers=2),
+    supervised=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=4, num_workers=2),
+    cls=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=5, num_workers=2),
     seg_a=dict(model="fcn32s", weights="none",
                model_kwargs={"width": 0.125, "fc_channels": 128, "batch_norm": True, "dropout": 0.1},
                optimizer="adamw", lr=3e-3, schedule="cosine", epochs=5, batch_size=4, max_train=100, workers=2),
@@ -50,8 +50,8 @@ SMALL = StudyProfile(
     description="ResNet-18 at 128 px and 256 px masks with moderate epochs: a sanity run of the "
     "real data on one GPU in well under an hour",
     ssl=dict(backbone="resnet18", image_size=128, batch_size=256, epochs=30, warmup_epochs=3),
-    supervised=dict(backbone="resnet18", image_size=128, epochs=20),
-    cls=dict(backbone="resnet18", image_size=128, epochs=20),
+    supervised=dict(backbone="resnet18", image_size=128, epochs=20, num_workers=4),
+    cls=dict(backbone="resnet18", image_size=128, epochs=20, num_workers=4),
     seg_a=dict(model="fcn32s", weights="imagenet", image_size=256, epochs=10, batch_size=16),
     seg_b=dict(model="deeplabv3_resnet50", weights="imagenet", image_size=256, epochs=10, batch_size=16,
                loss="focal"),
@@ -63,15 +63,30 @@ FULL = StudyProfile(
     description="the study's real setting: ResNet-50 at 128 px, BYOL 200 epochs, 512 px masks, "
     "FCN32s from ImageNet VGG16 and DeepLabV3-ResNet101 from COCO weights (a GPU)",
     ssl=dict(backbone="resnet50", image_size=128, batch_size=256, epochs=200, warmup_epochs=10, workers=8),
-    supervised=dict(backbone="resnet50", image_size=128, epochs=50, workers=8),
-    cls=dict(backbone="resnet50", image_size=128, epochs=50, workers=8),
+    supervised=dict(backbone="resnet50", image_size=128, epochs=50, num_workers=8),
+    cls=dict(backbone="resnet50", image_size=128, epochs=50, num_workers=8),
     seg_a=dict(model="fcn32s", weights="imagenet", epochs=30, batch_size=8, workers=8),
     seg_b=dict(model="deeplabv3_resnet101", weights="coco", epochs=30, batch_size=8, workers=8,
                loss="focal", aux_loss=True),
     predict=dict(batch_size=16, workers=8),
 )
 
-PROFILES = {p.name: p for p in (TINY, SMALL, FULL)}
+MICRO = StudyProfile(
+    name="micro",
+    description="a smoke test of every step (one epoch each, 32-64 px): runs in about a minute, "
+    "its numbers mean nothing",
+    ssl=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, warmup_epochs=0, workers=0),
+    supervised=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, num_workers=0),
+    cls=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, num_workers=0),
+    seg_a=dict(model="fcn32s", weights="none", model_kwargs={"width": 0.125, "fc_channels": 64},
+               optimizer="adamw", lr=1e-3, epochs=1, batch_size=4, workers=0),
+    seg_b=dict(model="smp:Unet:resnet18", weights="none",
+               model_kwargs={"encoder_depth": 3, "decoder_channels": [16, 8, 8]},
+               optimizer="adamw", lr=1e-3, epochs=1, batch_size=4, workers=0),
+    predict=dict(batch_size=4, workers=0),
+)
+
+PROFILES = {p.name: p for p in (MICRO, TINY, SMALL, FULL)}
 
 
 def get_profile(name: str) -> StudyProfile:

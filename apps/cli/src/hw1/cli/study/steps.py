@@ -75,6 +75,67 @@ def run_ssl(ctx: StudyContext) -> None:
     ctx.hw1("ssl", "export", run / "last.pt", run / "backbone.pt")
 
 
+def _split_labels(labels_csv: Path, folder: Path, val_every: int = 10) -> tuple[Path, Path, int]:
+    """Split a labeled CSV into train/val CSVs (every ``val_every``-th row to val) in ``folder``;
+    returns their paths and the class count."""
+    import csv
+
+    with labels_csv.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = (folder / "train.csv", folder / "val.csv")
+    for path, part in zip(paths, ([r for i, r in enumerate(rows) if i % val_every],
+                                  [r for i, r in enumerate(rows) if not i % val_every]), strict=True):
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["id", "filename", "label"])
+            writer.writeheader()
+            writer.writerows({k: r[k] for k in ("id", "filename", "label")} for r in part)
+    return paths[0], paths[1], max(int(r["label"]) for r in rows) + 1
+
+
+def _office_config(ctx: StudyContext, **fields: Any) -> Any:
+    from hw1.classification import FinetuneConfig
+
+    office = ctx.data.office
+    return FinetuneConfig(train_csv=str(office / "train.csv"), train_images=str(office / "train"),
+                          val_csv=str(office / "val.csv"), val_images=str(office / "val"), device=ctx.device,
+                          **fields)
+
+
+def run_supervised(ctx: StudyContext) -> str | None:
+    if ctx.data.supervised_backbone.is_file():
+        return f"not needed: settings B and D use the given {ctx.data.supervised_backbone}"
+    if not ctx.data.mini_labels.is_file():
+        return (f"no {ctx.data.supervised_backbone.name} and no {ctx.data.mini_labels} to train a stand-in: "
+                "settings B and D will be skipped")
+    from hw1.classification import FinetuneConfig
+
+    folder = ctx.out / "supervised"
+    train_csv, val_csv, classes = _split_labels(ctx.data.mini_labels, folder)
+    run = folder / "run"
+    cfg = FinetuneConfig(train_csv=str(train_csv), train_images=str(ctx.data.mini_images), val_csv=str(val_csv),
+                         val_images=str(ctx.data.mini_images), out_dir=str(run), setting="A", num_classes=classes,
+                         save_features=False, device=ctx.device, resume=(run / "last.pt").is_file(),
+                         **ctx.profile.supervised)
+    ctx.hw1("cls", "train", *config_to_args(_command("cls", "train"), cfg))
+    ctx.hw1("cls", "export-backbone", run / "best.pt", folder / "backbone.pt")
+    return None
+
+
+def run_cls(ctx: StudyContext) -> None:
+    cfg = _office_config(ctx, out_dir=str(ctx.out / "cls"), supervised_backbone=str(ctx.supervised_backbone),
+                         ssl_backbone=str(ctx.out / "ssl" / "backbone.pt"), **ctx.profile.cls)
+    # experiments decides per setting whether to cache (frozen ones do)
+    ctx.hw1("cls", "experiments", *config_to_args(_command("cls", "experiments"), cfg, skip=("resume", "cache_features")))
+
+
+def run_tsne(ctx: StudyContext) -> None:
+    run = ctx.out / "cls" / "C"
+    epochs = ctx.profile.cls.get("epochs", 30)
+    ctx.hw1("viz", "tsne", run / "features_first.npz", run / "features_last.npz", ctx.out / "figures" / "tsne_C.png",
+            "--titles", f"epoch 1,epoch {epochs}", "--scores", ctx.out / "figures" / "tsne_C.json")
+
+
 def _seg_train(ctx: StudyContext, key: str) -> None:
     from hw1.segmentation.train import SegTrainConfig
 
@@ -147,6 +208,9 @@ def study_steps() -> list[Step]:
     """The study's steps in order."""
     return [
         Step("ssl", "SSL pre-training and backbone export", ["ssl/backbone.pt"], run_ssl),
+        Step("supervised", "supervised backbone for settings B and D", ["supervised/backbone.pt"], run_supervised),
+        Step("cls", "classification settings A-E", ["cls/table.csv"], run_cls),
+        Step("tsne", "t-SNE of setting C, first vs last epoch", ["figures/tsne_C.png", "figures/tsne_C.json"], run_tsne),
         Step("seg_a", "segmentation model A", ["seg/model_a/best.pt", "seg/model_a/stage_final.pt"], run_seg_a),
         Step("seg_b", "segmentation model B", ["seg/model_b/best.pt", "seg/model_b/stage_final.pt"], run_seg_b),
         Step("seg_eval", "validation masks and official mIoU",

@@ -1,0 +1,71 @@
+"""The whole study end to end, as a newcomer's `make demo` runs it, at the smallest size."""
+
+import csv
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from hw1.cli.main import cli
+
+SECTIONS = ("1. Self-supervised pre-training", "2. Classification on Office-Home", "3. t-SNE",
+            "4. Satellite segmentation", "5. Model B at early, middle and final", "6. Segment Anything",
+            "7. How this report was made")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--profile", "micro", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+@pytest.mark.slow
+def test_report_has_every_section_and_figure(demo):
+    out, _ = demo
+    report = (out / "report.md").read_text()
+    for title in SECTIONS:
+        assert f"## {title}" in report, title
+    figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
+    for name in ("figures/curves_ssl.png", "figures/tsne_C.png", "figures/stages_model_b.png",
+                 "figures/curves_model_a.png", "figures/curves_model_b.png"):
+        assert name in figures, name
+    for fig in figures:
+        assert (out / fig).stat().st_size > 1000, fig
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(figures)  # one self-contained file
+    assert "Not run: no SAM checkpoint" in report
+
+
+@pytest.mark.slow
+def test_every_number_in_the_report_comes_from_a_file_the_run_wrote(demo):
+    out, _ = demo
+    report = (out / "report.md").read_text()
+    with open(out / "cls" / "table.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            assert f"| {row['setting']} |" in report
+            assert f"{float(row['best_val_acc']):.4f}" in report
+    for key in ("model_a", "model_b"):
+        ev = json.loads((out / "seg" / key / "eval.json").read_text())
+        assert f"{ev['mean_iou']:.4f}" in report
+        assert ev["printed"].startswith("class #0 : ")
+    knn = [json.loads(line) for line in (out / "ssl" / "metrics.jsonl").read_text().splitlines()]
+    knn = [r for r in knn if r["split"] == "knn"]
+    assert f"{knn[0]['knn_top1']:.4f} (epoch 0)" in report and f"{knn[-1]['knn_top1']:.4f}" in report
+    scores = json.loads((out / "figures" / "tsne_C.json").read_text())
+    assert f"{scores['silhouette_first']:.4f}" in report
+    # every command the report lists is one the pipeline recorded as run
+    ran = [json.loads(line) for line in (out / "pipeline.jsonl").read_text().splitlines()]
+    recorded = {c for r in ran for c in r["commands"]}
+    listed = [line for line in report.split("## 7.")[1].splitlines() if line.startswith("hw1 ")]
+    assert listed and set(listed) <= recorded
+
+
+@pytest.mark.slow
+def test_rerunning_resumes_and_skips_finished_steps(demo):
+    out, _ = demo
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--profile", "micro", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("done already, skipped") >= 8
