@@ -75,7 +75,7 @@ def _loader_rate(n: int, batch: int, size: int) -> float:
 
 
 def run(quick: bool) -> list[Figure]:
-    batch, size, steps = (16, 128, 2) if quick else (32, 128, 4)
+    batch, size, steps = (8, 128, 1) if quick else (32, 128, 4)
     ours = _ours_rate(batch, size, steps)
     theirs = _byol_pytorch_rate(batch, size, steps)
     loader = _loader_rate(batch * (8 if quick else 20), batch, size)

@@ -34,13 +34,14 @@ def _step_time(model: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: st
 
 
 def run(quick: bool) -> list[Figure]:
-    steps = 2 if quick else 5
+    steps = 1 if quick else 5
+    batch = 8 if quick else 32
     auto = resolve_precision("auto", torch.device("cpu"))
     figures = []
     cases = {
-        "classification step, resnet50 128px batch 32": (
+        f"classification step, resnet50 128px batch {batch}": (
             lambda: nn.Sequential(create_backbone("resnet50"), nn.Linear(2048, 65)),
-            torch.randn(32, 3, 128, 128), torch.randint(0, 65, (32,))),
+            torch.randn(batch, 3, 128, 128), torch.randint(0, 65, (batch,))),
         "segmentation step, smp Unet-resnet18 256px batch 4": (
             lambda: create_model("smp:Unet:resnet18", weights="none", num_classes=7),
             torch.randn(4, 3, 256, 256), torch.randint(0, 7, (4, 256, 256))),

@@ -61,8 +61,8 @@ def _peak_mb(ckpt: Path, images: Path, out: Path) -> float:
 
 
 def run(quick: bool) -> list[Figure]:
-    n, size = (24, 512) if quick else (96, 512)
-    few, many, mem_size = (30, 150, 256) if quick else (50, 500, 512)
+    n, size = (16, 512) if quick else (96, 512)
+    few, many, mem_size = (20, 100, 128) if quick else (50, 500, 512)
     batch = 4
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -17,7 +17,7 @@ def _features(n: int, dim: int, classes: int = 20, seed: int = 0) -> np.ndarray:
 
 
 def run(quick: bool) -> list[Figure]:
-    n = 1500 if quick else 4000
+    n = 1000 if quick else 4000
     x = _features(n, 2048)
     t_ours, _ = best_time(lambda: embed(x, method="tsne", seed=0), 1)
     t_sk, _ = best_time(lambda: TSNE(n_components=2, random_state=0, n_jobs=2, init="pca").fit_transform(x), 1)

@@ -120,7 +120,7 @@ def test_missing_data_dir(tmp_path) -> None:
 
 
 def test_cli_model_kwargs_are_typed() -> None:
-    from hw1.cli.seg import _parse_model_kwargs
+    _parse_model_kwargs = pytest.importorskip("hw1.cli.seg", reason="hw1-cli not installed (package tested alone)")._parse_model_kwargs
 
     parsed = _parse_model_kwargs(None, None, "width=0.25,batch_norm=True,decoder_channels=[32, 16, 16],act=relu")  # type: ignore[arg-type]
     assert parsed == {"width": 0.25, "batch_norm": True, "decoder_channels": [32, 16, 16], "act": "relu"}
