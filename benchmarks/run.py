@@ -36,7 +36,7 @@ def _markdown(meta: dict, figures: list[dict], failures: list[dict]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for f in figures:
-        goal = f"≥ {f['goal']}×" if f["goal"] is not None else "—"
+        goal = f"≥ {f['goal']:.2f}×" if f["goal"] is not None else "—"
         met = {True: "yes", False: "**no**", None: "—"}[f["met"]]
         lines.append(
             f"| {f['name']} | {f['value']:.4g} {f['unit']} | {f['baseline']:.4g} {f['unit']} ({f['baseline_name']}) "
