@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from harness import Figure, best_time
 from PIL import Image
 from torch.utils.data import DataLoader
 
-from harness import Figure, best_time
 from hw1.core import autocast, create_backbone, resolve_precision
 from hw1.ssl.augmentations import build_two_view_transform
 from hw1.ssl.dataset import UnlabeledImageFolder

@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from harness import Figure, best_time
 from PIL import Image
 
-from harness import Figure, best_time
 from hw1.segmentation import encode_mask
 from hw1.segmentation.evaluate import evaluate_folders
 

@@ -5,9 +5,9 @@ autocast for reference (``auto`` picks it only where the CPU has native bf16).""
 from __future__ import annotations
 
 import torch
+from harness import Figure, best_time
 from torch import nn
 
-from harness import Figure, best_time
 from hw1.core import autocast, create_backbone, resolve_precision
 from hw1.segmentation.models import create_model
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import torch
 import torchvision
-
 from harness import Figure
+
 from hw1.classification import FinetuneConfig, make_synthetic_classification, train_classifier
 from hw1.core import save_checkpoint
 

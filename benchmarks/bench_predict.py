@@ -9,14 +9,13 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from harness import Figure, best_time
 from PIL import Image
 
-from harness import Figure, best_time
 from hw1.core import save_checkpoint
 from hw1.segmentation.checkpoint import model_checkpoint
 from hw1.segmentation.models import create_model

@@ -4,9 +4,9 @@ against scikit-learn's ``TSNE`` on the same features with the same thread count.
 from __future__ import annotations
 
 import numpy as np
+from harness import Figure, best_time
 from sklearn.manifold import TSNE
 
-from harness import Figure, best_time
 from hw1.viz import embed
 
 

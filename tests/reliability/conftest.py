@@ -65,7 +65,7 @@ def write_odd_but_valid_images(folder: Path) -> dict[str, Path]:
         "gray": folder / "gray_sat.png",
     }
     Image.fromarray(rgb).convert("CMYK").save(out["cmyk"])
-    Image.fromarray((rgb[..., 0].astype(np.uint16) * 257)).save(out["gray16"])
+    Image.fromarray(rgb[..., 0].astype(np.uint16) * 257).save(out["gray16"])
     Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE).save(out["palette"])
     Image.fromarray(rgb).convert("RGBA").save(out["alpha"])
     Image.fromarray(rgb[..., 0]).save(out["gray"])

@@ -12,7 +12,12 @@ from PIL import Image
 pytest.importorskip("segment_anything")
 
 from hw1.cli.main import cli  # noqa: E402
-from hw1.segmentation.sam import SAM_ARCHITECTURES, SamArchitecture, build_sam, register_sam_architecture  # noqa: E402
+from hw1.segmentation.sam import (  # noqa: E402
+    SAM_ARCHITECTURES,
+    SamArchitecture,
+    build_sam,
+    register_sam_architecture,
+)
 
 #: 64-pixel input, 2 encoder blocks, 1 decoder layer: runs in about a second on a CPU.
 TINY = SamArchitecture(

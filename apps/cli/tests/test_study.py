@@ -1,7 +1,6 @@
 """The pipeline's parts that need no training: command lines, profiles, runner, report."""
 
 import json
-from pathlib import Path
 
 import click
 import pytest

@@ -118,7 +118,7 @@ def reduce_metrics(values: dict[str, float], device: torch.device | None = None)
     keys = sorted(values)
     t = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64, device=device)
     all_reduce_mean(t)
-    return {k: float(v) for k, v in zip(keys, t.tolist())}
+    return {k: float(v) for k, v in zip(keys, t.tolist(), strict=True)}
 
 
 def unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
