@@ -18,9 +18,11 @@ from typing import Any
 from hw1.cli.study.document import Document
 from hw1.cli.study.layout import StudyData
 from hw1.cli.study.profiles import StudyProfile
+from hw1.segmentation.palette import CLASS_NAMES, MIOU_CLASSES
 
 SEG_TITLES = {"model_a": "Model A (VGG16-FCN32s)", "model_b": "Model B (improved CNN)"}
-CLASS_ORDER = ("Urban", "Agriculture", "Rangeland", "Forest", "Water", "Barren")
+#: The six classes the official mIoU averages, in its order (eval.json keys them by name).
+CLASS_ORDER = tuple(CLASS_NAMES[c] for c in MIOU_CLASSES)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -107,6 +109,9 @@ def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
     else:
         doc.text("Supervised backbone (B, D): no `pretrain_model_SL.pt` in the data, so the pipeline trained a "
                  "**stand-in** with labels on the Mini-ImageNet-shaped set (`supervised/`).")
+    classes = _num_classes(out / "cls" / "A" / "best.pt")
+    if classes:
+        doc.text(f"Chance level: 1/{classes} = {1 / classes:.4f} (the class count stored in `cls/A/best.pt`).")
     acc_col = next((h for h in header if "acc" in h.lower()), None)
     accs = {r.get("setting"): _num(r[acc_col]) for r in rows} if acc_col else {}
     if isinstance(accs.get("A"), float) and isinstance(accs.get("C"), float):
@@ -116,6 +121,19 @@ def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
         else:
             doc.text(f"Unlike the study, C ({accs['C']:.4f}) does not beat A ({accs['A']:.4f}) at this budget: "
                      "the tiny profile pre-trains for minutes, the study for hundreds of epochs.")
+
+
+def _num_classes(checkpoint: Path) -> int | None:
+    """The class count a classification run was trained with, from its checkpoint's config."""
+    if not checkpoint.is_file():
+        return None
+    from hw1.core import Hw1Error, load_checkpoint
+
+    try:
+        config = load_checkpoint(checkpoint).get("config", {})
+    except Hw1Error:
+        return None
+    return int(config["num_classes"]) if isinstance(config, dict) and "num_classes" in config else None
 
 
 def _num(value: str) -> Any:
@@ -137,8 +155,13 @@ def _tsne_section(doc: Document, out: Path) -> None:
         doc.text(f"Silhouette score of the 2-D embedding: first epoch {_fmt(first)}, last epoch {_fmt(last)} "
                  f"(`figures/tsne_C.json`).")
         if isinstance(first, float) and isinstance(last, float):
-            doc.text("Clusters are tighter at the last epoch." if last > first
-                     else "Clusters are **not** tighter at the last epoch at this budget.")
+            if last <= first:
+                doc.text("Clusters are **not** tighter at the last epoch at this budget.")
+            elif last <= 0:
+                doc.text("The silhouette rises, but it stays negative: the classes do not form clusters yet "
+                         "at this budget.")
+            else:
+                doc.text("Clusters are tighter at the last epoch.")
 
 
 def _chance_miou(confusion: list[list[int]]) -> float:
