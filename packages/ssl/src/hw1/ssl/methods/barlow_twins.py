@@ -3,15 +3,14 @@ projections close to the identity. Projector num_features→8192→8192→8192 i
 
 from __future__ import annotations
 
-import torch
 from lightly.loss import BarlowTwinsLoss
 from lightly.models.modules import BarlowTwinsProjectionHead
 from torch import nn
 
-from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+from hw1.ssl.methods.base import ProjectionLossMethod, gather_enabled
 
 
-class BarlowTwins(SSLMethod):
+class BarlowTwins(ProjectionLossMethod):
     """Barlow Twins; the cross-correlation is computed in float32 and, under DDP, summed over processes."""
 
     name = "barlow_twins"
@@ -28,12 +27,5 @@ class BarlowTwins(SSLMethod):
         super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim,
                          lambda_param=lambda_param, gather_distributed=gather_distributed)
         self.projection_head = BarlowTwinsProjectionHead(self.num_features, hidden_dim, output_dim)
-        gather = gather_distributed and torch.distributed.is_available() and torch.distributed.is_initialized()
+        gather = gather_enabled(gather_distributed)
         self.criterion = BarlowTwinsLoss(lambda_param=lambda_param, gather_distributed=gather)
-
-    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
-        z0 = self.projection_head(self.backbone(view0).flatten(1))
-        z1 = self.projection_head(self.backbone(view1).flatten(1))
-        with full_precision(view0.device):
-            loss = self.criterion(z0.float(), z1.float())
-        return MethodOutput(loss=loss, projection=z0)

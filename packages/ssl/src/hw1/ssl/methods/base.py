@@ -70,3 +70,24 @@ def full_precision(device: torch.device) -> Iterator[None]:
     softmax over similarities) are computed in float32 even inside a bf16/fp16 step."""
     with torch.autocast(device_type=device.type, enabled=False):
         yield
+
+
+def gather_enabled(requested: bool) -> bool:
+    """Whether a lightly loss should gather embeddings across processes: only when asked and a
+    process group is running (single-process runs have nothing to gather)."""
+    return requested and torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
+class ProjectionLossMethod(SSLMethod):
+    """Methods whose loss compares the two views' projections directly (SimCLR, Barlow Twins,
+    VICReg): subclasses set ``self.projection_head`` and ``self.criterion``."""
+
+    projection_head: nn.Module
+    criterion: nn.Module
+
+    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
+        z0 = self.projection_head(self.backbone(view0).flatten(1))
+        z1 = self.projection_head(self.backbone(view1).flatten(1))
+        with full_precision(view0.device):
+            loss = self.criterion(z0.float(), z1.float())
+        return MethodOutput(loss=loss, projection=z0)

@@ -5,15 +5,14 @@ Projector num_features→2048→128 with batch norm (lightly's SimCLR v1 head)."
 
 from __future__ import annotations
 
-import torch
 from lightly.loss import NTXentLoss
 from lightly.models.modules import SimCLRProjectionHead
 from torch import nn
 
-from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+from hw1.ssl.methods.base import ProjectionLossMethod, gather_enabled
 
 
-class SimCLR(SSLMethod):
+class SimCLR(ProjectionLossMethod):
     """SimCLR with an NT-Xent loss; ``gather_distributed`` uses negatives from every process."""
 
     name = "simclr"
@@ -30,12 +29,5 @@ class SimCLR(SSLMethod):
         super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim,
                          temperature=temperature, gather_distributed=gather_distributed)
         self.projection_head = SimCLRProjectionHead(self.num_features, hidden_dim, output_dim)
-        gather = gather_distributed and torch.distributed.is_available() and torch.distributed.is_initialized()
+        gather = gather_enabled(gather_distributed)
         self.criterion = NTXentLoss(temperature=temperature, gather_distributed=gather)
-
-    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
-        z0 = self.projection_head(self.backbone(view0).flatten(1))
-        z1 = self.projection_head(self.backbone(view1).flatten(1))
-        with full_precision(view0.device):
-            loss = self.criterion(z0.float(), z1.float())
-        return MethodOutput(loss=loss, projection=z0)

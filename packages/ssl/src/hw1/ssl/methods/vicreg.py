@@ -4,15 +4,14 @@ Projector num_features→8192→8192→8192 in the paper."""
 
 from __future__ import annotations
 
-import torch
 from lightly.loss import VICRegLoss
 from lightly.models.modules.heads import VICRegProjectionHead
 from torch import nn
 
-from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+from hw1.ssl.methods.base import ProjectionLossMethod, gather_enabled
 
 
-class VICReg(SSLMethod):
+class VICReg(ProjectionLossMethod):
     """VICReg; the loss is computed in float32 and, under DDP, on features gathered from all processes."""
 
     name = "vicreg"
@@ -31,13 +30,6 @@ class VICReg(SSLMethod):
         super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim, lambda_param=lambda_param,
                          mu_param=mu_param, nu_param=nu_param, gather_distributed=gather_distributed)
         self.projection_head = VICRegProjectionHead(self.num_features, hidden_dim, output_dim, num_layers=3)
-        gather = gather_distributed and torch.distributed.is_available() and torch.distributed.is_initialized()
+        gather = gather_enabled(gather_distributed)
         self.criterion = VICRegLoss(lambda_param=lambda_param, mu_param=mu_param, nu_param=nu_param,
                                     gather_distributed=gather)
-
-    def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
-        z0 = self.projection_head(self.backbone(view0).flatten(1))
-        z1 = self.projection_head(self.backbone(view1).flatten(1))
-        with full_precision(view0.device):
-            loss = self.criterion(z0.float(), z1.float())
-        return MethodOutput(loss=loss, projection=z0)
