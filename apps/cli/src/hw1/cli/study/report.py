@@ -18,6 +18,7 @@ from typing import Any
 from hw1.cli.study.document import Document
 from hw1.cli.study.layout import StudyData
 from hw1.cli.study.profiles import StudyProfile
+from hw1.core import read_metrics
 from hw1.segmentation.palette import CLASS_NAMES, MIOU_CLASSES
 
 SEG_TITLES = {"model_a": "Model A (VGG16-FCN32s)", "model_b": "Model B (improved CNN)"}
@@ -26,15 +27,8 @@ CLASS_ORDER = tuple(CLASS_NAMES[c] for c in MIOU_CLASSES)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out
+    """Records of a JSONL file the run wrote (metrics.jsonl, pipeline.jsonl); none if absent."""
+    return read_metrics(path) if path.is_file() else []
 
 
 def _read_json(path: Path) -> Any:
