@@ -49,7 +49,7 @@ bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py --quick
 
 lint: $(STAMP)
-	$(PY) -m pip install --quiet ruff
+	$(PY) -m pip install --quiet ruff==0.17.6
 	$(VENV)/bin/ruff check packages apps tests benchmarks
 
 # Re-pin the exact versions the suite runs with, from the current .venv.

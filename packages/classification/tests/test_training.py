@@ -65,3 +65,20 @@ def test_run_folder_resume_and_export(tiny_config, tmp_path, synth):
     assert "conv1.weight" in sd and not any(k.startswith(("fc.", "head.", "backbone.")) for k in sd)
     model, _ = load_backbone(out, "resnet18")
     assert torch.equal(model.conv1.weight, load_classifier(f"{run}/best.pt")[0].backbone.conv1.weight)
+
+
+@pytest.mark.parametrize("n", [16, 17, 9])
+def test_training_order_gives_every_rank_an_equal_shard_of_one_permutation(n):
+    from hw1.classification.training import _order
+
+    single = _order(n, 3, 0, 0, 1, True)
+    assert sorted(single) == list(range(n))  # one process keeps every sample
+    shards = [_order(n, 3, 0, rank, 2, True) for rank in (0, 1)]
+    # Equal lengths: DDP all-reduces every backward, so a rank with one batch more would hang.
+    assert len(shards[0]) == len(shards[1]) == n // 2
+    # Step k of 2 processes with batch b = step k of one process with batch 2b.
+    b = 2
+    for k in range(n // 2 // b):
+        union = sorted(shards[0][k * b:(k + 1) * b] + shards[1][k * b:(k + 1) * b])
+        assert union == sorted(single[2 * k * b:2 * (k + 1) * b])
+    assert _order(n, 0, 0, 1, 2, False) == list(range(1, n, 2))  # evaluation keeps every sample

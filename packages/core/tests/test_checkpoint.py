@@ -55,3 +55,36 @@ def test_missing_and_truncated_files(tmp_path):
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(Hw1CheckpointError, match=r"cut\.pt: not a readable torch checkpoint"):
         load_checkpoint(cut)
+
+
+def test_save_on_a_full_disk_is_a_checkpoint_error_naming_the_file(tmp_path, monkeypatch):
+    import errno
+
+    import hw1.core.checkpoint as checkpoint
+
+    target = tmp_path / "last.pt"
+    save_checkpoint({"epoch": 1}, target)
+
+    def full_disk(obj, fh):
+        fh.write(b"partial")
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as exc:  # torch's zip writer hides the OSError behind a RuntimeError
+            raise RuntimeError("[enforce fail at inline_container.cc] unexpected pos") from exc
+
+    monkeypatch.setattr(checkpoint.torch, "save", full_disk)
+    with pytest.raises(Hw1CheckpointError, match=r"last\.pt: could not write .*No space left.*free disk space"):
+        save_checkpoint({"epoch": 2}, target)
+    monkeypatch.undo()
+    assert load_checkpoint(target) == {"epoch": 1}
+    assert sorted(os.listdir(tmp_path)) == ["last.pt"]
+
+
+def test_temp_file_of_a_killed_save_is_removed_by_the_next_save(tmp_path):
+    target = tmp_path / "last.pt"
+    save_checkpoint({"epoch": 1}, target)
+    (tmp_path / ".last.pt.k1ll3d00.tmp").write_bytes(b"PK\x03\x04 half a checkpoint")  # SIGKILL mid-save
+    (tmp_path / ".best.pt.abcdefgh.tmp").write_bytes(b"another file's temp")
+    save_checkpoint({"epoch": 2}, target)
+    assert load_checkpoint(target) == {"epoch": 2}
+    assert sorted(os.listdir(tmp_path)) == [".best.pt.abcdefgh.tmp", "last.pt"]

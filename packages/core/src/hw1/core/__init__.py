@@ -37,7 +37,7 @@ from hw1.core.progress import progress, progress_enabled
 from hw1.core.schedules import WarmupDecay, build_lr_scheduler
 from hw1.core.seeding import make_generator, seed_everything, seed_worker
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "BackboneLoadReport",

@@ -7,6 +7,8 @@ lists and dicts, so a pickle crafted to run code fails with :class:`Hw1Checkpoin
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 import pickle
 import tempfile
@@ -23,10 +25,13 @@ def save_checkpoint(obj: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``obj`` with :func:`torch.save` atomically (temp file, fsync, rename) and return the path.
 
     If the process dies or the disk fills while writing, the previous file at ``path`` (if any)
-    is intact and no partial file is left behind.
+    is intact and no partial file is left behind (a process killed outright leaves its temp file,
+    which the next save of ``path`` removes). A write the system refuses (disk full, quota,
+    file-size limit, read-only folder) raises :class:`Hw1CheckpointError` naming the file.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -34,14 +39,53 @@ def save_checkpoint(obj: Any, path: str | os.PathLike[str]) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp_name)
         except FileNotFoundError:
             pass
-        raise
+        os_error = _os_error_behind(exc)
+        if os_error is None:
+            raise
+        raise _write_error(target, os_error) from exc
     _fsync_dir(target.parent)
     return target
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Delete temp files of ``target`` left by a process killed while saving it (SIGKILL, OOM
+    killer, power loss): never complete, each as big as a checkpoint. Done before writing, so on a
+    nearly full disk their space is free again for this save."""
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+
+
+def _os_error_behind(exc: BaseException) -> OSError | None:
+    """The OSError that caused ``exc``, if any: torch's zip writer reports a failed write (e.g.
+    EFBIG, ENOSPC) as an opaque ``RuntimeError: [enforce fail …] unexpected pos`` whose context
+    holds the real error."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and isinstance(current, Exception):
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _write_error(target: Path, error: OSError) -> Hw1CheckpointError:
+    reason = error.strerror or str(error) or type(error).__name__
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "free disk space (or raise the quota / file-size limit) and run again"
+    else:
+        fix = "check that the folder is writable and run again"
+    return Hw1CheckpointError(
+        f"{target}: could not write the checkpoint ({reason}); any previous {target.name} is unchanged: {fix}"
+    )
 
 
 def _fsync_dir(folder: Path) -> None:

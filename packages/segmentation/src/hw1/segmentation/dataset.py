@@ -123,6 +123,10 @@ class SegmentationPairs(Dataset):
         self.transform = transform
         self.normalization = {"mean": list(normalization["mean"]), "std": list(normalization["std"])}
         self.red = red
+        self.sample_seed: int | None = None
+        """When set, item ``i`` draws its augmentation from a seed of ``(sample_seed, i)`` alone: the
+        same in every process, worker and batch position (the training loop sets it each epoch, so
+        a DDP run augments as a single process does). None: per-worker streams."""
         self._seeded_worker: tuple[int, int] | None = None
 
     def __len__(self) -> int:
@@ -161,7 +165,10 @@ class SegmentationPairs(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         image, labels, pair_id = self.load(index)
         if self.transform is not None:
-            self._reseed_transform_in_worker()
+            if self.sample_seed is not None and hasattr(self.transform, "set_random_seed"):
+                self.transform.set_random_seed(int(np.random.SeedSequence([self.sample_seed, index]).generate_state(1)[0]))
+            else:
+                self._reseed_transform_in_worker()
             out = self.transform(image=image, mask=labels)
             image, labels = out["image"], out["mask"]
         if isinstance(image, torch.Tensor):

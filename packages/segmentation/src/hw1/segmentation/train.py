@@ -13,8 +13,10 @@ matrix summed over DDP ranks), and torchrun DDP (rank 0 writes). A run directory
     best.pt          the epoch with the best validation mIoU
     stage_early.pt   after the first epoch; stage_middle.pt the middle epoch; stage_final.pt the last
 
-Every random draw of an epoch (shuffle order, augmentations, dropout) is seeded from
-``(seed, epoch, rank)``, so ``--resume`` continues bit-for-bit where an interrupted run stopped.
+Every random draw of an epoch is seeded: the shuffle order from ``(seed, epoch)`` (one permutation
+sharded over the ranks), each pair's augmentation from ``(seed, epoch, index)``, dropout from
+``(seed, epoch, rank)``. So ``--resume`` continues bit-for-bit where an interrupted run stopped, and a
+torchrun run sees the same global batches and augmentations as one process with the whole batch.
 """
 
 from __future__ import annotations
@@ -156,24 +158,10 @@ def _datasets(c: SegTrainConfig) -> tuple[Dataset, Dataset, dict[str, list[float
     return _limit(train, c.max_train), _limit(val, c.max_val), norm
 
 
-def _transform_of(ds: Any) -> Any:
+def _pairs_of(ds: Any) -> Any:
     while isinstance(ds, Subset):
         ds = ds.dataset
-    return getattr(ds, "transform", None)
-
-
-def _seed_transform(ds: Any, seed: int) -> None:
-    # albumentations keeps its own generator: seed it too, or augmentations would not repeat.
-    t = _transform_of(ds)
-    if t is not None and hasattr(t, "set_random_seed"):
-        t.set_random_seed(seed % 2**32)
-
-
-def _worker_init(worker_id: int) -> None:
-    seed_worker(worker_id)
-    info = torch.utils.data.get_worker_info()
-    if info is not None:
-        _seed_transform(info.dataset, torch.initial_seed())
+    return ds
 
 
 def _seed_epoch(seed: int, epoch: int, rank: int) -> int:
@@ -188,15 +176,18 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
     n = len(ds)  # type: ignore[arg-type]
     gen = make_generator(_seed_epoch(c.seed, epoch, ctx.rank) if train else c.seed)
     if train:
-        if ctx.is_distributed:
-            sampler = torch.utils.data.DistributedSampler(ds, num_replicas=ctx.world_size, rank=ctx.rank,
-                                                          shuffle=True, seed=c.seed, drop_last=True)
-            sampler.set_epoch(epoch)
-            per_rank = n // ctx.world_size
-        else:
-            sampler = torch.utils.data.RandomSampler(ds, generator=gen)
-            per_rank = n
-        _seed_transform(ds, int(torch.randint(0, 2**31 - 1, (1,), generator=make_generator(epoch + c.seed)).item()))
+        # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process
+        # is the one-replica case. Step k of a 2-process run therefore sees exactly the global batch
+        # of step k of one process with twice the batch size.
+        sampler = torch.utils.data.DistributedSampler(ds, num_replicas=ctx.world_size, rank=ctx.rank,
+                                                      shuffle=True, seed=c.seed, drop_last=True)
+        sampler.set_epoch(epoch)
+        per_rank = n // ctx.world_size
+        # Each pair's augmentation is drawn from (seed, epoch, index) alone, not from the rank's or
+        # worker's stream: the same with any number of processes or workers, and on resume.
+        pairs = _pairs_of(ds)
+        if hasattr(pairs, "sample_seed"):
+            pairs.sample_seed = (c.seed * 1_000_003 + epoch * 7919) % 2**31
         # A last batch of one image breaks BatchNorm in pooled heads (ASPP); drop it when possible.
         drop_last = per_rank > c.batch_size
     else:
@@ -204,7 +195,7 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
         sampler = list(range(ctx.rank, n, ctx.world_size))  # type: ignore[assignment]
         drop_last = False
     return DataLoader(ds, batch_size=c.batch_size, sampler=sampler, num_workers=c.workers, drop_last=drop_last,
-                      pin_memory=ctx.device.type == "cuda", worker_init_fn=_worker_init, generator=gen,
+                      pin_memory=ctx.device.type == "cuda", worker_init_fn=seed_worker, generator=gen,
                       persistent_workers=False)
 
 

@@ -17,8 +17,24 @@ os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 import albumentations as A  # noqa: E402
 import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from hw1.segmentation.dataset import IMAGENET_NORMALIZATION  # noqa: E402
+
+
+class IndependentlySeededCompose(A.Compose):
+    """An albumentations ``Compose`` whose ``set_random_seed(seed)`` gives every step its own seed
+    derived from ``seed``. ``A.Compose`` hands all steps the *same* seed, so steps that draw one
+    number per call draw identical streams: the horizontal and the vertical flip then always
+    agree and a mirrored image never occurs (only the four rotations of the eight)."""
+
+    def set_random_seed(self, seed: int | None) -> None:
+        super().set_random_seed(seed)
+        if seed is None:
+            return  # unseeded: every step already draws fresh OS entropy
+        seeds = np.random.SeedSequence(seed).generate_state(len(self.transforms))
+        for step, step_seed in zip(self.transforms, seeds, strict=True):
+            step.set_random_seed(int(step_seed))
 
 
 def _normalize(normalization: Mapping[str, Sequence[float]]) -> A.Normalize:
@@ -63,7 +79,7 @@ def build_train_transform(
             )
         )
     steps.append(_normalize(normalization))
-    return A.Compose(steps, seed=seed)
+    return IndependentlySeededCompose(steps, seed=seed)
 
 
 def build_eval_transform(

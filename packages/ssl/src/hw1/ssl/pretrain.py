@@ -2,8 +2,9 @@
 warmup+cosine LR, EMA momentum schedule, metrics.jsonl, kNN monitor, resumable checkpoints and
 DDP under torchrun (only rank 0 writes).
 
-Reproducibility: every epoch re-seeds the data order and the augmentation RNGs from
-``(seed, epoch, rank)``, so a run resumed from ``last.pt`` sees the same batches as an
+Reproducibility: every epoch draws the data order from ``(seed, epoch)`` (one permutation sharded
+over the ranks, so N processes see the same global batches as one) and re-seeds the augmentation
+RNGs from ``(seed, epoch, rank)``, so a run resumed from ``last.pt`` sees the same batches as an
 uninterrupted one and (with ``deterministic=True``) ends with equal weights.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.data import DataLoader, DistributedSampler
 
 from hw1.core.backbone import create_backbone
 from hw1.core.checkpoint import save_checkpoint
@@ -140,12 +141,11 @@ def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
             f"({config.batch_size} × {ctx.world_size} process(es)); lower --batch-size"
         )
     generator = make_generator(config.seed)
-    sampler: DistributedSampler | RandomSampler
-    if ctx.is_distributed:
-        sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
-                                     seed=config.seed, drop_last=True)
-    else:
-        sampler = RandomSampler(dataset, generator=generator)
+    # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process is
+    # the one-replica case. Step k of a 2-process run thus sees exactly the global batch of step k
+    # of one process with twice the batch size.
+    sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
+                                 seed=config.seed, drop_last=True)
     loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.workers,
                         drop_last=True, worker_init_fn=seed_worker, generator=generator,
                         pin_memory=device.type == "cuda", persistent_workers=False)
@@ -218,8 +218,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
     momentum = method.momentum_at(step, total_steps)
     for epoch in range(start_epoch, config.epochs):
         _seed_epoch(config.seed, epoch, ctx.rank, generator)
-        if isinstance(sampler, DistributedSampler):
-            sampler.set_epoch(epoch)
+        sampler.set_epoch(epoch)
         model.train()
         loss_sum = torch.zeros((), device=device)
         std_sum = torch.zeros((), device=device)
