@@ -111,6 +111,12 @@ class GroupNorm4(nn.GroupNorm):
 def hw1_test_gn_resnet(pretrained=False, **kwargs):
     keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
     return ResNet(BasicBlock, [1, 1, 1, 1], channels=(8, 16, 32, 64), stem_width=8, norm_layer=GroupNorm4, **keep)
+
+
+@register_model
+def hw1_test_bn_resnet(pretrained=False, **kwargs):  # with BatchNorm buffers, which DDP syncs per forward
+    keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
+    return ResNet(BasicBlock, [1, 1, 1, 1], channels=(8, 16, 32, 64), stem_width=8, **keep)
 '''
 
 SEGMENTATION = '''
@@ -327,3 +333,24 @@ def test_classification_two_processes_equal_one(tmp_path: Path) -> None:
     _assert_same_weights(runs)
     _assert_rank_zero_wrote_alone(runs)
     assert {"best.pt", "features_first.npz", "features_last.npz"} <= {p.name for p in runs["ddp"].iterdir()}
+
+
+@pytest.mark.slow
+@pytest.mark.ddp
+def test_classification_validation_set_smaller_than_the_process_count(tmp_path: Path) -> None:
+    # One validation image on two ranks: rank 1 has no validation batch at all. Evaluating through
+    # the DDP wrapper of a model with BatchNorm buffers makes every forward a buffer broadcast (a
+    # collective), so rank 0 waited for rank 1 forever (checked: the run hangs with the wrapper).
+    # The bare model, with rank 0's buffers broadcast once before, finishes. BatchNorm normalises
+    # each rank's own batch, so the metrics are not compared with one process here.
+    train = _write_csv(tmp_path / "train.csv", _write_images(tmp_path / "train", 8, seed=7))
+    val = _write_csv(tmp_path / "val.csv", _write_images(tmp_path / "val", 1, seed=8))
+    config = dict(train_csv=str(train), train_images=str(tmp_path / "train"), val_csv=str(val),
+                  val_images=str(tmp_path / "val"), backbone="timm:hw1_test_bn_resnet", num_classes=3, head="linear",
+                  head_dropout=0.0, image_size=32, augment="none", epochs=2, lr=3e-3, warmup_epochs=0.5,
+                  precision="fp32", device="cpu", seed=7, save_features=False)
+    runs = _run_loop(tmp_path, CLASSIFICATION, config, "out_dir", batch=2)
+    ddp = _records(runs["ddp"])
+    assert sorted(ddp) == [("train", 1), ("train", 2), ("val", 1), ("val", 2)]
+    assert all(0.0 <= ddp[("val", e)]["acc"] <= 1.0 for e in (1, 2))
+    _assert_rank_zero_wrote_alone(runs)

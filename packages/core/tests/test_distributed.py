@@ -24,15 +24,19 @@ WORKER = textwrap.dedent(
 
     import torch
 
-    from hw1.core import (MetricsLogger, all_reduce_sum, barrier, cleanup_distributed,
+    from hw1.core import (MetricsLogger, all_reduce_sum, barrier, broadcast_buffers, cleanup_distributed,
                           init_distributed, rank_zero_only, reduce_metrics)
 
     out = Path(sys.argv[1])
     ctx = init_distributed("cpu")
     total = all_reduce_sum(torch.tensor([float(ctx.rank + 1)]))
     mean = reduce_metrics({"acc": float(ctx.rank), "loss": 2.0 * ctx.rank})
+    bn = torch.nn.BatchNorm1d(2)
+    bn.running_mean.fill_(float(ctx.rank + 5))  # each rank's own statistics; rank 0's must win
+    broadcast_buffers(bn)
+    bn_mean = all_reduce_sum(bn.running_mean.clone()).tolist()  # summed over ranks: 2 x rank 0's
     MetricsLogger(out / "metrics.jsonl").log(epoch=0, rank=ctx.rank, world=ctx.world_size,
-                                               total=total.item(), **mean)
+                                               total=total.item(), bn_mean=bn_mean, **mean)
 
     @rank_zero_only
     def write_marker():
@@ -87,4 +91,5 @@ def test_two_process_gloo_run_reduces_and_writes_on_rank0_only(tmp_path):
     assert record["rank"] == 0 and record["world"] == 2
     assert record["total"] == 3.0  # 1 + 2 summed over ranks
     assert record["acc"] == 0.5 and record["loss"] == 1.0  # averaged over ranks
+    assert record["bn_mean"] == [10.0, 10.0]  # both ranks hold rank 0's buffers (5) after broadcast_buffers
     assert (tmp_path / "rank0_only.txt").read_text() == "0\n"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hw1.core import Hw1DataError, list_images, open_image, read_rgb
+from hw1.core import Hw1DataError, list_images, open_image, read_rgb, relative_image_name
 
 
 def test_rgb_modes_convert_by_their_rgb_values(tmp_path):
@@ -75,3 +75,13 @@ def test_list_images_filters_and_sorts(tmp_path):
     assert [p.name for p in list_images(tmp_path, recursive=True)] == ["a.png", "b.JPG", "c.jpg"]
     with pytest.raises(Hw1DataError, match="folder not found"):
         list_images(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("name", ["", "../secret.jpg", "a/../../b.jpg", "/etc/passwd", "C:\\x.jpg", "..\\x.jpg"])
+def test_list_names_that_leave_the_folder_are_refused(name):
+    with pytest.raises(Hw1DataError, match=r"list\.csv: row 7: file name .* relative to the image folder"):
+        relative_image_name(name, "list.csv", 7)
+
+
+def test_relative_list_names_pass_unchanged():
+    assert relative_image_name("sub/0_1.jpg", "list.csv", 2) == "sub/0_1.jpg"

@@ -61,3 +61,12 @@ def test_missing_csv_or_folder(tmp_path):
     (tmp_path / "x.csv").write_text("id,filename,label\n")
     with pytest.raises(Hw1DataError, match="image folder"):
         read_labeled_csv(tmp_path / "x.csv", tmp_path / "nodir")
+
+
+@pytest.mark.parametrize("name", ["../outside.png", "/tmp/outside.png"])
+def test_names_outside_the_image_folder_are_refused(tmp_path, name):
+    _images(tmp_path / "img", ["a.png"])
+    (tmp_path / "outside.png").write_bytes((tmp_path / "img" / "a.png").read_bytes())
+    (tmp_path / "x.csv").write_text(f"id,filename,label\n0,a.png,0\n1,{name},1\n")
+    with pytest.raises(Hw1DataError, match=r"x\.csv: row 3: .*relative to the image folder"):
+        read_labeled_csv(tmp_path / "x.csv", tmp_path / "img")

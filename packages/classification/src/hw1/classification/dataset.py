@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 import torch
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from hw1.core import Hw1DataError, open_image
+from hw1.core import Hw1DataError, open_image, relative_image_name
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -32,14 +32,6 @@ class CsvRow:
     id: str
     filename: str
     label: int
-
-
-def _safe_filename(name: str, csv_path: Path, row: int) -> str:
-    posix, win = PurePosixPath(name), PureWindowsPath(name)
-    if not name or posix.is_absolute() or win.is_absolute() or ".." in posix.parts or ".." in win.parts:
-        raise Hw1DataError(f"{csv_path}: row {row}: file name {name!r} is empty, absolute or contains '..'; "
-                           "use a name relative to the image folder")
-    return name
 
 
 def read_csv_rows(csv_path: str | os.PathLike[str], *, labels: bool, num_classes: int | None = None) -> list[CsvRow]:
@@ -59,7 +51,7 @@ def read_csv_rows(csv_path: str | os.PathLike[str], *, labels: bool, num_classes
                                "the CSV needs the header id,filename,label")
         rows = []
         for i, rec in enumerate(reader, start=2):  # row numbers as a spreadsheet shows them
-            name = _safe_filename((rec.get("filename") or "").strip(), path, i)
+            name = relative_image_name((rec.get("filename") or "").strip(), path, i)
             label = -1
             if labels:
                 raw = (rec.get("label") or "").strip()

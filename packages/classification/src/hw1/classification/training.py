@@ -34,6 +34,7 @@ from hw1.core import (
     all_reduce_sum,
     autocast,
     barrier,
+    broadcast_buffers,
     build_lr_scheduler,
     cleanup_distributed,
     init_distributed,
@@ -90,6 +91,9 @@ def _loader(ds, order: list[int], batch_size: int, workers: int, drop_last: bool
 
 def _evaluate(net: nn.Module, ds, order: list[int], config: FinetuneConfig, device, precision: str,
               images: bool) -> dict[str, float]:
+    # The bare model with rank 0's BatchNorm statistics: no DDP collective per batch, so a rank
+    # with fewer (or no) validation batches cannot leave the others waiting.
+    net = broadcast_buffers(unwrap_model(net))
     net.eval()
     totals = torch.zeros(3, dtype=torch.float64)
     with torch.no_grad():

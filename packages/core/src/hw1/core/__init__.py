@@ -20,6 +20,7 @@ from hw1.core.distributed import (
     all_reduce_mean,
     all_reduce_sum,
     barrier,
+    broadcast_buffers,
     cleanup_distributed,
     get_rank,
     get_world_size,
@@ -30,7 +31,7 @@ from hw1.core.distributed import (
     unwrap_model,
 )
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
-from hw1.core.images import is_image_file, list_images, open_image, read_rgb, to_rgb
+from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name, to_rgb
 from hw1.core.metrics import MetricsLogger, read_metrics
 from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress, progress_enabled
@@ -52,6 +53,7 @@ __all__ = [
     "autocast",
     "backbone_state_dict",
     "barrier",
+    "broadcast_buffers",
     "build_lr_scheduler",
     "cleanup_distributed",
     "create_backbone",
@@ -75,6 +77,7 @@ __all__ = [
     "rank_zero_only",
     "read_metrics",
     "read_rgb",
+    "relative_image_name",
     "reduce_metrics",
     "resolve_precision",
     "save_checkpoint",

@@ -102,6 +102,20 @@ def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     return tensor
 
 
+def broadcast_buffers(model: torch.nn.Module, src: int = 0) -> torch.nn.Module:
+    """Copy rank ``src``'s buffers (BatchNorm running statistics) to every process, in place.
+
+    Call it before evaluating the bare model (not its DDP wrapper): after the last training step
+    each rank's BatchNorm has updated its statistics from its own batch, so without it the ranks
+    would score with slightly different models. Evaluating the bare model keeps evaluation free of
+    DDP's per-forward collectives, which hang when one rank has fewer batches than another (a
+    validation set smaller than the number of processes). No-op when single-process."""
+    if get_world_size() > 1:
+        for buffer in model.buffers():
+            dist.broadcast(buffer, src)
+    return model
+
+
 def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:
     """Average ``tensor`` over all processes, in place, and return it."""
     world = get_world_size()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -20,6 +20,17 @@ from hw1.core.errors import Hw1DataError
 DEFAULT_MAX_PIXELS = 16384 * 16384
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm")
+
+
+def relative_image_name(name: str, listed_in: str | os.PathLike[str], row: int) -> str:
+    """Check a file name read from a list (a CSV's ``filename`` column, row ``row`` of
+    ``listed_in``) before it is joined to an image folder: empty, absolute (POSIX or Windows) and
+    ``..`` names are refused with :class:`Hw1DataError`, so a list can never reach outside its folder."""
+    posix, win = PurePosixPath(name), PureWindowsPath(name)
+    if not name or posix.is_absolute() or win.is_absolute() or ".." in posix.parts or ".." in win.parts:
+        raise Hw1DataError(f"{listed_in}: row {row}: file name {name!r} is empty, absolute or contains '..'; "
+                           "use a name relative to the image folder")
+    return name
 
 
 def is_image_file(path: str | os.PathLike[str]) -> bool:

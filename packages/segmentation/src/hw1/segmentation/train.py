@@ -43,6 +43,7 @@ from hw1.core import (
     MetricsLogger,
     autocast,
     barrier,
+    broadcast_buffers,
     build_lr_scheduler,
     cleanup_distributed,
     init_distributed,
@@ -305,6 +306,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
         train_loss, step = _train_epoch(net, loss_fn, optimizer, scheduler, scaler, _loader(train_ds, c, ctx, train=True, epoch=epoch),
                                         c, ctx, epoch, step, precision, has_aux)
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
+        broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics
         val = _validate(model, loss_fn, _loader(val_ds, c, ctx, train=False, epoch=epoch), c, ctx, precision)
         last_miou = val["miou_nansafe"]
         logger.log(epoch=epoch, step=step, split="val", **val)

@@ -2,7 +2,7 @@
 
 hw1-ssl does not import hw1-classification, so it reads the format itself: header with at least
 ``filename`` and ``label``, bare file names resolved against an image folder (by default the CSV's
-own folder), labels as integers or class names.
+own folder; empty, absolute and ``..`` names are refused), labels as integers or class names.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw1.core.errors import Hw1DataError
+from hw1.core.images import relative_image_name
 
 
 @dataclass
@@ -55,7 +56,8 @@ def read_labeled_csv(
     empty = [i + 2 for i, (name, label) in enumerate(rows) if not name or not label or label.lower() == "none"]
     if empty:
         raise Hw1DataError(f"{path}: {len(empty)} row(s) without filename or label (first at line {empty[0]}); the kNN monitor needs labels")
-    paths = [folder / name for name, _ in rows]
+    # Row numbers as a spreadsheet shows them (the header is row 1); no name may leave the folder.
+    paths = [folder / relative_image_name(name, path, i + 2) for i, (name, _) in enumerate(rows)]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
         shown = ", ".join(missing[:3]) + (f" … (+{len(missing) - 3} more)" if len(missing) > 3 else "")
