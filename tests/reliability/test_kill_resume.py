@@ -64,9 +64,9 @@ def _run_killed_and_resumed(command: list[str], straight_command: list[str], run
     try:
         deadline = time.time() + TIMEOUT
         while time.time() < deadline and proc.poll() is None and _checkpoint_epoch(run_dir / "last.pt") < 1:
-            time.sleep(0.1)
+            time.sleep(0.02)
         assert proc.poll() is None, "the run ended before it could be killed; make it longer"
-        time.sleep(0.3)  # into the next epoch's steps (the test still holds if it is still saving)
+        time.sleep(0.05)  # into the next epoch's steps (the test still holds if it is still saving)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         # last.pt is a whole checkpoint of a finished epoch (were the kill to hit a save, its temp
@@ -179,7 +179,7 @@ def test_killed_classification_run_resumes_to_identical_weights(tmp_path, synthe
     # epoch re-seeds the order, the augmentations and dropout (and so the seeds of workers, if any:
     # --num-workers 2 resumes exactly too, but 0 is the command's default and workers add half again
     # to the test's time).
-    epochs, workers = 4, 0
+    epochs, workers = 8, 0  # 8: on a fast CPU an epoch here takes ~0.1 s, and the kill must land before the end
     killed = tmp_path / "killed"
     _run_killed_and_resumed(_cls_args(synthetic_sets, killed, epochs, workers),
                             _cls_args(synthetic_sets, tmp_path / "straight", epochs, workers), killed, epochs)
