@@ -17,7 +17,7 @@ from hw1.classification.settings import SETTINGS, Setting, get_setting
 from hw1.classification.synthetic import make_synthetic_classification
 from hw1.classification.training import train_classifier
 
-__version__ = "0.1.1"
+__version__ = "0.1.2"
 
 __all__ = ["FORMAT", "SETTINGS", "Classifier", "ClassifierHead", "FinetuneConfig", "OfficeHomeCsv",
            "PredictionReport", "Setting", "build_classifier", "build_transform", "export_backbone",

@@ -1,14 +1,18 @@
 """Generated stand-ins for the study's classification data: an Office-Home-shaped labeled set and
 a Mini-ImageNet-shaped unlabeled set whose images share visual primitives.
 
-Every image is drawn from a small vocabulary of *primitives*: shape families (disc, square,
-triangle, ring, cross, diamond, bar, crescent), fill textures (solid, stripes, checker, dots,
-concentric rings, gradient) and random colours on a noisy background. A Mini class is one object
-(shape × texture); an Office class is an unordered *pair* of objects (two shape × texture parts,
-sides swapped at random). The class sets differ, but the primitives are the same, so a backbone
-trained on Mini (supervised on its hidden labels, or self-supervised) has features that separate
-Office classes far better than a random-init backbone. Colour never identifies a class: the
-signal is shape and texture.
+Every image is one object drawn from a vocabulary of *primitives* — 13 shape families (disc,
+square, triangle, …) and 8 fill textures (solid, stripes, checker, dots, …) — at a random size and
+position on a noisy background. A class is one (shape, texture) pair; Office and Mini take
+*disjoint* sets of pairs, so the class sets differ but the primitives are the same, and a backbone
+pre-trained on Mini (self-supervised, or supervised on its hidden labels) has features that
+separate Office classes where a random-init backbone has almost none.
+
+Colour is pure nuisance: every image paints its background, fill and texture with the same three
+palette colours in a random order (plus pixel noise). Random conv features are dominated by
+colour, size and position, so a head on a frozen random backbone stays near chance; an SSL
+backbone has learnt, from crops and colour jitter, to ignore exactly those, and a head on it does
+far better. Shapes are never rotated, so every family (e.g. square and diamond) is distinct.
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from PIL import Image
 
 from hw1.core.errors import Hw1Error
 
-SHAPES = ("disc", "square", "triangle", "ring", "cross", "diamond", "bar", "crescent")
-TEXTURES = ("solid", "stripes", "checker", "dots", "rings", "gradient")
+SHAPES = ("disc", "square", "triangle", "inverted_triangle", "ring", "cross", "diamond", "horizontal_bar",
+          "vertical_bar", "crescent", "half_disc", "frame", "x_cross")
+TEXTURES = ("solid", "horizontal_stripes", "vertical_stripes", "diagonal_stripes", "checker", "dots",
+            "concentric", "grid")
+#: The three colours every image uses (background, fill, texture in a random order).
+PALETTE = np.array([(214, 69, 65), (62, 150, 81), (57, 94, 196)], dtype=np.float32) / 255.0
 
 
 @dataclass(frozen=True)
@@ -46,139 +54,77 @@ class SyntheticClassificationSet:
 
 
 def _shape_mask(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Inside-test of a unit-sized shape in its own (rotated, scaled) coordinates."""
+    """Inside-test of a unit-sized shape in its own coordinates (u right, v down)."""
     r = np.sqrt(u * u + v * v)
+    au, av = np.abs(u), np.abs(v)
     if shape == "disc":
         return r < 1.0
     if shape == "square":
-        return np.maximum(np.abs(u), np.abs(v)) < 0.85
+        return np.maximum(au, av) < 0.85
     if shape == "triangle":
-        return (v > -0.6) & (v < 0.95 - 1.73 * np.abs(u))
+        return (v < 0.7) & (v > -0.95 + 1.73 * au)
+    if shape == "inverted_triangle":
+        return (v > -0.7) & (v < 0.95 - 1.73 * au)
     if shape == "ring":
-        return (r < 1.0) & (r > 0.6)
+        return (r < 1.0) & (r > 0.55)
     if shape == "cross":
-        return ((np.abs(u) < 0.3) & (np.abs(v) < 1.0)) | ((np.abs(v) < 0.3) & (np.abs(u) < 1.0))
+        return ((au < 0.3) & (av < 1.0)) | ((av < 0.3) & (au < 1.0))
     if shape == "diamond":
-        return np.abs(u) + np.abs(v) < 1.1
-    if shape == "bar":
-        return (np.abs(v) < 0.35) & (np.abs(u) < 1.0)
+        return au + av < 1.1
+    if shape == "horizontal_bar":
+        return (av < 0.4) & (au < 1.0)
+    if shape == "vertical_bar":
+        return (au < 0.4) & (av < 1.0)
     if shape == "crescent":
         return (r < 1.0) & (np.sqrt((u - 0.45) ** 2 + v * v) > 0.75)
+    if shape == "half_disc":
+        return (r < 1.0) & (v > -0.1)
+    if shape == "frame":
+        return (np.maximum(au, av) < 0.9) & (np.maximum(au, av) > 0.5)
+    if shape == "x_cross":
+        return ((np.abs(u - v) < 0.4) | (np.abs(u + v) < 0.4)) & (np.maximum(au, av) < 0.85)
     raise ValueError(shape)
 
 
 def _texture(texture: str, u: np.ndarray, v: np.ndarray, freq: float) -> np.ndarray:
-    """Texture value in [0, 1] that mixes an object's two colours."""
+    """Texture value in {0, 1}: which of the object's two colours a pixel takes."""
     if texture == "solid":
         return np.zeros_like(u)
-    if texture == "stripes":
+    if texture == "horizontal_stripes":
+        return (np.sin(freq * np.pi * v) > 0).astype(np.float32)
+    if texture == "vertical_stripes":
         return (np.sin(freq * np.pi * u) > 0).astype(np.float32)
+    if texture == "diagonal_stripes":
+        return (np.sin(freq * np.pi * (u + v) / np.sqrt(2.0)) > 0).astype(np.float32)
     if texture == "checker":
         return ((np.floor(freq * 0.5 * (u + 2)) + np.floor(freq * 0.5 * (v + 2))) % 2).astype(np.float32)
     if texture == "dots":
         fu = (u * freq * 0.5) % 1.0 - 0.5
         fv = (v * freq * 0.5) % 1.0 - 0.5
         return (fu * fu + fv * fv < 0.09).astype(np.float32)
-    if texture == "rings":
+    if texture == "concentric":
         return (np.sin(freq * np.pi * np.sqrt(u * u + v * v)) > 0).astype(np.float32)
-    if texture == "gradient":
-        return np.clip((u + 1.0) / 2.0, 0.0, 1.0)
+    if texture == "grid":
+        fu = (u * freq * 0.5) % 1.0
+        fv = (v * freq * 0.5) % 1.0
+        return ((fu < 0.3) | (fv < 0.3)).astype(np.float32)
     raise ValueError(texture)
 
 
-def _hsv_to_rgb(h: float, s: float, v: float) -> np.ndarray:
-    i = int(h * 6.0) % 6
-    f = h * 6.0 - int(h * 6.0)
-    p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
-    return np.array([(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)][i], dtype=np.float32)
-
-
-def _background(rng: np.random.Generator, size: int) -> np.ndarray:
-    """A low-contrast colour field: a smooth random tint plus pixel noise."""
-    base = _hsv_to_rgb(rng.random(), rng.uniform(0.05, 0.35), rng.uniform(0.35, 0.85))
-    coarse = rng.normal(0.0, 0.06, size=(4, 4, 3)).astype(np.float32)
-    smooth = np.asarray(
-        Image.fromarray(((coarse + 0.5) * 255).clip(0, 255).astype(np.uint8)).resize((size, size), Image.BILINEAR),
-        dtype=np.float32,
-    ) / 255.0 - 0.5
-    noise = rng.normal(0.0, 0.03, size=(size, size, 3)).astype(np.float32)
-    return base[None, None, :] + smooth + noise
-
-
-def _draw_object(
-    img: np.ndarray, rng: np.random.Generator, shape: str, texture: str, cx: float, cy: float, radius: float,
-    grid: tuple[np.ndarray, np.ndarray],
-) -> None:
-    """Paint one textured shape in place, in random colours and orientation."""
-    yy, xx = grid
-    angle = rng.uniform(0.0, 2.0 * np.pi)
-    ca, sa = np.cos(angle), np.sin(angle)
-    dx, dy = (xx - cx) / radius, (yy - cy) / radius
-    u, v = ca * dx + sa * dy, -sa * dx + ca * dy
-    mask = _shape_mask(shape, u, v)
-    hue = rng.random()
-    c1 = _hsv_to_rgb(hue, rng.uniform(0.6, 1.0), rng.uniform(0.75, 1.0))
-    c2 = _hsv_to_rgb((hue + rng.uniform(0.25, 0.75)) % 1.0, rng.uniform(0.5, 1.0), rng.uniform(0.15, 0.5))
-    t = _texture(texture, u, v, freq=rng.uniform(2.5, 4.0))[..., None]
-    fill = c1[None, None, :] * (1.0 - t) + c2[None, None, :] * t
-    img[mask] = fill[mask]
-
-
-def _distinct_combos(rng: np.random.Generator, n: int, parts: int) -> list[tuple[tuple[int, int], ...]]:
-    """``n`` class definitions, each an unordered tuple of ``parts`` (shape, texture) objects;
-    any two classes differ in at least two of their primitives, so no pair is near-identical."""
-    pool = [(s, t) for s in range(len(SHAPES)) for t in range(len(TEXTURES))]
-    if parts == 1:
-        if n > len(pool):
-            raise Hw1Error(f"at most {len(pool)} single-object classes can be generated (asked {n})")
-        order = rng.permutation(len(pool))[:n]
-        return [(pool[i],) for i in order]
-    chosen: list[tuple[tuple[int, int], ...]] = []
-    seen: set[tuple[tuple[int, int], ...]] = set()
-    tries = 0
-    while len(chosen) < n:
-        tries += 1
-        if tries > 200000:
-            raise Hw1Error(f"cannot generate {n} distinct pair classes; use fewer classes")
-        a, b = pool[rng.integers(len(pool))], pool[rng.integers(len(pool))]
-        combo = tuple(sorted((a, b)))
-        if combo in seen:
-            continue
-        close = False
-        for other in chosen:
-            for oa, ob in (other, other[::-1]):
-                for ca, cb in ((a, b), (b, a)):
-                    same = (ca[0] == oa[0]) + (ca[1] == oa[1]) + (cb[0] == ob[0]) + (cb[1] == ob[1])
-                    if same >= 3:
-                        close = True
-        if close:
-            continue
-        seen.add(combo)
-        chosen.append(combo)
-    return chosen
-
-
-def render_office_image(rng: np.random.Generator, combo: tuple[tuple[int, int], ...], size: int) -> np.ndarray:
-    """One Office-shaped image (uint8 HxWx3): the class's two objects side by side, order random."""
-    img = _background(rng, size)
-    grid = np.mgrid[0:size, 0:size].astype(np.float32)
-    parts = list(combo)
-    if rng.random() < 0.5:
-        parts.reverse()
-    for side, (s, t) in enumerate(parts):
-        cx = size * (0.27 + 0.46 * side + rng.uniform(-0.04, 0.04))
-        cy = size * rng.uniform(0.3, 0.7)
-        _draw_object(img, rng, SHAPES[s], TEXTURES[t], cx, cy, size * rng.uniform(0.17, 0.22), (grid[0], grid[1]))
-    return (img.clip(0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-
-
-def render_mini_image(rng: np.random.Generator, combo: tuple[tuple[int, int], ...], size: int) -> np.ndarray:
-    """One Mini-shaped image (uint8 HxWx3): the class's single object, roughly centred."""
-    img = _background(rng, size)
-    grid = np.mgrid[0:size, 0:size].astype(np.float32)
-    (s, t), = combo
-    cx, cy = size * rng.uniform(0.38, 0.62), size * rng.uniform(0.38, 0.62)
-    _draw_object(img, rng, SHAPES[s], TEXTURES[t], cx, cy, size * rng.uniform(0.25, 0.36), (grid[0], grid[1]))
+def render_object_image(rng: np.random.Generator, shape: int, texture: int, size: int) -> np.ndarray:
+    """One image (uint8 HxWx3): a ``SHAPES[shape]`` object filled with ``TEXTURES[texture]``, radius
+    28–45 % of the image, anywhere inside it, the three palette colours in a random order."""
+    colours = PALETTE[rng.permutation(len(PALETTE))]
+    background, fill, pattern = colours
+    img = np.broadcast_to(background, (size, size, 3)) + rng.normal(0.0, 0.04, (size, size, 3)).astype(np.float32)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    radius = size * rng.uniform(0.28, 0.45)
+    cx, cy = rng.uniform(radius, size - radius), rng.uniform(radius, size - radius)
+    u, v = (xx - cx) / radius, (yy - cy) / radius
+    mask = _shape_mask(SHAPES[shape], u, v)
+    t = _texture(TEXTURES[texture], u, v, freq=rng.uniform(2.5, 3.5))[..., None]
+    painted = fill[None, None, :] * (1.0 - t) + pattern[None, None, :] * t
+    img = np.where(mask[..., None], painted, img)
     return (img.clip(0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
@@ -207,7 +153,8 @@ def make_synthetic_classification(
     the real data), ``office/train.csv`` and ``office/val.csv`` (``id,filename,label``),
     ``mini/train/<i>.jpg`` (unlabeled images, ``mini_size`` pixels) and ``mini/labels.csv``
     (``id,filename,label`` over Mini's hidden classes, for a supervised stand-in backbone and kNN
-    monitoring). Class definitions and images are fully determined by ``seed``.
+    monitoring); ``office/classes.csv`` and ``mini/classes.csv`` (``label,shape,texture``) say what
+    each class is. Class definitions and images are fully determined by ``seed``.
     """
     for name, value in (("num_classes", num_classes), ("n_train_per_class", n_train_per_class),
                         ("n_mini", n_mini), ("num_mini_classes", num_mini_classes)):
@@ -217,13 +164,22 @@ def make_synthetic_classification(
         raise Hw1Error(f"n_val_per_class must be >= 0 (got {n_val_per_class})")
     if size < 16 or mini_size < 16:
         raise Hw1Error(f"image sizes must be at least 16 pixels (got {size}, {mini_size})")
+    pool = [(s, t) for s in range(len(SHAPES)) for t in range(len(TEXTURES))]
+    if num_classes + num_mini_classes > len(pool):
+        raise Hw1Error(f"{num_classes} Office + {num_mini_classes} Mini classes exceed the {len(pool)} "
+                       f"(shape, texture) pairs: lower --n-classes or --n-mini-classes")
     root = Path(out_dir)
     office, mini = root / "office", root / "mini"
     for d in (office / "train", office / "val", mini / "train"):
         d.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    office_classes = _distinct_combos(rng, num_classes, parts=2)
-    mini_classes = _distinct_combos(rng, num_mini_classes, parts=1)
+    order = rng.permutation(len(pool))
+    office_classes = [pool[i] for i in order[:num_classes]]
+    mini_classes = [pool[i] for i in order[num_classes:num_classes + num_mini_classes]]
+    for folder, classes in ((office, office_classes), (mini, mini_classes)):
+        with (folder / "classes.csv").open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([("label", "shape", "texture"),
+                                      *((k, SHAPES[sh], TEXTURES[tx]) for k, (sh, tx) in enumerate(classes))])
 
     splits = {"train": n_train_per_class, "val": n_val_per_class}
     counts = {}
@@ -232,7 +188,7 @@ def make_synthetic_classification(
         for label in range(num_classes):
             for k in range(per_class):
                 name = f"{label}_{k}.jpg"
-                arr = render_office_image(rng, office_classes[label], size)
+                arr = render_object_image(rng, *office_classes[label], size)
                 Image.fromarray(arr).save(office / split / name, quality=92)
                 rows.append((len(rows), name, label))
         order = rng.permutation(len(rows))  # the real CSVs are not sorted by class
@@ -244,7 +200,7 @@ def make_synthetic_classification(
     for i in range(n_mini):
         label = int(rng.integers(num_mini_classes))
         name = f"{i:05d}.jpg"
-        Image.fromarray(render_mini_image(rng, mini_classes[label], mini_size)).save(mini / "train" / name, quality=92)
+        Image.fromarray(render_object_image(rng, *mini_classes[label], mini_size)).save(mini / "train" / name, quality=92)
         mini_rows.append((i, name, label))
     _write_split(mini_rows, mini / "labels.csv")
     return SyntheticClassificationSet(

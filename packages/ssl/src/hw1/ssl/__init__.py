@@ -24,7 +24,7 @@ from hw1.ssl.optimizer import OPTIMIZERS, build_optimizer
 from hw1.ssl.pretrain import pretrain
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 
-__version__ = "0.1.1"
+__version__ = "0.1.2"
 
 __all__ = [
     "AUGMENTATIONS",
