@@ -6,7 +6,7 @@ Office-shaped labeled set and the Mini-shaped unlabeled set (disjoint classes, s
 ``hw1 ssl pretrain`` runs SimCLR on Mini, ``hw1 ssl export`` writes the backbone and ``hw1 cls
 train`` trains the same MLP head on cached features of each backbone. Sizes are the smallest at
 which the gap is clear on a 2-core CPU: a reduced-width ResNet at 32 px, 2000 Mini images, 10
-epochs of pre-training (~25 s of the test's ~35 s on the reference machine), 20 Office classes
+epochs of pre-training (~30 s of the test's ~40 s on the reference machine), 20 Office classes
 with 10 labeled images each (so no single easy or hard pair of classes decides the result) and 30
 validation images each.
 
