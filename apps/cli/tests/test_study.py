@@ -103,3 +103,15 @@ def test_pipeline_help_lists_the_steps():
 
     result = CliRunner().invoke(cli, ["pipeline", "--help"])
     assert result.exit_code == 0 and "ssl" in result.output and "report" in result.output
+
+
+@pytest.mark.parametrize(("start", "end", "n", "says"), [
+    (0.0923, 0.0974, 195, "within the noise"),  # one image more: no claim either way
+    (0.20, 0.35, 195, "learned useful features"),
+    (0.30, 0.20, 195, "**worse**"),
+    (0.30, 0.20, None, "changed by -0.1000 from the random-init backbone."),  # no CSV to count: no verdict
+])
+def test_the_report_claims_a_kNN_gain_only_beyond_two_standard_errors(start, end, n, says):
+    from hw1.cli.study.report import _knn_verdict
+
+    assert says in _knn_verdict(start, end, n)

@@ -81,10 +81,35 @@ def _ssl_section(doc: Document, out: Path) -> None:
                      f"{_fmt(knn[-1].get('knn_top1'))} (epoch {knn[-1].get('epoch')})"])
     doc.table(["measure", "start", "end"], rows)
     if len(knn) >= 2:
-        gain = knn[-1]["knn_top1"] - knn[0]["knn_top1"]
-        verdict = "learned useful features" if gain > 0 else "did **not** improve over random init at this budget"
-        doc.text(f"kNN accuracy changed by {gain:+.4f} from the random-init backbone: pre-training {verdict}.")
+        doc.text(_knn_verdict(knn[0]["knn_top1"], knn[-1]["knn_top1"], _csv_rows(cfg.get("knn_val_csv"))))
     _figure(doc, out, "figures/curves_ssl.png", "SSL training curves (ssl/metrics.jsonl)")
+
+
+def _csv_rows(path: Any) -> int | None:
+    """Data rows of a CSV file, or None when it cannot be read."""
+    try:
+        with open(str(path), newline="", encoding="utf-8") as fh:
+            return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+    except (OSError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def _knn_verdict(start: float, end: float, n: int | None) -> str:
+    """One sentence on the kNN change, calling a change within two standard errors of the
+    difference of two accuracies on the same ``n`` images no change at all."""
+    gain = end - start
+    text = f"kNN accuracy changed by {gain:+.4f} from the random-init backbone"
+    if not n:
+        return text + "."
+    p = min(max((start + end) / 2.0, 1.0 / n), 1.0 - 1.0 / n)
+    noise = 2.0 * math.sqrt(2.0 * p * (1.0 - p) / n)
+    if gain > noise:
+        verdict = "pre-training learned useful features"
+    elif gain < -noise:
+        verdict = "pre-training made them **worse** than random init at this budget"
+    else:
+        verdict = "within the noise of this validation set, so no sign yet that pre-training helped"
+    return f"{text} (two standard errors on {n} images: ±{noise:.4f}): {verdict}."
 
 
 def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
