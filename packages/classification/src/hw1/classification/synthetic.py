@@ -114,8 +114,7 @@ def _texture(texture: str, u: np.ndarray, v: np.ndarray, freq: float) -> np.ndar
 def render_object_image(rng: np.random.Generator, shape: int, texture: int, size: int) -> np.ndarray:
     """One image (uint8 HxWx3): a ``SHAPES[shape]`` object filled with ``TEXTURES[texture]``, radius
     28–45 % of the image, anywhere inside it, the three palette colours in a random order."""
-    colours = PALETTE[rng.permutation(len(PALETTE))]
-    background, fill, pattern = colours
+    background, fill, pattern = PALETTE[rng.permutation(len(PALETTE))]
     img = np.broadcast_to(background, (size, size, 3)) + rng.normal(0.0, 0.04, (size, size, 3)).astype(np.float32)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
     radius = size * rng.uniform(0.28, 0.45)
@@ -128,10 +127,10 @@ def render_object_image(rng: np.random.Generator, shape: int, texture: int, size
     return (img.clip(0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def _write_split(rows: list[tuple[int, str, int]], path: Path) -> None:
+def _write_csv(path: Path, rows: list[tuple], header: tuple[str, ...] = ("id", "filename", "label")) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "filename", "label"])
+        w.writerow(header)
         w.writerows(rows)
 
 
@@ -173,13 +172,12 @@ def make_synthetic_classification(
     for d in (office / "train", office / "val", mini / "train"):
         d.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(pool))
-    office_classes = [pool[i] for i in order[:num_classes]]
-    mini_classes = [pool[i] for i in order[num_classes:num_classes + num_mini_classes]]
+    class_order = rng.permutation(len(pool))
+    office_classes = [pool[i] for i in class_order[:num_classes]]
+    mini_classes = [pool[i] for i in class_order[num_classes:num_classes + num_mini_classes]]
     for folder, classes in ((office, office_classes), (mini, mini_classes)):
-        with (folder / "classes.csv").open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows([("label", "shape", "texture"),
-                                      *((k, SHAPES[sh], TEXTURES[tx]) for k, (sh, tx) in enumerate(classes))])
+        _write_csv(folder / "classes.csv", [(k, SHAPES[sh], TEXTURES[tx]) for k, (sh, tx) in enumerate(classes)],
+                   header=("label", "shape", "texture"))
 
     splits = {"train": n_train_per_class, "val": n_val_per_class}
     counts = {}
@@ -193,7 +191,7 @@ def make_synthetic_classification(
                 rows.append((len(rows), name, label))
         order = rng.permutation(len(rows))  # the real CSVs are not sorted by class
         rows = [(i, rows[j][1], rows[j][2]) for i, j in enumerate(order)]
-        _write_split(rows, office / f"{split}.csv")
+        _write_csv(office / f"{split}.csv", rows)
         counts[split] = len(rows)
 
     mini_rows = []
@@ -202,7 +200,7 @@ def make_synthetic_classification(
         name = f"{i:05d}.jpg"
         Image.fromarray(render_object_image(rng, *mini_classes[label], mini_size)).save(mini / "train" / name, quality=92)
         mini_rows.append((i, name, label))
-    _write_split(mini_rows, mini / "labels.csv")
+    _write_csv(mini / "labels.csv", mini_rows)
     return SyntheticClassificationSet(
         root=root, office_train_csv=office / "train.csv", office_val_csv=office / "val.csv",
         office_train_dir=office / "train", office_val_dir=office / "val", mini_dir=mini / "train",
