@@ -17,10 +17,8 @@ import torch
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from hw1.core import Hw1DataError, open_image, relative_image_name
+from hw1.core import IMAGENET_MEAN, IMAGENET_STD, Hw1DataError, open_image, relative_image_name
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 AUGMENTATIONS = ("none", "flip", "standard", "strong")
 
 

@@ -33,6 +33,7 @@ from hw1.core.distributed import (
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name, to_rgb
 from hw1.core.metrics import MetricsLogger, read_metrics
+from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
 from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress, progress_enabled
 from hw1.core.schedules import WarmupDecay, build_lr_scheduler
@@ -46,6 +47,9 @@ __all__ = [
     "Hw1CheckpointError",
     "Hw1DataError",
     "Hw1Error",
+    "IMAGENET_MEAN",
+    "IMAGENET_NORMALIZATION",
+    "IMAGENET_STD",
     "MetricsLogger",
     "WarmupDecay",
     "all_reduce_mean",

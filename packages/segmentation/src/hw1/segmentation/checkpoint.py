@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hw1.core import Hw1CheckpointError, Hw1Error, load_checkpoint
+from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, load_checkpoint
 from hw1.segmentation.models import create_model
 
 CHECKPOINT_FORMAT = "hw1-segmentation/1"
@@ -48,7 +48,7 @@ def model_checkpoint(model: nn.Module, name: str, kwargs: dict[str, Any], *,
     ``extra`` adds plain entries (epoch, miou, config …). Save it with ``hw1.core.save_checkpoint``."""
     from hw1.segmentation.palette import CLASS_NAMES
 
-    norm = normalization or {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+    norm = normalization or IMAGENET_NORMALIZATION
     return {
         "format": CHECKPOINT_FORMAT,
         "model": model_spec(name, kwargs),

@@ -19,14 +19,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from hw1.core import Hw1DataError, read_rgb
+from hw1.core import IMAGENET_NORMALIZATION, Hw1DataError, read_rgb
 from hw1.segmentation.codec import RED_CHOICES, read_mask
-
-#: ImageNet mean/std (RGB, 0..1 scale): the normalisation of torchvision/timm/smp pretrained encoders.
-IMAGENET_NORMALIZATION: dict[str, list[float]] = {
-    "mean": [0.485, 0.456, 0.406],
-    "std": [0.229, 0.224, 0.225],
-}
 
 #: Accepted endings of satellite images and of masks.
 SAT_SUFFIXES: tuple[str, ...] = ("_sat.jpg", "_sat.jpeg", "_sat.png")

@@ -27,6 +27,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from hw1.core import (
+    IMAGENET_NORMALIZATION,
     Hw1DataError,
     Hw1Error,
     list_images,
@@ -79,7 +80,7 @@ class Predictor:
         self.checkpoint_path = Path(checkpoint)
         self.model_name: str = ckpt["model"]["name"]
         self.epoch = ckpt.get("epoch")
-        norm = ckpt.get("normalization") or {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+        norm = ckpt.get("normalization") or IMAGENET_NORMALIZATION
         self.mean = torch.tensor(norm["mean"], dtype=torch.float32, device=self.device).view(1, 3, 1, 1) * 255.0
         self.std = torch.tensor(norm["std"], dtype=torch.float32, device=self.device).view(1, 3, 1, 1) * 255.0
         self.size: int | None = ckpt.get("image_size") if size == FROM_CHECKPOINT else size  # type: ignore[assignment]
