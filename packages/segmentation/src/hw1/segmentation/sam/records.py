@@ -1,0 +1,71 @@
+"""SAM mask records on disk: one JSON file per image holding segment_anything's uncompressed RLE
+(``{"size": [h, w], "counts": [...]}``, column-major, starting with a run of zeros; no pycocotools
+needed), and decoding records back to boolean masks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hw1.core import Hw1DataError
+from hw1.segmentation.sam.model import _require_segment_anything
+
+if TYPE_CHECKING:
+    from hw1.segmentation.sam.generator import SamConfig
+
+#: Format tag of the mask JSON files.
+SAM_JSON_FORMAT = "hw1-segmentation-sam/1"
+
+
+def masks_from_records(records: Iterable[dict[str, Any]]) -> list[np.ndarray]:
+    """Boolean ``(H, W)`` masks of SAM records (uncompressed RLE decoded with segment_anything's
+    ``rle_to_mask``), in record order."""
+    _require_segment_anything()
+    from segment_anything.utils.amg import rle_to_mask
+
+    return [rle_to_mask(r["segmentation"]).astype(bool) for r in records]
+
+
+def write_sam_json(
+    records: Sequence[dict[str, Any]],
+    path: str | os.PathLike[str],
+    *,
+    image: str,
+    size: tuple[int, int],
+    config: SamConfig | None = None,
+) -> Path:
+    """Write the masks of one image as JSON: ``{"format", "image", "height", "width", "model_type",
+    "generator": {parameters}, "masks": [records]}`` (written to a temp file, then renamed)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "format": SAM_JSON_FORMAT,
+        "image": image,
+        "height": int(size[0]),
+        "width": int(size[1]),
+        "model_type": config.model_type if config else None,
+        "generator": config.generator_kwargs() if config else None,
+        "masks": list(records),
+    }
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(doc), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def read_sam_json(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """Read a mask JSON written by :func:`write_sam_json`: (the document, its boolean masks)."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        masks = masks_from_records(doc["masks"])
+    except FileNotFoundError:
+        raise Hw1DataError(f"{p}: SAM mask file not found; check the path") from None
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise Hw1DataError(f"{p}: not a SAM mask JSON written by 'hw1 seg sam' ({exc})") from exc
+    return doc, masks
