@@ -78,3 +78,27 @@ def test_weights_none_never_downloads(forbid_downloads: list[str]) -> None:
         create_model(name, weights="none", **TINY.get(name, {}))
         create_model(name, weights=None, **TINY.get(name, {}))
     assert forbid_downloads == []
+
+
+def test_registry_imports_no_family() -> None:
+    """timm style: families import the registry and register themselves, never the other way round."""
+    import ast
+    import inspect
+
+    from hw1.segmentation.models import registry
+
+    imported = set()
+    for node in ast.walk(ast.parse(inspect.getsource(registry))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    assert not {m for m in imported if m.startswith("hw1.segmentation.models")}
+
+
+def test_smp_names_resolve_through_the_registered_prefix() -> None:
+    from hw1.segmentation.models.registry import describe_model
+
+    assert describe_model("smp:Unet:resnet18").startswith("segmentation-models-pytorch")
+    with pytest.raises(Hw1Error, match="smp:ARCH:ENCODER"):
+        create_model("fcn64s")

@@ -21,7 +21,8 @@ from torch import nn
 
 from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_checkpoint
 from hw1.segmentation.models.input_size import pad_to_multiple
-from hw1.segmentation.models.registry import NUM_CLASSES, register_model
+from hw1.segmentation.models.registry import register_model
+from hw1.segmentation.palette import NUM_CLASSES
 from hw1.segmentation.models.weights import download_error, weights_file
 
 #: VGG16 configuration "D": channel counts, "M" = 2×2 max-pool.

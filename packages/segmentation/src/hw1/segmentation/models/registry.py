@@ -1,28 +1,51 @@
 """The model registry (timm style): every segmentation model is built by name.
 
 A family module decorates its builder with :func:`register_model`; :func:`create_model` looks the
-name up. Names of the form ``smp:ARCH:ENCODER`` are resolved dynamically from
-segmentation-models-pytorch, so every smp architecture works with any of its encoders without
-being registered one by one. Every model built here maps ``(N, 3, H, W)`` images to
-``(N, num_classes, H, W)`` logits at exactly the input size, for any ``H`` and ``W``.
+name up. A family that names its models by pattern registers a prefix instead
+(:func:`register_model_prefix`): ``smp:ARCH:ENCODER`` names are resolved by the smp family, so every
+smp architecture works with any of its encoders without being registered one by one. The registry
+imports no family (``hw1.segmentation.models`` imports them, and they register themselves). Every
+model built here maps ``(N, 3, H, W)`` images to ``(N, num_classes, H, W)`` logits at exactly the
+input size, for any ``H`` and ``W``.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
-from typing import Any
-
-from torch import nn
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from hw1.core import Hw1Error
+from hw1.segmentation.palette import NUM_CLASSES
 
-NUM_CLASSES = 7
+if TYPE_CHECKING:
+    from torch import nn
 
-ModelBuilder = Callable[..., nn.Module]
+ModelBuilder = Callable[..., "nn.Module"]
 
 _REGISTRY: dict[str, ModelBuilder] = {}
 _DESCRIPTIONS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class ModelPrefix:
+    """A family whose names start with ``prefix + ":"``: ``build(name, num_classes=…, weights=…,
+    **kwargs)`` builds any of them, ``templates()`` lists name templates for ``hw1 seg models`` and
+    ``pattern`` is the name form error messages show (``smp:ARCH:ENCODER``)."""
+
+    prefix: str
+    build: ModelBuilder
+    templates: Callable[[], list[str]]
+    description: str
+    pattern: str
+
+
+_PREFIXES: dict[str, ModelPrefix] = {}
+
+
+def _first_line(doc: str | None) -> str:
+    return doc.strip().splitlines()[0] if doc and doc.strip() else ""
 
 
 def register_model(fn: ModelBuilder | None = None, *, name: str | None = None) -> Any:
@@ -35,28 +58,33 @@ def register_model(fn: ModelBuilder | None = None, *, name: str | None = None) -
         if key in _REGISTRY and _REGISTRY[key] is not f:
             raise Hw1Error(f"model name {key!r} is registered twice")
         _REGISTRY[key] = f
-        _DESCRIPTIONS[key] = (f.__doc__ or "").strip().splitlines()[0] if f.__doc__ else ""
+        _DESCRIPTIONS[key] = _first_line(f.__doc__)
         return f
 
     return wrap(fn) if fn is not None else wrap
 
 
-def _ensure_families() -> None:
-    # The family modules register themselves on import; importing here (not at module top)
-    # avoids an import cycle between the registry and the families.
-    from hw1.segmentation.models import fcn, torchvision_models  # noqa: F401
+def register_model_prefix(prefix: str, build: ModelBuilder, templates: Callable[[], list[str]], *,
+                          description: str, pattern: str) -> None:
+    """Let ``build`` resolve every model name ``PREFIX:…`` (e.g. ``smp:Unet:resnet34``);
+    ``templates()`` lists the names it accepts for ``hw1 seg models``, ``description`` is its
+    one-line summary and ``pattern`` the name form shown in errors (``smp:ARCH:ENCODER``)."""
+    _PREFIXES[prefix] = ModelPrefix(prefix, build, templates, description, pattern)
+
+
+def _prefix_of(name: str) -> ModelPrefix | None:
+    head = name.split(":", 1)[0]
+    return _PREFIXES.get(head) if ":" in name else None
 
 
 def list_models(pattern: str | None = None, *, include_smp: bool = True) -> list[str]:
     """Registered model names, sorted, optionally filtered by a glob ``pattern`` (``"fcn*"``).
-    With ``include_smp`` the smp architectures are listed as ``smp:ARCH:ENCODER`` templates
-    (``ENCODER`` is any smp encoder name, see :func:`list_smp_encoders`)."""
-    _ensure_families()
+    With ``include_smp`` the prefix families are listed by their templates (the smp architectures
+    as ``smp:ARCH:ENCODER``, ``ENCODER`` being any smp encoder name, see ``list_smp_encoders``)."""
     names = sorted(_REGISTRY)
     if include_smp:
-        from hw1.segmentation.models.smp_models import list_smp_architectures
-
-        names += [f"smp:{arch}:ENCODER" for arch in list_smp_architectures()]
+        for family in _PREFIXES.values():
+            names += family.templates()
     if pattern:
         names = [n for n in names if fnmatch.fnmatch(n.lower(), pattern.lower())]
     return names
@@ -64,9 +92,9 @@ def list_models(pattern: str | None = None, *, include_smp: bool = True) -> list
 
 def describe_model(name: str) -> str:
     """One line about a registered model (its builder's docstring summary)."""
-    _ensure_families()
-    if name.startswith("smp:"):
-        return "segmentation-models-pytorch architecture; any smp encoder (resnet18 … efficientnet, tu-*)"
+    family = _prefix_of(name)
+    if family is not None:
+        return family.description
     return _DESCRIPTIONS.get(name, "")
 
 
@@ -88,15 +116,13 @@ def create_model(
     """
     if weights is not None and str(weights).lower() == "none":
         weights = None
-    if name.startswith("smp:"):
-        from hw1.segmentation.models.smp_models import create_smp_model
-
-        return create_smp_model(name, num_classes=num_classes, weights=weights, **kwargs)
-    _ensure_families()
+    family = _prefix_of(name)
+    if family is not None:
+        return family.build(name, num_classes=num_classes, weights=weights, **kwargs)
     if name not in _REGISTRY:
+        patterns = "".join(f" or {family.pattern}" for family in _PREFIXES.values())
         raise Hw1Error(
-            f"unknown model {name!r}: use one of {', '.join(sorted(_REGISTRY))} or smp:ARCH:ENCODER "
-            "(see 'hw1 seg models')"
+            f"unknown model {name!r}: use one of {', '.join(sorted(_REGISTRY))}{patterns} (see 'hw1 seg models')"
         )
     try:
         return _REGISTRY[name](num_classes=num_classes, weights=weights, **kwargs)

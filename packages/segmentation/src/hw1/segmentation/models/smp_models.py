@@ -19,7 +19,8 @@ from torch import nn
 
 from hw1.core import Hw1Error, load_backbone_file
 from hw1.segmentation.models.input_size import fit_to_size, pad_to_multiple
-from hw1.segmentation.models.registry import NUM_CLASSES
+from hw1.segmentation.models.registry import register_model_prefix
+from hw1.segmentation.palette import NUM_CLASSES
 from hw1.segmentation.models.weights import download_error, weights_file
 
 
@@ -97,3 +98,12 @@ def create_smp_model(name: str, num_classes: int = NUM_CLASSES, weights: str | o
         load_backbone_file(net.encoder, path)
     multiple = int(getattr(net.encoder, "output_stride", 32) or 32)
     return SmpSegmentation(net, multiple=max(32, multiple))
+
+
+register_model_prefix(
+    "smp",
+    create_smp_model,
+    lambda: [f"smp:{arch}:ENCODER" for arch in list_smp_architectures()],
+    description="segmentation-models-pytorch architecture; any smp encoder (resnet18 … efficientnet, tu-*)",
+    pattern="smp:ARCH:ENCODER",
+)

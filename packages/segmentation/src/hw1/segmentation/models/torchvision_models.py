@@ -25,7 +25,8 @@ from hw1.core import (
     load_backbone_state_dict,
     load_checkpoint,
 )
-from hw1.segmentation.models.registry import NUM_CLASSES, register_model
+from hw1.segmentation.models.registry import register_model
+from hw1.segmentation.palette import NUM_CLASSES
 from hw1.segmentation.models.weights import download_error, weights_file
 
 #: Builders and weight enums by registry name: (builder, COCO weights, ImageNet backbone weights).
