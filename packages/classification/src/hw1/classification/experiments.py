@@ -1,4 +1,9 @@
-"""Run settings A–E with one head and one budget and write the comparison table."""
+"""Run settings A–E with one head and one budget and write the comparison table.
+
+Next to the five settings the table gets one baseline row, ``random-frozen``: setting E's head and
+budget on a frozen *random-init* backbone. It is the floor a pre-trained frozen backbone (D, E) has
+to clear: the difference between E and this row is what pre-training bought.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +13,35 @@ from pathlib import Path
 from typing import Any
 
 from hw1.classification.config import FinetuneConfig
-from hw1.classification.settings import SETTINGS, get_setting
+from hw1.classification.settings import SETTINGS, Setting, get_setting
 from hw1.classification.training import train_classifier
 from hw1.core import Hw1Error
 
 TABLE_COLUMNS = ("setting", "backbone", "init", "mode", "best_val_acc", "best_epoch", "status")
+#: The baseline row: a frozen random-init backbone with the same head (``--init random --freeze-backbone``).
+RANDOM_FROZEN = Setting("random-frozen", "random", True)
 
 
 def run_experiments(base: FinetuneConfig, out_dir: str | Path, settings: str = "ABCDE",
-                    cache_frozen: bool = True) -> list[dict[str, Any]]:
+                    cache_frozen: bool = True, random_frozen: bool | None = None) -> list[dict[str, Any]]:
     """Train every setting in ``settings`` from ``base`` (same head, epochs, LR …) into
     ``out_dir/<setting>/`` and write ``table.md`` and ``table.csv``. A setting whose backbone file
     is missing is skipped with its reason in the ``status`` column; frozen settings use cached
-    features when ``cache_frozen``."""
+    features when ``cache_frozen``. ``random_frozen`` adds the frozen random-init baseline row
+    (folder ``random-frozen/``); by default it runs whenever a frozen setting (D, E) does."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    chosen = [get_setting(name) for name in settings.upper()]
+    if random_frozen is None:
+        random_frozen = any(s.frozen for s in chosen)
     rows = []
-    for name in settings.upper():
-        s = get_setting(name)
-        cfg = dataclasses.replace(base, setting=s.name, init=None, freeze_backbone=False,
-                                  out_dir=str(out / s.name), cache_features=cache_frozen and s.frozen)
+    for s in chosen + ([RANDOM_FROZEN] if random_frozen else []):
+        if s is RANDOM_FROZEN:
+            cfg = dataclasses.replace(base, setting=None, init="random", freeze_backbone=True,
+                                      out_dir=str(out / s.name), cache_features=cache_frozen)
+        else:
+            cfg = dataclasses.replace(base, setting=s.name, init=None, freeze_backbone=False,
+                                      out_dir=str(out / s.name), cache_features=cache_frozen and s.frozen)
         row = {"setting": s.name, "backbone": base.backbone, "init": s.init, "mode": s.mode,
                "best_val_acc": "", "best_epoch": "", "status": "ok"}
         try:
@@ -53,4 +67,4 @@ def write_table(rows: list[dict[str, Any]], out_dir: Path) -> None:
     (out_dir / "table.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-__all__ = ["SETTINGS", "run_experiments", "write_table"]
+__all__ = ["RANDOM_FROZEN", "SETTINGS", "run_experiments", "write_table"]
