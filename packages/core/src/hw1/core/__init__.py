@@ -4,53 +4,109 @@ device and precision choice, seeding, torchrun/DDP helpers, atomic checkpoints w
 ``metrics.jsonl`` and quiet progress bars, safe image opening, and the backbone factory/loader.
 """
 
-from hw1.core.backbone import (
-    BackboneLoadReport,
-    backbone_state_dict,
-    create_backbone,
-    extract_state_dict,
-    list_backbones,
-    load_backbone_file,
-    load_backbone_state_dict,
-)
-from hw1.core.checkpoint import load_checkpoint, save_checkpoint
-from hw1.core.device import prepare_model, select_device, to_device_batch
-from hw1.core.distributed import (
-    DistributedContext,
-    all_reduce_mean,
-    all_reduce_sum,
-    barrier,
-    broadcast_buffers,
-    cleanup_distributed,
-    get_rank,
-    get_world_size,
-    init_distributed,
-    is_main_process,
-    rank_zero_only,
-    reduce_metrics,
-    unwrap_model,
-)
+from typing import TYPE_CHECKING
+
+# Torch-free modules load at once; the rest (torch, torchvision) on first use (PEP 562), so that
+# `import hw1.core` and light commands such as `hw1 seg evaluate` never import torch.
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name, to_rgb
-from hw1.core.metrics import MetricsLogger, read_metrics
 from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
-from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress, progress_enabled
-from hw1.core.schedules import WarmupDecay, build_lr_scheduler
-from hw1.core.seeding import make_generator, seed_everything, seed_worker
+from hw1.core.run import (
+    LossMeter,
+    RunFolder,
+    RunResult,
+    build_optimizer,
+    decay_groups,
+    distributed_run,
+    epoch_seed,
+    open_run_folder,
+    seed_epoch,
+)
+
+#: Attributes that need torch, by defining module: imported when first asked for.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "hw1.core.backbone": (
+        "BackboneLoadReport", "backbone_state_dict", "create_backbone", "extract_state_dict", "list_backbones",
+        "load_backbone_file", "load_backbone_state_dict",
+    ),
+    "hw1.core.checkpoint": ("load_checkpoint", "save_checkpoint"),
+    "hw1.core.device": ("prepare_model", "select_device", "to_device_batch"),
+    "hw1.core.distributed": (
+        "DistributedContext", "all_reduce_mean", "all_reduce_sum", "barrier", "broadcast_buffers",
+        "cleanup_distributed", "get_rank", "get_world_size", "init_distributed", "is_main_process", "rank_zero_only",
+        "reduce_metrics", "unwrap_model",
+    ),
+    "hw1.core.metrics": ("MetricsLogger", "read_metrics"),
+    "hw1.core.precision": ("autocast", "make_grad_scaler", "resolve_precision"),
+    "hw1.core.schedules": ("WarmupDecay", "build_lr_scheduler"),
+    "hw1.core.seeding": ("make_generator", "seed_everything", "seed_worker"),
+}
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+
+if TYPE_CHECKING:  # what static type checkers and IDEs see
+    from hw1.core.backbone import (
+        BackboneLoadReport,
+        backbone_state_dict,
+        create_backbone,
+        extract_state_dict,
+        list_backbones,
+        load_backbone_file,
+        load_backbone_state_dict,
+    )
+    from hw1.core.checkpoint import load_checkpoint, save_checkpoint
+    from hw1.core.device import prepare_model, select_device, to_device_batch
+    from hw1.core.distributed import (
+        DistributedContext,
+        all_reduce_mean,
+        all_reduce_sum,
+        barrier,
+        broadcast_buffers,
+        cleanup_distributed,
+        get_rank,
+        get_world_size,
+        init_distributed,
+        is_main_process,
+        rank_zero_only,
+        reduce_metrics,
+        unwrap_model,
+    )
+    from hw1.core.metrics import MetricsLogger, read_metrics
+    from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
+    from hw1.core.schedules import WarmupDecay, build_lr_scheduler
+    from hw1.core.seeding import make_generator, seed_everything, seed_worker
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hw1.core' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __version__ = "0.1.1"
 
 __all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_NORMALIZATION",
+    "IMAGENET_STD",
     "BackboneLoadReport",
     "DistributedContext",
     "Hw1CheckpointError",
     "Hw1DataError",
     "Hw1Error",
-    "IMAGENET_MEAN",
-    "IMAGENET_NORMALIZATION",
-    "IMAGENET_STD",
+    "LossMeter",
     "MetricsLogger",
+    "RunFolder",
+    "RunResult",
     "WarmupDecay",
     "all_reduce_mean",
     "all_reduce_sum",
@@ -59,8 +115,12 @@ __all__ = [
     "barrier",
     "broadcast_buffers",
     "build_lr_scheduler",
+    "build_optimizer",
     "cleanup_distributed",
     "create_backbone",
+    "decay_groups",
+    "distributed_run",
+    "epoch_seed",
     "extract_state_dict",
     "get_rank",
     "get_world_size",
@@ -75,16 +135,18 @@ __all__ = [
     "make_generator",
     "make_grad_scaler",
     "open_image",
+    "open_run_folder",
     "prepare_model",
     "progress",
     "progress_enabled",
     "rank_zero_only",
     "read_metrics",
     "read_rgb",
-    "relative_image_name",
     "reduce_metrics",
+    "relative_image_name",
     "resolve_precision",
     "save_checkpoint",
+    "seed_epoch",
     "seed_everything",
     "seed_worker",
     "select_device",

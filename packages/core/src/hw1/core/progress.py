@@ -9,9 +9,17 @@ from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
-from hw1.core.distributed import is_main_process
-
 T = TypeVar("T")
+
+
+def _on_main_process() -> bool:
+    """Rank 0 or not distributed. A process group needs torch, so until torch is imported this is
+    rank 0 without importing it (light commands such as ``hw1 seg evaluate`` stay torch-free)."""
+    if "torch" not in sys.modules:
+        return True
+    from hw1.core.distributed import is_main_process as rank_zero
+
+    return rank_zero()
 
 
 def progress_enabled(stream: Any = None) -> bool:
@@ -19,9 +27,9 @@ def progress_enabled(stream: Any = None) -> bool:
     ``HW1_PROGRESS=1`` forces bars on (e.g. in a CI log)."""
     forced = os.environ.get("HW1_PROGRESS")
     if forced is not None:
-        return forced != "0" and is_main_process()
+        return forced != "0" and _on_main_process()
     stream = stream if stream is not None else sys.stderr
-    return is_main_process() and bool(getattr(stream, "isatty", lambda: False)())
+    return _on_main_process() and bool(getattr(stream, "isatty", lambda: False)())
 
 
 def progress(
@@ -36,5 +44,5 @@ def progress(
 ) -> tqdm:
     """A tqdm bar over ``iterable`` (or a manual bar when ``iterable`` is None) that is disabled
     when :func:`progress_enabled` says so, or when ``enabled=False``."""
-    on = progress_enabled() if enabled is None else (enabled and is_main_process())
+    on = progress_enabled() if enabled is None else (enabled and _on_main_process())
     return tqdm(iterable, desc=desc, total=total, unit=unit, leave=leave, disable=not on, dynamic_ncols=True, **kwargs)
