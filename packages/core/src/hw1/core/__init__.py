@@ -12,17 +12,6 @@ from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name, to_rgb
 from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
 from hw1.core.progress import progress, progress_enabled
-from hw1.core.run import (
-    LossMeter,
-    RunFolder,
-    RunResult,
-    build_optimizer,
-    decay_groups,
-    distributed_run,
-    epoch_seed,
-    open_run_folder,
-    seed_epoch,
-)
 
 #: Attributes that need torch, by defining module: imported when first asked for.
 _LAZY: dict[str, tuple[str, ...]] = {
@@ -40,6 +29,10 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "hw1.core.metrics": ("MetricsLogger", "read_metrics"),
     "hw1.core.precision": ("autocast", "make_grad_scaler", "resolve_precision"),
     "hw1.core.schedules": ("WarmupDecay", "build_lr_scheduler"),
+    "hw1.core.run": (
+        "LossMeter", "RunFolder", "RunResult", "build_optimizer", "decay_groups", "distributed_run", "epoch_seed",
+        "open_run_folder", "seed_epoch",
+    ),
     "hw1.core.seeding": ("make_generator", "seed_everything", "seed_worker"),
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
@@ -73,6 +66,17 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     )
     from hw1.core.metrics import MetricsLogger, read_metrics
     from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
+    from hw1.core.run import (
+        LossMeter,
+        RunFolder,
+        RunResult,
+        build_optimizer,
+        decay_groups,
+        distributed_run,
+        epoch_seed,
+        open_run_folder,
+        seed_epoch,
+    )
     from hw1.core.schedules import WarmupDecay, build_lr_scheduler
     from hw1.core.seeding import make_generator, seed_everything, seed_worker
 
@@ -95,14 +99,14 @@ def __dir__() -> list[str]:
 __version__ = "0.1.1"
 
 __all__ = [
-    "IMAGENET_MEAN",
-    "IMAGENET_NORMALIZATION",
-    "IMAGENET_STD",
     "BackboneLoadReport",
     "DistributedContext",
     "Hw1CheckpointError",
     "Hw1DataError",
     "Hw1Error",
+    "IMAGENET_MEAN",
+    "IMAGENET_NORMALIZATION",
+    "IMAGENET_STD",
     "LossMeter",
     "MetricsLogger",
     "RunFolder",
@@ -142,8 +146,8 @@ __all__ = [
     "rank_zero_only",
     "read_metrics",
     "read_rgb",
-    "reduce_metrics",
     "relative_image_name",
+    "reduce_metrics",
     "resolve_precision",
     "save_checkpoint",
     "seed_epoch",

@@ -1,0 +1,240 @@
+"""The rules every hw1 training loop shares, as functions and small dataclasses (not a Trainer).
+
+* :func:`distributed_run`: join torchrun's process group for the run and leave only what was joined,
+  so a caller's own process group survives the call.
+* :func:`open_run_folder`: ``--resume`` needs ``last.pt``; a fresh run refuses a folder that already
+  holds one; :meth:`RunFolder.write_config` writes ``config.json``.
+* :func:`epoch_seed` / :func:`seed_epoch`: one formula for every per-epoch random stream, so a run
+  resumed from ``last.pt`` draws what an uninterrupted one would.
+* :func:`build_optimizer`: sgd/adam/adamw/lars over parameter groups that exclude biases and
+  normalisation weights from weight decay (and thus from LARS adaptation).
+* :class:`LossMeter`: the epoch's loss summed on the device and read by the host only every
+  ``sync_every`` steps (progress bar, non-finite check), never once per step.
+* :class:`RunResult`: what every loop returns besides its own numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import random
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from hw1.core.distributed import DistributedContext, cleanup_distributed, init_distributed
+from hw1.core.errors import Hw1CheckpointError, Hw1Error
+
+OPTIMIZER_CHOICES = ("sgd", "adam", "adamw", "lars")
+#: Name of the resumable checkpoint in every run folder.
+LAST_CHECKPOINT = "last.pt"
+CONFIG_FILE = "config.json"
+
+
+@contextmanager
+def distributed_run(device: str = "auto") -> Iterator[DistributedContext]:
+    """Context of one training run: joins torchrun's process group when launched by torchrun and
+    none is initialised yet, and on exit leaves it only if it joined it here — a process group the
+    caller created stays usable after the run."""
+    joined = not (dist.is_available() and dist.is_initialized())
+    ctx = init_distributed(device)
+    try:
+        yield ctx
+    finally:
+        if joined:
+            cleanup_distributed()
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A run folder opened by :func:`open_run_folder`; ``resuming`` when ``last.pt`` is to be loaded."""
+
+    path: Path
+    resuming: bool
+
+    @property
+    def last(self) -> Path:
+        """The resumable checkpoint ``last.pt``."""
+        return self.path / LAST_CHECKPOINT
+
+    def write_config(self, config: Any) -> Path:
+        """Write ``config.json`` (a dataclass or a mapping) into the folder, creating it; returns its path."""
+        data = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
+        self.path.mkdir(parents=True, exist_ok=True)
+        target = self.path / CONFIG_FILE
+        target.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        return target
+
+
+def open_run_folder(out_dir: str | os.PathLike[str], *, resume: bool, option: str = "--out-dir") -> RunFolder:
+    """Check the resume rules for ``out_dir``: with ``resume`` its ``last.pt`` must exist
+    (:class:`Hw1CheckpointError` otherwise); without, a folder already holding a ``last.pt`` is
+    refused (:class:`Hw1Error`) rather than overwritten. ``option`` names the CLI option in messages."""
+    path = Path(out_dir)
+    last = path / LAST_CHECKPOINT
+    if resume and not last.is_file():
+        raise Hw1CheckpointError(f"{last}: nothing to resume (no {LAST_CHECKPOINT}); run without --resume "
+                                 f"to start, or check {option}")
+    if not resume and last.exists():
+        raise Hw1Error(f"{path}: already holds a run ({LAST_CHECKPOINT}); pass --resume to continue it "
+                       f"or choose another {option}")
+    return RunFolder(path=path, resuming=resume)
+
+
+def upgrade_config(stored: Mapping[str, Any], renamed: Mapping[str, str]) -> dict[str, Any]:
+    """A config dict read from an older checkpoint with its renamed keys (``old -> new``) mapped to
+    today's names; a key already present under its new name wins."""
+    out = dict(stored)
+    for old, new in renamed.items():
+        if old in out:
+            value = out.pop(old)
+            out.setdefault(new, value)
+    return out
+
+
+def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
+    """The seed of epoch ``epoch`` on rank ``rank``: one formula for every loop's per-epoch streams."""
+    return (seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
+
+
+def seed_epoch(seed: int, epoch: int, rank: int = 0, generator: torch.Generator | None = None) -> int:
+    """Re-seed Python, numpy and torch (and ``generator``, e.g. a DataLoader's, whose draws seed
+    its workers) with :func:`epoch_seed`; returns the seed."""
+    s = epoch_seed(seed, epoch, rank)
+    random.seed(s)
+    np.random.seed(s)
+    torch.manual_seed(s)
+    if generator is not None:
+        generator.manual_seed(s)
+    return s
+
+
+def decay_groups(params: Iterable[nn.Parameter], weight_decay: float, **options: Any) -> list[dict[str, Any]]:
+    """Two parameter groups of the trainable ``params``: weights (decayed) and biases/normalisation
+    weights (``ndim <= 1``, no decay), as in SimCLR/BYOL and timm. ``options`` (e.g. ``lr``) go into
+    both; empty groups are left out."""
+    decay, no_decay = [], []
+    for p in params:
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 else decay).append(p)
+    groups = [{"params": decay, "weight_decay": weight_decay, **options},
+              {"params": no_decay, "weight_decay": 0.0, **options}]
+    return [g for g in groups if g["params"]]
+
+
+def build_optimizer(
+    params: nn.Module | list[dict[str, Any]],
+    name: str,
+    *,
+    lr: float,
+    weight_decay: float = 0.0,
+    momentum: float = 0.9,
+    nesterov: bool = False,
+) -> torch.optim.Optimizer:
+    """Optimizer ``name`` (sgd, adam, adamw, lars) over a model's trainable parameters split by
+    :func:`decay_groups`, or over ready groups (each made with :func:`decay_groups`). LARS is
+    timm's (adaptation only where weight decay applies, as in lightly's and the BYOL paper's)."""
+    key = name.lower()
+    if key not in OPTIMIZER_CHOICES:
+        raise Hw1Error(f"unknown optimizer {name!r}: use one of {', '.join(OPTIMIZER_CHOICES)}")
+    groups = decay_groups(params.parameters(), weight_decay) if isinstance(params, nn.Module) else params
+    if not groups:
+        raise Hw1Error("nothing to optimise: the model has no trainable parameters")
+    if key == "adam":
+        return torch.optim.Adam(groups, lr=lr)
+    if key == "adamw":
+        return torch.optim.AdamW(groups, lr=lr)
+    if key == "sgd":
+        return torch.optim.SGD(groups, lr=lr, momentum=momentum, nesterov=nesterov)
+    from timm.optim import Lars
+
+    return Lars(groups, lr=lr, momentum=momentum, nesterov=nesterov)
+
+
+def check_finite(value: float, *, epoch: int, hint: str) -> None:
+    """Fail the run with :class:`Hw1Error` naming the epoch when a loss is NaN or infinite."""
+    if not math.isfinite(value):
+        raise Hw1Error(f"the loss became {value} in epoch {epoch}; {hint}")
+
+
+class LossMeter:
+    """An epoch's (weighted) loss summed on the device without a host sync per step.
+
+    :meth:`add` only queues device work; every ``sync_every`` calls it reads the running mean back
+    (for the progress bar) and checks it is finite, so a NaN or infinite loss still fails the run
+    within ``sync_every`` steps, naming the epoch. :meth:`mean` reads and checks the whole epoch.
+    """
+
+    def __init__(self, device: torch.device, *, epoch: int, hint: str, sync_every: int = 50) -> None:
+        self.epoch = epoch
+        self.hint = hint
+        self.sync_every = max(1, sync_every)
+        self._sum = torch.zeros((), dtype=torch.float32, device=device)
+        self._weight = 0.0
+        self._calls = 0
+
+    def add(self, loss: torch.Tensor, weight: float = 1.0) -> float | None:
+        """Add ``loss × weight`` (device-side); returns the running mean when this call synced, else None."""
+        self._sum += loss.detach().float() * weight
+        self._weight += weight
+        self._calls += 1
+        if self._calls % self.sync_every == 0:
+            return self.mean()
+        return None
+
+    def mean(self) -> float:
+        """The mean loss so far (one host sync), checked to be finite."""
+        value = float(self._sum) / max(self._weight, 1e-12)
+        check_finite(value, epoch=self.epoch, hint=self.hint)
+        return value
+
+    @property
+    def steps(self) -> int:
+        """How many losses were added."""
+        return self._calls
+
+
+@dataclass
+class RunResult:
+    """What every training loop reports: its folder, the epochs completed, optimizer steps, wall
+    time and the last epoch's logged record, plus the loop's own numbers in ``extra``."""
+
+    run_dir: str
+    epoch: int
+    step: int
+    seconds: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A flat dict: the common fields and then ``extra`` (the dict the loops have always returned)."""
+        base = {"run_dir": self.run_dir, "epoch": self.epoch, "step": self.step, "seconds": round(self.seconds, 3),
+                "metrics": dict(self.metrics)}
+        return {**base, **self.extra}
+
+
+__all__ = [
+    "CONFIG_FILE",
+    "LAST_CHECKPOINT",
+    "OPTIMIZER_CHOICES",
+    "LossMeter",
+    "RunFolder",
+    "RunResult",
+    "build_optimizer",
+    "check_finite",
+    "decay_groups",
+    "distributed_run",
+    "epoch_seed",
+    "open_run_folder",
+    "seed_epoch",
+    "upgrade_config",
+]

@@ -1,0 +1,162 @@
+"""The shared run rules: process group ownership, run folder, epoch seed, optimizer groups, loss meter."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import random
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from hw1.core import Hw1CheckpointError, Hw1Error
+from hw1.core import run as run_module
+from hw1.core.run import (
+    LossMeter,
+    RunResult,
+    build_optimizer,
+    decay_groups,
+    distributed_run,
+    epoch_seed,
+    open_run_folder,
+    seed_epoch,
+    upgrade_config,
+)
+
+
+def _one_process_group(tmp_path) -> None:
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+
+
+def test_a_callers_process_group_survives_the_run(tmp_path):
+    _one_process_group(tmp_path)
+    try:
+        with distributed_run("cpu") as ctx:
+            assert ctx.device.type == "cpu"
+        assert dist.is_initialized()  # the caller's group is still there
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
+def test_the_run_leaves_the_group_it_joined(tmp_path, monkeypatch):
+    real_init = run_module.init_distributed
+
+    def joining_init(device):
+        _one_process_group(tmp_path)
+        return real_init(device)
+
+    monkeypatch.setattr(run_module, "init_distributed", joining_init)
+    with distributed_run("cpu"):
+        assert dist.is_initialized()
+    assert not dist.is_initialized()
+
+
+def test_run_folder_rules(tmp_path):
+    folder = tmp_path / "run"
+    with pytest.raises(Hw1CheckpointError, match="nothing to resume.*--out-dir"):
+        open_run_folder(folder, resume=True)
+    fresh = open_run_folder(folder, resume=False)
+    assert not fresh.resuming and fresh.last == folder / "last.pt"
+
+    @dataclasses.dataclass
+    class Config:
+        lr: float = 0.1
+        out_dir: str = "x"
+
+    written = fresh.write_config(Config())
+    assert json.loads(written.read_text()) == {"lr": 0.1, "out_dir": "x"}
+    (folder / "last.pt").write_bytes(b"")
+    with pytest.raises(Hw1Error, match="already holds a run.*--resume.*--out"):
+        open_run_folder(folder, resume=False, option="--out")
+    assert open_run_folder(folder, resume=True).resuming
+
+
+def test_upgrade_config_maps_old_keys():
+    old = {"out": "a", "workers": 3, "lr": 1.0}
+    assert upgrade_config(old, {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync_batchnorm"}) == {
+        "out_dir": "a", "num_workers": 3, "lr": 1.0}
+    assert upgrade_config({"out": "a", "out_dir": "b"}, {"out": "out_dir"}) == {"out_dir": "b"}
+
+
+def test_epoch_seed_repeats_and_separates_streams():
+    assert epoch_seed(0, 3, 1) == epoch_seed(0, 3, 1)
+    seeds = {epoch_seed(s, e, r) for s in range(3) for e in range(5) for r in range(4)}
+    assert len(seeds) == 60 and all(0 <= s < 2**31 for s in seeds)
+    g = torch.Generator()
+    seed_epoch(7, 2, 0, g)
+    first = (random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=g).item())
+    seed_epoch(7, 2, 0, g)
+    assert first == (random.random(), np.random.rand(), torch.rand(1).item(), torch.rand(1, generator=g).item())
+
+
+def _model() -> nn.Module:
+    frozen = nn.Linear(4, 4)
+    frozen.requires_grad_(False)
+    return nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), frozen)
+
+
+def test_biases_and_norm_weights_get_no_weight_decay():
+    decay, no_decay = build_optimizer(_model(), "sgd", lr=0.1, weight_decay=1e-4).param_groups
+    assert decay["weight_decay"] == 1e-4 and len(decay["params"]) == 1  # the trainable Linear weight
+    assert no_decay["weight_decay"] == 0.0 and len(no_decay["params"]) == 3  # bias, BN weight and bias
+    groups = decay_groups(nn.Linear(2, 2).parameters(), 0.5, lr=3.0)
+    assert [(g["weight_decay"], g["lr"], len(g["params"])) for g in groups] == [(0.5, 3.0, 1), (0.0, 3.0, 1)]
+    assert decay_groups(nn.Linear(2, 2, bias=False).requires_grad_(False).parameters(), 0.1) == []
+
+
+@pytest.mark.parametrize(("name", "kind"), [("sgd", "SGD"), ("adam", "Adam"), ("AdamW", "AdamW"), ("lars", "Lars")])
+def test_optimizer_choices(name, kind):
+    assert type(build_optimizer(_model(), name, lr=1e-3)).__name__ == kind
+
+
+def test_unknown_optimizer_and_nothing_to_train():
+    with pytest.raises(Hw1Error, match="unknown optimizer 'rmsprop'"):
+        build_optimizer(_model(), "rmsprop", lr=1e-3)
+    with pytest.raises(Hw1Error, match="no trainable parameters"):
+        build_optimizer(nn.Linear(2, 2).requires_grad_(False), "sgd", lr=1e-3)
+
+
+def test_lars_steps_like_lightlys():
+    lars_module = pytest.importorskip("lightly.utils.lars")
+    torch.manual_seed(0)
+    ours = nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    theirs = copy.deepcopy(ours)
+    opt_ours = build_optimizer(ours, "lars", lr=0.5, weight_decay=1e-2)
+    opt_theirs = lars_module.LARS(decay_groups(theirs.parameters(), 1e-2), lr=0.5, momentum=0.9)
+    for _ in range(5):
+        x = torch.randn(8, 5)
+        for model, opt in ((ours, opt_ours), (theirs, opt_theirs)):
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_loss_meter_reads_the_host_only_every_n_steps():
+    meter = LossMeter(torch.device("cpu"), epoch=3, hint="lower --lr", sync_every=3)
+    results = [meter.add(torch.tensor(v), weight=2.0) for v in (1.0, 2.0, 3.0, 4.0)]
+    assert results[:2] == [None, None] and results[2] == pytest.approx(2.0) and results[3] is None
+    assert meter.mean() == pytest.approx(2.5) and meter.steps == 4
+
+
+def test_a_non_finite_loss_fails_the_run_naming_the_epoch():
+    meter = LossMeter(torch.device("cpu"), epoch=5, hint="lower --lr", sync_every=2)
+    meter.add(torch.tensor(float("nan")))
+    with pytest.raises(Hw1Error, match=r"loss became nan in epoch 5; lower --lr"):
+        meter.add(torch.tensor(1.0))
+    inf_meter = LossMeter(torch.device("cpu"), epoch=1, hint="x", sync_every=100)
+    inf_meter.add(torch.tensor(float("inf")))
+    with pytest.raises(Hw1Error, match="inf in epoch 1"):
+        inf_meter.mean()
+
+
+def test_run_result_flattens_the_loops_numbers():
+    result = RunResult(run_dir="r", epoch=2, step=10, seconds=1.23456, metrics={"loss": 0.5}, extra={"best_acc": 0.9})
+    assert result.to_dict() == {"run_dir": "r", "epoch": 2, "step": 10, "seconds": 1.235, "metrics": {"loss": 0.5},
+                                "best_acc": 0.9}
