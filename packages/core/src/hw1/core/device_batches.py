@@ -1,0 +1,162 @@
+"""Batches drawn by index from an :class:`~hw1.core.image_store.ImageStore` straight onto the device.
+
+The order of an epoch is the one a ``DistributedSampler(shuffle=True, drop_last=True, seed=seed)``
+plus a ``DataLoader(drop_last=True)`` gives: one permutation seeded by ``seed + epoch``, trimmed to
+a multiple of the number of processes and sharded by rank, cut into whole batches. So the device
+pipeline sees the same images in the same batches as the worker pipeline, and its state is a
+function of ``(seed, epoch, step)`` alone: a resumed run continues exactly.
+
+When the store fits the memory budget it is kept resident on the device (one uint8 copy; a batch
+is an ``index_select`` there, no host work at all); otherwise each batch is gathered from the
+memory-mapped store into pinned host memory by a background thread and copied ``non_blocking``.
+Pixels stay uint8 until they are on the device, where images become float in [0, 1], NCHW.
+
+:func:`resolve_data_pipeline` is the ``--data-pipeline auto|device|workers`` rule.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from hw1.core.errors import Hw1Error
+from hw1.core.image_store import ImageStore
+
+#: Values of ``--data-pipeline``.
+DATA_PIPELINES = ("auto", "device", "workers")
+
+GIB = 1024**3
+
+
+def memory_budget_bytes(device: torch.device) -> int:
+    """The memory the ``auto`` rule lets a decoded store take: on CUDA 25% of the device's free
+    memory; elsewhere min(8 GiB, 25% of the host's RAM)."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free * 0.25)
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        ram = 16 * GIB
+    return int(min(8 * GIB, ram * 0.25))
+
+
+def resolve_data_pipeline(requested: str, store_nbytes: int, device: torch.device) -> str:
+    """``device`` or ``workers`` for ``--data-pipeline requested``: ``auto`` picks ``device`` when a
+    store of ``store_nbytes`` fits :func:`memory_budget_bytes`, else ``workers``."""
+    if requested not in DATA_PIPELINES:
+        raise Hw1Error(f"unknown data pipeline {requested!r}: use one of {', '.join(DATA_PIPELINES)}")
+    if requested != "auto":
+        return requested
+    return "device" if store_nbytes <= memory_budget_bytes(device) else "workers"
+
+
+def epoch_batches(count: int, batch_size: int, *, seed: int, epoch: int, rank: int = 0,
+                  world_size: int = 1) -> torch.Tensor:
+    """The ``(steps, batch_size)`` item indices of one process in one epoch (same order as
+    ``DistributedSampler(shuffle=True, drop_last=True, seed=seed)`` + ``DataLoader(drop_last=True)``)."""
+    g = torch.Generator()
+    g.manual_seed(seed + epoch)
+    order = torch.randperm(count, generator=g)
+    total = (count // world_size) * world_size
+    mine = order[:total][rank:total:world_size]
+    steps = len(mine) // batch_size
+    return mine[: steps * batch_size].view(steps, batch_size)
+
+
+class DeviceBatchSampler:
+    """Iterate an epoch of ``{field: tensor}`` batches from ``store`` on ``device``.
+
+    Image fields (3 channels) come as float ``(B, 3, H, W)`` in [0, 1]; single-channel fields
+    (masks of class indices) as int64 ``(B, H, W)``. ``resident=None`` keeps the store on the
+    device when it fits :func:`memory_budget_bytes`.
+    """
+
+    def __init__(self, store: ImageStore, batch_size: int, device: torch.device | str, *, seed: int,
+                 rank: int = 0, world_size: int = 1, fields: Sequence[str] | None = None,
+                 resident: bool | None = None) -> None:
+        self.store = store
+        self.batch_size = int(batch_size)
+        self.device = torch.device(device)
+        self.seed, self.rank, self.world_size = int(seed), int(rank), int(world_size)
+        self.fields = list(fields) if fields is not None else list(store.arrays)
+        if resident is None:
+            resident = store.nbytes <= memory_budget_bytes(self.device)
+        self.resident = bool(resident)
+        self._on_device: dict[str, torch.Tensor] = {}
+        if self.resident:
+            for name in self.fields:
+                with warnings.catch_warnings():  # the read-only memmap is never written through
+                    warnings.simplefilter("ignore", UserWarning)
+                    host = torch.from_numpy(np.asarray(store.arrays[name]))
+                self._on_device[name] = host.to(self.device) if self.device.type != "cpu" else host
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Whole batches per epoch for this process."""
+        per_rank = (len(self.store) // self.world_size)
+        return per_rank // self.batch_size
+
+    def __len__(self) -> int:
+        return self.steps_per_epoch
+
+    def epoch(self, epoch: int, start_step: int = 0) -> Iterator[dict[str, torch.Tensor]]:
+        """The batches of ``epoch`` from step ``start_step`` on (a pure function of seed, epoch, step)."""
+        batches = epoch_batches(len(self.store), self.batch_size, seed=self.seed, epoch=epoch,
+                                rank=self.rank, world_size=self.world_size)[start_step:]
+        if self.resident:
+            for idx in batches:
+                idx = idx.to(self.device) if self.device.type != "cpu" else idx
+                yield {name: self._finish(arr.index_select(0, idx)) for name, arr in self._on_device.items()}
+            return
+        yield from self._streamed(batches)
+
+    def _streamed(self, batches: torch.Tensor) -> Iterator[dict[str, torch.Tensor]]:
+        """Gather each batch in a background thread (pinned memory on CUDA) one batch ahead."""
+        pin = self.device.type == "cuda"
+        ready: queue.Queue[dict[str, torch.Tensor] | BaseException | None] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def gather() -> None:
+            try:
+                for idx in batches.numpy():
+                    if stop.is_set():
+                        return
+                    host = {}
+                    for name in self.fields:
+                        arr = self.store.arrays[name]
+                        buf = torch.empty((len(idx), *arr.shape[1:]), dtype=torch.uint8, pin_memory=pin)
+                        np.take(arr, idx, axis=0, out=buf.numpy())
+                        host[name] = buf
+                    ready.put(host)
+                ready.put(None)
+            except BaseException as exc:  # handed to the consumer, raised there
+                ready.put(exc)
+
+        thread = threading.Thread(target=gather, name="hw1-device-batches", daemon=True)
+        thread.start()
+        try:
+            while (item := ready.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield {name: self._finish(buf.to(self.device, non_blocking=pin)) for name, buf in item.items()}
+        finally:
+            stop.set()
+            while thread.is_alive():
+                try:
+                    ready.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            thread.join()
+
+    @staticmethod
+    def _finish(batch: torch.Tensor) -> torch.Tensor:
+        if batch.dim() == 4:  # NHWC uint8 image -> NCHW float in [0, 1]
+            return batch.permute(0, 3, 1, 2).float().div_(255.0)
+        return batch.long()

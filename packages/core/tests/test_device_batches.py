@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, DistributedSampler
+
+from hw1.core.device_batches import (
+    DeviceBatchSampler,
+    epoch_batches,
+    memory_budget_bytes,
+    resolve_data_pipeline,
+)
+from hw1.core.errors import Hw1Error
+from hw1.core.image_store import open_folder_store
+
+
+@pytest.fixture()
+def store(tmp_path):
+    root = tmp_path / "imgs"
+    root.mkdir()
+    for i in range(23):
+        Image.fromarray(np.full((6, 6, 3), i, np.uint8)).save(root / f"{i:02d}.png")
+    return open_folder_store(root, 6, cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("world_size", [1, 2, 3])
+def test_epoch_order_equals_the_distributed_sampler_and_loader(world_size):
+    for rank in range(world_size):
+        sampler = DistributedSampler(range(23), num_replicas=world_size, rank=rank, shuffle=True, seed=5,
+                                     drop_last=True)
+        sampler.set_epoch(3)
+        expected = [b.tolist() for b in DataLoader(list(sampler), batch_size=4, drop_last=True)]
+        got = epoch_batches(23, 4, seed=5, epoch=3, rank=rank, world_size=world_size).tolist()
+        assert got == expected
+
+
+@pytest.mark.parametrize("resident", [True, False])
+def test_batches_are_the_stored_images_as_float_nchw(store, resident):
+    sampler = DeviceBatchSampler(store, 4, "cpu", seed=1, resident=resident)
+    batches = list(sampler.epoch(2))
+    assert len(batches) == sampler.steps_per_epoch == 5
+    order = epoch_batches(23, 4, seed=1, epoch=2)
+    for idx, batch in zip(order, batches):
+        image = batch["image"]
+        assert image.shape == (4, 3, 6, 6) and image.dtype == torch.float32
+        assert torch.allclose(image[:, 1, 2, 3] * 255, idx.float())  # pixel value = file number
+    resumed = list(sampler.epoch(2, start_step=3))
+    assert all(torch.equal(a["image"], b["image"]) for a, b in zip(resumed, batches[3:]))
+
+
+def test_streamed_epoch_stops_cleanly_when_abandoned(store):
+    sampler = DeviceBatchSampler(store, 2, "cpu", seed=0, resident=False)
+    it = sampler.epoch(0)
+    next(it)
+    it.close()  # the gathering thread must end, not hang on a full queue
+    assert len(list(sampler.epoch(0))) == 11
+
+
+def test_auto_pipeline_follows_the_memory_budget():
+    cpu = torch.device("cpu")
+    budget = memory_budget_bytes(cpu)
+    assert 0 < budget <= 8 * 1024**3
+    assert resolve_data_pipeline("auto", budget, cpu) == "device"
+    assert resolve_data_pipeline("auto", budget + 1, cpu) == "workers"
+    assert resolve_data_pipeline("workers", 1, cpu) == "workers"
+    with pytest.raises(Hw1Error, match="auto, device, workers"):
+        resolve_data_pipeline("gpu", 1, cpu)
