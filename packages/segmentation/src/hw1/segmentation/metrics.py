@@ -14,25 +14,41 @@ on small batches).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from hw1.core import all_reduce_sum
 from hw1.segmentation.palette import CLASS_NAMES, MIOU_CLASSES, NUM_CLASSES
 
+if TYPE_CHECKING:  # torch is needed only for torch inputs, a device or DDP: numpy scores files alone
+    import torch
 
-def _as_tensor(values: Any) -> torch.Tensor:
-    if isinstance(values, torch.Tensor):
-        return values
-    return torch.from_numpy(np.ascontiguousarray(values))
+
+def _is_tensor(value: Any) -> bool:
+    torch = sys.modules.get("torch")  # a tensor can only exist once torch is imported
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _numpy_counts(pred: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:
+    """``(n, n)`` int64 counts of flat class ids with one bincount (numpy, no torch); ignores
+    out-of-range targets and refuses out-of-range predictions."""
+    target = target.astype(np.int64, copy=False)
+    pred = pred.astype(np.int64, copy=False)
+    valid = (target >= 0) & (target < n)
+    if not valid.all():
+        pred, target = pred[valid], target[valid]
+    if pred.size and (int(pred.min()) < 0 or int(pred.max()) >= n):
+        raise ValueError(f"predicted class ids must lie in 0..{n - 1}, got {int(pred.min())}..{int(pred.max())}")
+    return np.bincount(target * n + pred, minlength=n * n).reshape(n, n)
 
 
 def _checked_counts(pred: torch.Tensor, target: torch.Tensor, n: int) -> torch.Tensor:
     """``(n, n)`` counts of flat int64 ids with one bincount; ignores out-of-range targets and
     refuses out-of-range predictions (host checks: the CPU path)."""
+    import torch
+
     valid = (target >= 0) & (target < n)
     if not bool(valid.all()):
         pred, target = pred[valid], target[valid]
@@ -45,6 +61,8 @@ def _sync_free_counts(pred: torch.Tensor, target: torch.Tensor, n: int) -> torch
     """The same counts without any device-to-host synchronisation (the GPU path): a bincount's
     output size or a range check would each wait for the GPU, so out-of-range pixels (targets and
     predictions alike) go to one extra bin of a fixed-size scatter-add, which is dropped."""
+    import torch
+
     valid = (target >= 0) & (target < n) & (pred >= 0) & (pred < n)
     index = torch.where(valid, target * n + pred, torch.full_like(target, n * n))
     counts = torch.zeros(n * n + 1, dtype=torch.int64, device=target.device)
@@ -52,29 +70,65 @@ def _sync_free_counts(pred: torch.Tensor, target: torch.Tensor, n: int) -> torch
     return counts[: n * n].reshape(n, n)
 
 
+def _torch_counts(pred: Any, target: Any, n: int, device: Any) -> torch.Tensor:
+    import torch
+
+    p = pred if _is_tensor(pred) else torch.from_numpy(np.ascontiguousarray(pred))
+    t = target if _is_tensor(target) else torch.from_numpy(np.ascontiguousarray(target))
+    if device is not None:
+        t = t.to(device, non_blocking=True)
+    p = p.reshape(-1).to(device=t.device, dtype=torch.int64)
+    t = t.reshape(-1).to(torch.int64)
+    return _checked_counts(p, t, n) if t.device.type == "cpu" else _sync_free_counts(p, t, n)
+
+
 class ConfusionMatrix:
     """A running ``(num_classes, num_classes) int64`` confusion matrix; rows are ground truth,
     columns prediction.
 
-    ``device`` is where the counts live: put it on the GPU during training so updates never sync
-    with the host, and :meth:`all_reduce` works with nccl.
+    Without ``device`` the counts are a numpy array and numpy inputs never touch torch (scoring
+    mask files stays light); torch inputs are counted with torch and added. With ``device`` (e.g.
+    the GPU during training) the counts are a tensor there, updates never sync with the host, and
+    :meth:`all_reduce` works with nccl.
     """
 
     def __init__(self, num_classes: int = NUM_CLASSES, device: torch.device | str | None = None) -> None:
         self.num_classes = int(num_classes)
-        self.matrix = torch.zeros(
-            (self.num_classes, self.num_classes), dtype=torch.int64, device=device or "cpu"
-        )
+        self.matrix: np.ndarray | torch.Tensor
+        if device is None:
+            self.matrix = np.zeros((self.num_classes, self.num_classes), dtype=np.int64)
+        else:
+            import torch
+
+            self.matrix = torch.zeros((self.num_classes, self.num_classes), dtype=torch.int64, device=device)
+
+    @property
+    def device(self) -> torch.device | None:
+        """Where the counts live: a torch device, or ``None`` for numpy counts."""
+        return self.matrix.device if _is_tensor(self.matrix) else None
 
     @classmethod
     def from_matrix(cls, matrix: Any) -> ConfusionMatrix:
-        """A confusion matrix holding the given square count matrix (numpy, torch or nested lists)."""
-        counts = torch.as_tensor(np.asarray(matrix) if not isinstance(matrix, torch.Tensor) else matrix)
+        """A confusion matrix holding the given square count matrix (numpy, torch or nested lists);
+        a tensor keeps its device."""
+        if _is_tensor(matrix):
+            out = cls(matrix.shape[0] if matrix.ndim == 2 else 0, device=matrix.device)
+            counts = matrix
+        else:
+            counts = np.asarray(matrix, dtype=np.int64)
+            out = cls(counts.shape[0] if counts.ndim == 2 else 0)
         if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
             raise ValueError(f"expected a square count matrix, got shape {tuple(counts.shape)}")
-        out = cls(counts.shape[0], device=counts.device)
-        out.matrix += counts.to(torch.int64)
+        out._add(counts)
         return out
+
+    def _add(self, counts: Any) -> None:
+        if _is_tensor(self.matrix):
+            import torch
+
+            self.matrix += torch.as_tensor(counts).to(device=self.matrix.device, dtype=torch.int64)
+        else:
+            self.matrix += counts.cpu().numpy() if _is_tensor(counts) else np.asarray(counts, dtype=np.int64)
 
     def update(self, pred: Any, target: Any) -> ConfusionMatrix:
         """Add the pixels of a batch: ``pred`` and ``target`` class ids of the same shape (torch or
@@ -87,48 +141,56 @@ class ConfusionMatrix:
         Counting happens on the target's device; with ``device=`` on the same GPU no update waits
         for the host.
         """
-        p = _as_tensor(pred)
-        t = _as_tensor(target)
-        if p.ndim == t.ndim + 1:
-            p = p.argmax(dim=1)
-        if p.shape != t.shape:
-            raise ValueError(f"prediction shape {tuple(p.shape)} differs from target shape {tuple(t.shape)}")
-        p = p.reshape(-1).to(device=t.device, dtype=torch.int64)
-        t = t.reshape(-1).to(torch.int64)
-        if t.device.type == "cpu":
-            counts = _checked_counts(p, t, self.num_classes)
+        pred = pred if _is_tensor(pred) else np.asarray(pred)
+        target = target if _is_tensor(target) else np.asarray(target)
+        if pred.ndim == target.ndim + 1:
+            pred = pred.argmax(1) if _is_tensor(pred) else pred.argmax(axis=1)
+        if tuple(pred.shape) != tuple(target.shape):
+            raise ValueError(f"prediction shape {tuple(pred.shape)} differs from target shape {tuple(target.shape)}")
+        if _is_tensor(pred) or _is_tensor(target) or _is_tensor(self.matrix):
+            self._add(_torch_counts(pred, target, self.num_classes, self.device))
         else:
-            counts = _sync_free_counts(p, t, self.num_classes)
-        self.matrix += counts.to(self.matrix.device)
+            self._add(_numpy_counts(pred.reshape(-1), target.reshape(-1), self.num_classes))
         return self
 
     def merge(self, other: ConfusionMatrix) -> ConfusionMatrix:
         """Add another confusion matrix's counts to this one (files, batches, workers)."""
         if other.num_classes != self.num_classes:
             raise ValueError(f"cannot merge {other.num_classes}-class counts into {self.num_classes}-class counts")
-        self.matrix += other.matrix.to(self.matrix.device)
+        self._add(other.matrix)
         return self
 
     def reset(self) -> None:
         """Zero all counts (e.g. at the start of an epoch)."""
-        self.matrix.zero_()
+        self.matrix[...] = 0
 
     def all_reduce(self) -> ConfusionMatrix:
         """Sum the counts over all DDP ranks, in place (a no-op in a single process); call it once,
         after the last update of an evaluation, on every rank."""
+        if "torch" not in sys.modules:  # no process group can exist before torch is imported
+            return self
+        import torch
         import torch.distributed as dist
 
+        from hw1.core.distributed import all_reduce_sum
+
         if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            needs_cuda = dist.get_backend() == "nccl" and self.matrix.device.type != "cuda"
-            counts = self.matrix.cuda() if needs_cuda else self.matrix
-            all_reduce_sum(counts)
-            if needs_cuda:
-                self.matrix.copy_(counts.cpu())
+            counts = self.matrix if _is_tensor(self.matrix) else torch.from_numpy(self.matrix.copy())
+            needs_cuda = dist.get_backend() == "nccl" and counts.device.type != "cuda"
+            reduced = counts.cuda() if needs_cuda else counts
+            all_reduce_sum(reduced)
+            if _is_tensor(self.matrix):
+                if needs_cuda:
+                    self.matrix.copy_(reduced.cpu())
+            else:
+                self.matrix[...] = reduced.cpu().numpy()
         return self
 
     def counts(self) -> np.ndarray:
-        """The counts as a ``(num_classes, num_classes) int64`` numpy array."""
-        return self.matrix.detach().cpu().numpy().astype(np.int64, copy=False)
+        """The counts as a ``(num_classes, num_classes) int64`` numpy array (a copy)."""
+        if _is_tensor(self.matrix):
+            return self.matrix.detach().cpu().numpy().astype(np.int64, copy=False)
+        return self.matrix.copy()
 
     def total(self) -> int:
         """Number of pixels counted."""

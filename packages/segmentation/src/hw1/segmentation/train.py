@@ -64,11 +64,11 @@ from hw1.segmentation.losses import build_loss
 from hw1.segmentation.metrics import ConfusionMatrix
 from hw1.segmentation.models import create_model
 from hw1.segmentation.palette import CLASS_NAMES, NUM_CLASSES
+from hw1.segmentation.stages import STAGES, stage_checkpoint_name, stage_epochs
 
 OPTIMIZER_CHOICES = ("sgd", "adamw")
 #: Weight of the auxiliary head's loss (torchvision DeepLabV3/FCN with aux_loss), as in torchvision's reference.
 AUX_LOSS_WEIGHT = 0.4
-STAGES = ("early", "middle", "final")
 
 
 @dataclass
@@ -116,11 +116,6 @@ class SegTrainConfig:
     resume: bool = False
     stop_after_epoch: int | None = None
     """End this invocation after that epoch (the schedule still spans ``epochs``); continue with --resume."""
-
-
-def stage_epochs(epochs: int) -> dict[str, int]:
-    """Epoch (1-based) at which each stage checkpoint is taken: early = 1, middle = ⌈epochs/2⌉, final = epochs."""
-    return {"early": 1, "middle": max(1, math.ceil(epochs / 2)), "final": epochs}
 
 
 def _check_config(c: SegTrainConfig) -> None:
@@ -321,7 +316,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
                 save_checkpoint(payload, run_dir / "best.pt")
             for stage in STAGES:
                 if stages[stage] == epoch:
-                    save_checkpoint({**payload, "stage": stage}, run_dir / f"stage_{stage}.pt")
+                    save_checkpoint({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
             save_checkpoint({**payload, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                              "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch}, last_path)
         barrier()
