@@ -82,3 +82,46 @@ def test_training_order_gives_every_rank_an_equal_shard_of_one_permutation(n):
         union = sorted(shards[0][k * b:(k + 1) * b] + shards[1][k * b:(k + 1) * b])
         assert union == sorted(single[2 * k * b:2 * (k + 1) * b])
     assert _order(n, 0, 0, 1, 2, False) == list(range(1, n, 2))  # evaluation keeps every sample
+
+
+def test_resume_without_last_checkpoint_refuses(tiny_config, tmp_path):
+    from hw1.core import Hw1CheckpointError
+
+    with pytest.raises(Hw1CheckpointError, match="nothing to resume"):
+        train_classifier(tiny_config(setting="A", out_dir=str(tmp_path / "empty"), resume=True))
+    assert not (tmp_path / "empty" / "last.pt").exists()
+
+
+def test_run_writes_config_json_and_refuses_to_overwrite(tiny_config, tmp_path):
+    cfg = tiny_config(setting="D", cache_features=True, out_dir=str(tmp_path / "d"))
+    train_classifier(cfg)
+    stored = json.loads((tmp_path / "d" / "config.json").read_text())
+    assert stored == json.loads(json.dumps(dataclasses.asdict(cfg)))
+    with pytest.raises(Hw1Error, match="already holds a run.*--resume"):
+        train_classifier(cfg)
+
+
+def test_a_callers_process_group_survives_training(tiny_config, tmp_path):
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        train_classifier(tiny_config(setting="D", cache_features=True))
+        assert dist.is_initialized()
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
+def test_a_non_finite_loss_fails_the_run_naming_the_epoch(tiny_config, monkeypatch):
+    from hw1.classification import training
+
+    real = training.F.cross_entropy
+
+    def poisoned(logits, target, **kw):
+        loss = real(logits, target, **kw)
+        return loss * float("nan") if logits.requires_grad else loss
+
+    monkeypatch.setattr(training.F, "cross_entropy", poisoned)
+    with pytest.raises(Hw1Error, match="loss became nan in epoch 1; lower --lr"):
+        train_classifier(tiny_config(setting="D", cache_features=True))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ from torch.utils.data import DataLoader, TensorDataset
 from hw1.classification.backbones import is_random_spec, load_backbone
 from hw1.classification.checkpoint import classifier_checkpoint
 from hw1.classification.config import FinetuneConfig
-from hw1.classification.dataset import IMAGENET_MEAN, IMAGENET_STD, OfficeHomeCsv, build_transform
+from hw1.classification.dataset import OfficeHomeCsv, build_transform
 from hw1.classification.features import extract_features, save_features
 from hw1.classification.head import build_classifier, freeze_backbone, set_train_mode
 from hw1.classification.settings import get_setting
 from hw1.core import (
+    IMAGENET_NORMALIZATION,
     Hw1Error,
     MetricsLogger,
     all_reduce_sum,
@@ -36,8 +38,6 @@ from hw1.core import (
     barrier,
     broadcast_buffers,
     build_lr_scheduler,
-    cleanup_distributed,
-    init_distributed,
     load_checkpoint,
     make_grad_scaler,
     prepare_model,
@@ -48,6 +48,18 @@ from hw1.core import (
     to_device_batch,
     unwrap_model,
 )
+from hw1.core.run import (
+    LossMeter,
+    RunResult,
+    build_optimizer,
+    decay_groups,
+    distributed_run,
+    epoch_seed,
+    open_run_folder,
+    seed_epoch,
+)
+
+NONFINITE_HINT = "lower --lr, raise --warmup-epochs or use --precision fp32"
 
 
 def resolve_init(config: FinetuneConfig) -> tuple[str, bool]:
@@ -76,7 +88,7 @@ def _order(n: int, epoch: int, seed: int, rank: int, world: int, shuffle: bool) 
     rank with one batch more would wait forever. Evaluation keeps every sample (counts are summed).
     """
     if shuffle:
-        g = torch.Generator().manual_seed(seed * 1000 + epoch)
+        g = torch.Generator().manual_seed(epoch_seed(seed, epoch))
         idx = torch.randperm(n, generator=g).tolist()
         idx = idx[: n - n % world]
     else:
@@ -89,24 +101,65 @@ def _loader(ds, order: list[int], batch_size: int, workers: int, drop_last: bool
                       persistent_workers=False)
 
 
-def _evaluate(net: nn.Module, ds, order: list[int], config: FinetuneConfig, device, precision: str,
-              images: bool) -> dict[str, float]:
+def _count_dtype(device: torch.device) -> torch.dtype:
+    return torch.float32 if device.type == "mps" else torch.float64  # MPS has no float64
+
+
+@torch.no_grad()
+def evaluate(net: nn.Module, batches, device: torch.device, precision: str, *, channels_last: bool) -> dict[str, float]:
+    """Loss and accuracy of ``net`` over ``(x, y, index)`` batches, summed on the device and over
+    the ranks (one host read at the end)."""
     # The bare model with rank 0's BatchNorm statistics: no DDP collective per batch, so a rank
     # with fewer (or no) validation batches cannot leave the others waiting.
     net = broadcast_buffers(unwrap_model(net))
     net.eval()
-    totals = torch.zeros(3, dtype=torch.float64)
-    with torch.no_grad():
-        for x, y, _ in _loader(ds, order, config.batch_size, config.num_workers if images else 0):
-            x = to_device_batch(x, device, config.channels_last and images)
-            y = torch.as_tensor(y).to(device)
-            with autocast(device, precision):
-                logits = net(x)
-            totals += torch.tensor([F.cross_entropy(logits.float(), y, reduction="sum").item(),
-                                    (logits.argmax(1) == y).sum().item(), len(y)], dtype=torch.float64)
-    totals = all_reduce_sum(totals.to(device)).cpu()
-    n = max(1.0, totals[2].item())
-    return {"loss": totals[0].item() / n, "acc": totals[1].item() / n}
+    totals = torch.zeros(3, dtype=_count_dtype(device), device=device)
+    for x, y, _ in batches:
+        x = to_device_batch(x, device, channels_last)
+        y = torch.as_tensor(y).to(device, non_blocking=True)
+        with autocast(device, precision):
+            logits = net(x)
+        totals[0] += F.cross_entropy(logits.float(), y, reduction="sum")
+        totals[1] += (logits.argmax(1) == y).sum()
+        totals[2] += len(y)
+    loss_sum, correct, n = all_reduce_sum(totals).tolist()
+    n = max(1.0, n)
+    return {"loss": loss_sum / n, "acc": correct / n}
+
+
+def train_one_epoch(net: nn.Module, batches, optimizer: torch.optim.Optimizer, scheduler, scaler, *,
+                    device: torch.device, precision: str, config: FinetuneConfig, epoch: int, step: int,
+                    channels_last: bool, bar=None) -> tuple[dict[str, float], int]:
+    """One pass over ``(x, y, index)`` batches; returns ``({"loss", "acc"} over all ranks, step)``.
+    Loss and accuracy stay on the device; the host reads them every few steps (progress bar and
+    non-finite check) and at the end, never once per step."""
+    meter = LossMeter(device, epoch=epoch, hint=NONFINITE_HINT)
+    correct = torch.zeros((), dtype=_count_dtype(device), device=device)
+    seen = 0
+    for x, y, _ in batches:
+        x = to_device_batch(x, device, channels_last)
+        y = torch.as_tensor(y).to(device, non_blocking=True)
+        if len(y) < 2 and config.head == "mlp":
+            continue  # BatchNorm1d cannot train on a single sample
+        with autocast(device, precision):
+            logits = net(x)
+            loss = F.cross_entropy(logits.float(), y, label_smoothing=config.label_smoothing)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        scheduler.step()
+        step += 1
+        correct += (logits.detach().argmax(1) == y).sum()
+        seen += len(y)
+        running = meter.add(loss, weight=len(y))
+        if running is not None and bar is not None:
+            bar.set_postfix(loss=f"{running:.3f}", refresh=False)
+    loss_sum = meter.mean() * seen if seen else 0.0
+    totals = all_reduce_sum(torch.tensor([loss_sum, correct.item(), seen], dtype=_count_dtype(device),
+                                         device=device)).tolist()
+    n = max(1.0, totals[2])
+    return {"loss": totals[0] / n, "acc": totals[1] / n}, step
 
 
 def train_classifier(config: FinetuneConfig) -> dict[str, Any]:
@@ -117,19 +170,19 @@ def train_classifier(config: FinetuneConfig) -> dict[str, Any]:
         raise Hw1Error("--cache-features needs a frozen backbone (settings D/E or --freeze-backbone)")
     if config.epochs < 1 or config.batch_size < 1:
         raise Hw1Error("--epochs and --batch-size must be at least 1")
-    ctx = init_distributed(config.device)
-    try:
-        return _train(config, spec, frozen, ctx)
-    finally:
-        cleanup_distributed()
+    folder = open_run_folder(config.out_dir, resume=config.resume)
+    with distributed_run(config.device) as ctx:
+        return _train(config, spec, frozen, ctx, folder)
 
 
-def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx) -> dict[str, Any]:
+def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict[str, Any]:
+    started = time.time()
     device = ctx.device
     precision = resolve_precision(config.precision, device)
     seed_everything(config.seed)
-    run_dir = Path(config.out_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = folder.path
+    if ctx.is_main:
+        folder.write_config(config)
     eval_tf = build_transform(config.image_size, "none")
     train_tf = eval_tf if (config.cache_features or config.augment == "none") else build_transform(config.image_size, config.augment)
     train_ds = OfficeHomeCsv(config.train_csv, config.train_images, train_tf, num_classes=config.num_classes)
@@ -161,33 +214,23 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx) -> dict[str, An
 
     head_params = [p for p in unwrap_model(net).parameters() if p.requires_grad] if cached else \
         [p for p in model.head.parameters() if p.requires_grad]
-    groups = []
-    for params, lr in ((head_params, config.lr),
-                       ([] if frozen else [p for p in model.backbone.parameters() if p.requires_grad], config.lr * config.backbone_lr_scale)):
-        decay = [p for p in params if p.ndim > 1]
-        no_decay = [p for p in params if p.ndim <= 1]
-        groups += [{"params": decay, "lr": lr, "weight_decay": config.weight_decay},
-                   {"params": no_decay, "lr": lr, "weight_decay": 0.0}]
-    groups = [g for g in groups if g["params"]]
-    if config.optimizer == "adamw":
-        optimizer: torch.optim.Optimizer = torch.optim.AdamW(groups, lr=config.lr)
-    elif config.optimizer == "sgd":
-        optimizer = torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=True)
-    else:
-        raise Hw1Error(f"unknown optimizer {config.optimizer!r}: use adamw or sgd")
+    backbone_params = [] if frozen else list(model.backbone.parameters())
+    groups = decay_groups(head_params, config.weight_decay, lr=config.lr) + \
+        decay_groups(backbone_params, config.weight_decay, lr=config.lr * config.backbone_lr_scale)
+    optimizer = build_optimizer(groups, config.optimizer, lr=config.lr, momentum=config.momentum, nesterov=True)
     steps_per_epoch = max(1, math.ceil(len(_order(len(fit_ds), 0, config.seed, ctx.rank, ctx.world_size, True)) / config.batch_size))
     scheduler = build_lr_scheduler(optimizer, total_steps=config.epochs * steps_per_epoch,
                                    warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
                                    kind=config.schedule, min_ratio=config.min_lr_ratio)
     scaler = make_grad_scaler(device, precision)
     metrics = MetricsLogger(run_dir / "metrics.jsonl")
-    normalization = {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)}
+    normalization = {k: list(v) for k, v in IMAGENET_NORMALIZATION.items()}
     cfg = dataclasses.asdict(config)
 
     start_epoch, best_acc, best_epoch, step, last_acc = 1, -1.0, 0, 0, 0.0
     best_head: tuple[int, float, dict] = (0, 0.0, {})
-    last_path = run_dir / "last.pt"
-    if config.resume and last_path.is_file():
+    last_path = folder.last
+    if folder.resuming:
         state = load_checkpoint(last_path)
         model_ref = unwrap_model(model)
         model_ref.load_state_dict(state["state_dict"])
@@ -215,37 +258,22 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx) -> dict[str, An
                                         device, precision=precision, channels_last=config.channels_last, desc="t-SNE features")
         save_features(path, feats, train_eval_ds.labels, [r.filename for r in train_eval_ds.rows])
 
+    record: dict[str, Any] = {}
     for epoch in range(start_epoch, config.epochs + 1):
-        torch.manual_seed(config.seed * 1000 + epoch)  # augmentation and dropout repeat on resume
+        seed_epoch(config.seed, epoch, ctx.rank)  # augmentation and dropout repeat on resume
         set_train_mode(net, frozen and not cached)
         order = _order(len(fit_ds), epoch, config.seed, ctx.rank, ctx.world_size, True)
-        totals = torch.zeros(3, dtype=torch.float64)
         bar = progress(_loader(fit_ds, order, config.batch_size, 0 if cached else config.num_workers),
                        desc=f"epoch {epoch}/{config.epochs}", unit="batch")
-        for x, y, _ in bar:
-            x = to_device_batch(x, device, config.channels_last and not cached)
-            y = torch.as_tensor(y).to(device)
-            if len(y) < 2 and config.head == "mlp":
-                continue  # BatchNorm1d cannot train on a single sample
-            with autocast(device, precision):
-                logits = net(x)
-                loss = F.cross_entropy(logits.float(), y, label_smoothing=config.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            step += 1
-            totals += torch.tensor([loss.item() * len(y), (logits.argmax(1) == y).sum().item(), len(y)], dtype=torch.float64)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-        totals = all_reduce_sum(totals.to(device)).cpu()
-        n = max(1.0, totals[2].item())
-        metrics.log(epoch=epoch, step=step, split="train", loss=totals[0].item() / n, acc=totals[1].item() / n,
-                    lr=optimizer.param_groups[0]["lr"])
-        val = _evaluate(net, score_ds, _order(len(score_ds), 0, 0, ctx.rank, ctx.world_size, False), config,
-                        device, precision, images=not cached)
+        train, step = train_one_epoch(net, bar, optimizer, scheduler, scaler, device=device, precision=precision,
+                                      config=config, epoch=epoch, step=step,
+                                      channels_last=config.channels_last and not cached, bar=bar)
+        metrics.log(epoch=epoch, step=step, split="train", **train, lr=optimizer.param_groups[0]["lr"])
+        val_batches = _loader(score_ds, _order(len(score_ds), 0, 0, ctx.rank, ctx.world_size, False),
+                              config.batch_size, 0 if cached else config.num_workers)
+        val = evaluate(net, val_batches, device, precision, channels_last=config.channels_last and not cached)
         last_acc = val["acc"]
-        metrics.log(epoch=epoch, step=step, split="val", **val)
+        record = metrics.log(epoch=epoch, step=step, split="val", **val)
         improved = val["acc"] > best_acc
         if improved:
             best_acc, best_epoch = val["acc"], epoch
@@ -278,9 +306,11 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx) -> dict[str, An
             if final:
                 features_of_train(run_dir / "features_last.npz")
         barrier()
-    return {"best_acc": best_acc, "best_epoch": best_epoch, "last_acc": last_acc, "run_dir": str(run_dir),
-            "setting": config.setting or "", "init": "random" if is_random_spec(spec) else str(spec),
-            "frozen": frozen, "backbone": config.backbone, "cached": cached}
+    extra = {"best_acc": best_acc, "best_epoch": best_epoch, "last_acc": last_acc, "setting": config.setting or "",
+             "init": "random" if is_random_spec(spec) else str(spec), "frozen": frozen, "backbone": config.backbone,
+             "cached": cached}
+    return RunResult(run_dir=str(run_dir), epoch=config.epochs, step=step, seconds=time.time() - started,
+                     metrics=record, extra=extra).to_dict()
 
 
 class _HiddenFeatures(nn.Module):
