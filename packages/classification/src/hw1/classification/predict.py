@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from hw1.core import (
     select_device,
     to_device_batch,
 )
+from hw1.core.csv_files import write_predictions_csv
 
 
 @dataclass
@@ -64,12 +65,9 @@ def predict_csv(checkpoint: str | os.PathLike[str], csv_path: str | os.PathLike[
     norm = ckpt["normalization"]
     tf = build_transform(size, "none", mean=norm["mean"], std=norm["std"])
     loader = DataLoader(_PredictImages(rows, image_dir, tf, size), batch_size=batch_size, num_workers=num_workers)
-    out = Path(out_csv)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    report = PredictionReport(out)
-    with out.open("w", newline="", encoding="utf-8") as fh, torch.no_grad():
-        writer = csv.writer(fh)
-        writer.writerow(["id", "filename", "label"])
+    report = PredictionReport(Path(out_csv))
+
+    def predicted_rows() -> Iterator[tuple[str, str, int]]:
         for images, idx, errors in progress(loader, desc="predict", unit="batch"):
             with autocast(dev, prec):
                 pred = model(to_device_batch(images, dev, True)).argmax(1).cpu().tolist()
@@ -77,7 +75,9 @@ def predict_csv(checkpoint: str | os.PathLike[str], csv_path: str | os.PathLike[
                 if err:
                     report.failed.append(err)
                     continue
-                writer.writerow([rows[i].id, rows[i].filename, p])
-                report.written += 1
-            fh.flush()
+                yield rows[i].id, rows[i].filename, p
+
+    # atomic: the CSV appears complete (mode 0644 under umask 022) or, if the run dies, not at all
+    with torch.no_grad():
+        report.written = write_predictions_csv(report.out_csv, predicted_rows())
     return report

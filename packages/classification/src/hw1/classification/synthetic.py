@@ -17,7 +17,6 @@ family (e.g. square and diamond) is distinct.
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from hw1.core.csv_files import write_csv, write_predictions_csv
 from hw1.core.errors import Hw1Error
 
 SHAPES = ("disc", "square", "triangle", "inverted_triangle", "ring", "cross", "diamond", "horizontal_bar",
@@ -127,13 +127,6 @@ def render_object_image(rng: np.random.Generator, shape: int, texture: int, size
     return (img.clip(0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def _write_csv(path: Path, rows: list[tuple], header: tuple[str, ...] = ("id", "filename", "label")) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
 def make_synthetic_classification(
     out_dir: str | os.PathLike[str],
     *,
@@ -176,8 +169,8 @@ def make_synthetic_classification(
     office_classes = [pool[i] for i in class_order[:num_classes]]
     mini_classes = [pool[i] for i in class_order[num_classes:num_classes + num_mini_classes]]
     for folder, classes in ((office, office_classes), (mini, mini_classes)):
-        _write_csv(folder / "classes.csv", [(k, SHAPES[sh], TEXTURES[tx]) for k, (sh, tx) in enumerate(classes)],
-                   header=("label", "shape", "texture"))
+        write_csv(folder / "classes.csv", [(k, SHAPES[sh], TEXTURES[tx]) for k, (sh, tx) in enumerate(classes)],
+                  header=("label", "shape", "texture"))
 
     splits = {"train": n_train_per_class, "val": n_val_per_class}
     counts = {}
@@ -191,7 +184,7 @@ def make_synthetic_classification(
                 rows.append((len(rows), name, label))
         order = rng.permutation(len(rows))  # the real CSVs are not sorted by class
         rows = [(i, rows[j][1], rows[j][2]) for i, j in enumerate(order)]
-        _write_csv(office / f"{split}.csv", rows)
+        write_predictions_csv(office / f"{split}.csv", rows)
         counts[split] = len(rows)
 
     mini_rows = []
@@ -200,7 +193,7 @@ def make_synthetic_classification(
         name = f"{i:05d}.jpg"
         Image.fromarray(render_object_image(rng, *mini_classes[label], mini_size)).save(mini / "train" / name, quality=92)
         mini_rows.append((i, name, label))
-    _write_csv(mini / "labels.csv", mini_rows)
+    write_predictions_csv(mini / "labels.csv", mini_rows)
     return SyntheticClassificationSet(
         root=root, office_train_csv=office / "train.csv", office_val_csv=office / "val.csv",
         office_train_dir=office / "train", office_val_dir=office / "val", mini_dir=mini / "train",

@@ -11,13 +11,14 @@ import errno
 import glob
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from hw1.core.atomic_files import atomic_write, temp_name_pattern
+from hw1.core.checkpoint_files import describe_non_checkpoint
 from hw1.core.errors import Hw1CheckpointError
 
 
@@ -26,29 +27,21 @@ def save_checkpoint(obj: Any, path: str | os.PathLike[str]) -> Path:
 
     If the process dies or the disk fills while writing, the previous file at ``path`` (if any)
     is intact and no partial file is left behind (a process killed outright leaves its temp file,
-    which the next save of ``path`` removes). A write the system refuses (disk full, quota,
+    which the next save of ``path`` removes). The file gets the mode of any file the user writes
+    (0644 under umask 022), not the temp file's 0600. A write the system refuses (disk full, quota,
     file-size limit, read-only folder) raises :class:`Hw1CheckpointError` naming the file.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_write(target, "wb", fsync=True) as fh:
             torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
     except BaseException as exc:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
         os_error = _os_error_behind(exc)
         if os_error is None:
             raise
         raise _write_error(target, os_error) from exc
-    _fsync_dir(target.parent)
     return target
 
 
@@ -56,7 +49,7 @@ def _remove_stale_temps(target: Path) -> None:
     """Delete temp files of ``target`` left by a process killed while saving it (SIGKILL, OOM
     killer, power loss): never complete, each as big as a checkpoint. Done before writing, so on a
     nearly full disk their space is free again for this save."""
-    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+    for stale in target.parent.glob(temp_name_pattern(glob.escape(target.name))):
         try:
             stale.unlink()
         except OSError:
@@ -88,28 +81,23 @@ def _write_error(target: Path, error: OSError) -> Hw1CheckpointError:
     )
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
-
-
 def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> Any:
     """Load a checkpoint with ``weights_only=True``.
 
-    Raises :class:`Hw1CheckpointError` naming the file when it is missing, truncated, not a torch
-    file, or holds objects other than plain tensors/containers (e.g. a pickle that would run code).
+    Raises :class:`Hw1CheckpointError` naming the file when it is missing, empty, not a PyTorch file
+    at all (text, an HTML page, an image … said in the message), truncated, or holds objects other
+    than plain tensors/containers (e.g. a pickle that would run code).
     """
     p = Path(path)
     if not p.is_file():
-        raise Hw1CheckpointError(f"{p}: checkpoint file not found; check the path")
+        what = "a folder, not a file" if p.is_dir() else "file not found"
+        raise Hw1CheckpointError(f"{p}: checkpoint {what}; check the path")
+    kind = describe_non_checkpoint(p)
+    if kind is not None:
+        raise Hw1CheckpointError(
+            f"{p}: not a PyTorch checkpoint ({kind}); pass a .pt file written by hw1 or torch.save "
+            "(re-download it if it came from a link)"
+        )
     try:
         return torch.load(p, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -119,10 +107,11 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
             f"lists and dicts ({first[:160]}); only load files from a source you trust, and re-save "
             "them as a plain state_dict"
         ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError, TypeError,
+            AttributeError, UnicodeDecodeError) as exc:
+        # torch reports a damaged or foreign file in many ways (KeyError: 101 for text, EOFError, …)
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise Hw1CheckpointError(
-            f"{p}: not a readable torch checkpoint ({msg[:160]}); the file may be truncated or of "
-            "another format: re-export or re-download it"
+            f"{p}: not a readable torch checkpoint ({type(exc).__name__}: {msg[:160]}); the file may be "
+            "truncated or of another format: re-export or re-download it"
         ) from exc
-

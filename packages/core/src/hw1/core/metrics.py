@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hw1.core.atomic_files import write_text_atomic
 from hw1.core.distributed import is_main_process
 
 
@@ -51,9 +52,7 @@ class MetricsLogger:
         if not self.enabled or not self.path.exists():
             return
         kept = [r for r in read_metrics(self.path) if not (isinstance(r.get("epoch"), int) and r["epoch"] > epoch)]
-        tmp = self.path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, "".join(json.dumps(r) + "\n" for r in kept))
 
 
 def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

@@ -11,13 +11,13 @@ table over a vectorised bit code: no per-pixel Python.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from hw1.core import Hw1DataError, open_image
+from hw1.core.atomic_files import atomic_write
 from hw1.segmentation.palette import NUM_CLASSES, PALETTE, UNKNOWN
 
 #: Ways to treat the official hole (code 4, red): refuse it, or call it Unknown.
@@ -103,17 +103,10 @@ def write_mask(labels: np.ndarray, path: str | os.PathLike[str], *, compress_lev
     """Write class ids as an 8-bit RGB PNG in pure palette colours and return the path.
 
     The file appears atomically (written beside the target, then renamed), so an interrupted batch
-    never leaves half a mask behind.
+    never leaves half a mask behind, and is readable like any file the user writes (0644 under umask 022).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     image = Image.fromarray(encode_mask(labels), "RGB")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            image.save(fh, format="PNG", compress_level=compress_level)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target, "wb") as fh:
+        image.save(fh, format="PNG", compress_level=compress_level)
     return target

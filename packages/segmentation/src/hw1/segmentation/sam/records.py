@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hw1.core import Hw1DataError
+from hw1.core.atomic_files import write_text_atomic
 from hw1.segmentation.sam.model import _require_segment_anything
 
 if TYPE_CHECKING:
@@ -52,10 +53,7 @@ def write_sam_json(
         "generator": config.generator_kwargs() if config else None,
         "masks": list(records),
     }
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(doc), encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text_atomic(out, json.dumps(doc))
 
 
 def read_sam_json(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[np.ndarray]]:
