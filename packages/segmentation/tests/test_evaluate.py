@@ -140,3 +140,24 @@ def test_cli_red_option(cli, small_pair):
     Image.fromarray(rgb).save(pred / "0000_mask.png")
     assert cli("seg", "evaluate", gt, pred).exit_code == 2
     assert cli("seg", "evaluate", gt, pred, "--red", "unknown").exit_code == 0
+
+
+def test_eval_json_round_trip_and_foreign_files(small_pair, tmp_path):
+    from hw1.segmentation.evaluate import read_evaluation, write_evaluation
+
+    gt, pred = small_pair
+    result = evaluate_folders(gt, pred, workers=1)
+    path = write_evaluation(result, tmp_path / "out" / "eval.json")
+    doc = json.loads(path.read_text())
+    assert doc["mean_iou"] is None or isinstance(doc["mean_iou"], float)  # strict JSON, the canonical key
+    assert doc["printed"] == format_official(result) and doc["names"] == ["0000_mask.png", "0001_mask.png"]
+    back = read_evaluation(path)
+    assert back.names == result.names and back.n_images == 2
+    assert back.metrics.confusion == result.metrics.confusion
+    np.testing.assert_array_equal(back.per_class_iou, result.per_class_iou)  # nan where nan, bit for bit
+    assert format_official(back) == format_official(result)
+    (tmp_path / "bad.json").write_text('{"mean_iou": 0.5}')
+    with pytest.raises(Hw1DataError, match="bad.json.*hw1 seg evaluate"):
+        read_evaluation(tmp_path / "bad.json")
+    with pytest.raises(Hw1DataError, match="not found"):
+        read_evaluation(tmp_path / "missing.json")

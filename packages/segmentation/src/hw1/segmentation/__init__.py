@@ -1,52 +1,92 @@
 """hw1-segmentation: Satellite land-cover segmentation: official mask codec and mIoU, FCN32s/DeepLabV3/smp models, training, streaming prediction, SAM"""
 
-# The albumentations-based transforms (slow to import, OpenCV) load on first use: see __getattr__;
-# segment-anything is imported only when SAM is used.
-from hw1.segmentation.checkpoint import CHECKPOINT_FORMAT, load_model_from_checkpoint, model_checkpoint
+from typing import TYPE_CHECKING
+
+from hw1.core.normalization import IMAGENET_NORMALIZATION
+
+# numpy + PIL only: the codec, the official mIoU, eval.json, stage names and synthetic data load at
+# once; everything that needs torch (models, training, prediction, SAM) or albumentations loads on
+# first use (PEP 562), so `import hw1.segmentation` and `hw1 seg evaluate` never import torch.
 from hw1.segmentation.codec import RED_CHOICES, decode_mask, encode_mask, mask_codes, read_mask, write_mask
-from hw1.segmentation.dataset import IMAGENET_NORMALIZATION, SegmentationPairs, image_to_tensor, list_pairs
-from hw1.segmentation.evaluate import SegEvaluation, evaluate_folders, format_official, pair_mask_files
-from hw1.segmentation.inference import predict_logits, sliding_window_logits
-from hw1.segmentation.losses import LOSS_CHOICES, build_loss
-from hw1.segmentation.metrics import ConfusionMatrix, MeanIoUResult
-from hw1.segmentation.models import Fcn8s, Fcn16s, Fcn32s, create_model, list_models, register_model
-from hw1.segmentation.palette import CLASS_NAMES, MIOU_CLASSES, NUM_CLASSES, PALETTE, UNKNOWN
-from hw1.segmentation.predict import Predictor, PredictReport, mask_name, predict_folder
-from hw1.segmentation.sam import (
-    SAM_ARCHITECTURES,
-    SAM_CHECKPOINT_FILES,
-    SamArchitecture,
-    SamConfig,
-    SamReport,
-    build_mask_generator,
-    build_sam,
-    generate_sam_masks,
-    load_sam,
-    masks_from_records,
-    read_sam_json,
-    refine_with_sam,
-    register_sam_architecture,
-    segment_images,
-    write_sam_json,
+from hw1.segmentation.evaluate import (
+    SegEvaluation,
+    evaluate_folders,
+    format_official,
+    pair_mask_files,
+    read_evaluation,
+    write_evaluation,
 )
+from hw1.segmentation.metrics import ConfusionMatrix, MeanIoUResult
+from hw1.segmentation.palette import CLASS_NAMES, MIOU_CLASSES, NUM_CLASSES, PALETTE, UNKNOWN
+from hw1.segmentation.stages import DEFAULT_STAGE_IDS, STAGES, StagePredictions, predict_stages
 from hw1.segmentation.synthetic import make_synthetic_pair, make_synthetic_segmentation, render_satellite
-from hw1.segmentation.train import SegTrainConfig, train_segmentation
 
-_LAZY_TRANSFORMS = ("build_train_transform", "build_eval_transform")
+#: Attributes that need torch (or albumentations), by defining module: imported when first asked for.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "hw1.segmentation.checkpoint": ("CHECKPOINT_FORMAT", "load_model_from_checkpoint", "model_checkpoint"),
+    "hw1.segmentation.dataset": ("SegmentationPairs", "image_to_tensor", "list_pairs"),
+    "hw1.segmentation.inference": ("predict_logits", "sliding_window_logits"),
+    "hw1.segmentation.losses": ("LOSS_CHOICES", "build_loss"),
+    "hw1.segmentation.models": ("Fcn8s", "Fcn16s", "Fcn32s", "create_model", "list_models", "register_model"),
+    "hw1.segmentation.predict": ("PredictionReport", "Predictor", "mask_name", "predict_folder"),
+    "hw1.segmentation.sam": (
+        "SAM_ARCHITECTURES", "SAM_CHECKPOINT_FILES", "SamArchitecture", "SamConfig", "SamReport",
+        "build_mask_generator", "build_sam", "generate_sam_masks", "load_sam", "masks_from_records", "read_sam_json",
+        "refine_with_sam", "register_sam_architecture", "segment_images", "write_sam_json",
+    ),
+    "hw1.segmentation.train": ("SegTrainConfig", "train_segmentation"),
+    "hw1.segmentation.transforms": ("build_eval_transform", "build_train_transform"),
+}
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+
+if TYPE_CHECKING:  # what static type checkers and IDEs see
+    from hw1.segmentation.checkpoint import CHECKPOINT_FORMAT, load_model_from_checkpoint, model_checkpoint
+    from hw1.segmentation.dataset import SegmentationPairs, image_to_tensor, list_pairs
+    from hw1.segmentation.inference import predict_logits, sliding_window_logits
+    from hw1.segmentation.losses import LOSS_CHOICES, build_loss
+    from hw1.segmentation.models import Fcn8s, Fcn16s, Fcn32s, create_model, list_models, register_model
+    from hw1.segmentation.predict import PredictionReport, Predictor, mask_name, predict_folder
+    from hw1.segmentation.sam import (
+        SAM_ARCHITECTURES,
+        SAM_CHECKPOINT_FILES,
+        SamArchitecture,
+        SamConfig,
+        SamReport,
+        build_mask_generator,
+        build_sam,
+        generate_sam_masks,
+        load_sam,
+        masks_from_records,
+        read_sam_json,
+        refine_with_sam,
+        register_sam_architecture,
+        segment_images,
+        write_sam_json,
+    )
+    from hw1.segmentation.train import SegTrainConfig, train_segmentation
+    from hw1.segmentation.transforms import build_eval_transform, build_train_transform
 
 
-def __getattr__(name: str):  # PEP 562: import the albumentations-based transforms only when asked
-    if name in _LAZY_TRANSFORMS:
-        from hw1.segmentation import transforms
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hw1.segmentation' has no attribute {name!r}")
+    import importlib
 
-        return getattr(transforms, name)
-    raise AttributeError(f"module 'hw1.segmentation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
 
 
 __all__ = [
     "CHECKPOINT_FORMAT",
     "CLASS_NAMES",
     "ConfusionMatrix",
+    "DEFAULT_STAGE_IDS",
     "Fcn16s",
     "Fcn32s",
     "Fcn8s",
@@ -56,17 +96,19 @@ __all__ = [
     "MeanIoUResult",
     "NUM_CLASSES",
     "PALETTE",
-    "PredictReport",
+    "PredictionReport",
     "Predictor",
     "RED_CHOICES",
     "SAM_ARCHITECTURES",
     "SAM_CHECKPOINT_FILES",
+    "STAGES",
     "SamArchitecture",
     "SamConfig",
     "SamReport",
     "SegEvaluation",
     "SegTrainConfig",
     "SegmentationPairs",
+    "StagePredictions",
     "UNKNOWN",
     "build_eval_transform",
     "build_loss",
@@ -93,6 +135,8 @@ __all__ = [
     "pair_mask_files",
     "predict_folder",
     "predict_logits",
+    "predict_stages",
+    "read_evaluation",
     "read_mask",
     "read_sam_json",
     "refine_with_sam",
@@ -102,6 +146,7 @@ __all__ = [
     "segment_images",
     "sliding_window_logits",
     "train_segmentation",
+    "write_evaluation",
     "write_mask",
     "write_sam_json",
 ]

@@ -5,11 +5,14 @@ pairs by sorted position and silently mis-scores a folder with one file missing;
 extra and differently-sized files with one error listing them), decodes them in parallel with the
 official codec, and sums one ``7 x 7`` int64 confusion matrix per file — memory stays flat for any
 number and size of images (no float64 stack of all masks). :func:`format_official` prints the
-result exactly as ``mean_iou_evaluate.py`` does.
+result exactly as ``mean_iou_evaluate.py`` does. :func:`write_evaluation` and
+:func:`read_evaluation` are the ``eval.json`` format (the scores, the confusion counts and the
+official text), so no caller parses it by hand.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +46,11 @@ class SegEvaluation:
     gt_dir: Path
     pred_dir: Path
     classes: tuple[int, ...] = field(default=MIOU_CLASSES)
+    n_images: int = -1  # len(names) unless read from a file written without them
+
+    def __post_init__(self) -> None:
+        if self.n_images < 0:
+            self.n_images = len(self.names)
 
     @property
     def per_class_iou(self) -> list[float]:
@@ -59,7 +67,7 @@ class SegEvaluation:
         out = self.metrics.to_dict()
         out.update(
             {
-                "n_images": len(self.names),
+                "n_images": self.n_images,
                 "gt_dir": str(self.gt_dir),
                 "pred_dir": str(self.pred_dir),
             }
@@ -178,3 +186,42 @@ def format_official(result: SegEvaluation | MeanIoUResult) -> str:
     # The official script's own %-formats, kept verbatim so the text is identical (nan included).
     lines = "".join("class #%d : %1.5f\n" % (c, metrics.per_class_iou[c]) for c in MIOU_CLASSES)  # noqa: UP031
     return lines + "\nmean_iou: %f\n\n" % metrics.mean_iou  # noqa: UP031
+
+
+#: Format tag of ``eval.json`` files.
+EVALUATION_FORMAT = "hw1-segmentation-eval/1"
+
+
+def write_evaluation(result: SegEvaluation, path: str | os.PathLike[str]) -> Path:
+    """Write ``result`` as ``eval.json`` (strict JSON: nan is ``null``): the scores of
+    :meth:`SegEvaluation.to_dict`, the mask names and the official text (``"printed"``)."""
+    from hw1.core.atomic_files import write_text_atomic
+
+    doc = {"format": EVALUATION_FORMAT, **result.to_dict(), "names": list(result.names),
+           "printed": format_official(result)}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(target, json.dumps(doc, allow_nan=False, indent=1) + "\n")
+    return target
+
+
+def read_evaluation(path: str | os.PathLike[str]) -> SegEvaluation:
+    """Read an ``eval.json`` written by :func:`write_evaluation` (or ``hw1 seg evaluate --out``)
+    back into a :class:`SegEvaluation`: metrics are recomputed from the stored confusion counts, so
+    they equal the written ones bit for bit. A missing or foreign file raises :class:`Hw1DataError`."""
+    p = Path(path)
+    fix = "write it with 'hw1 seg evaluate GT_DIR PRED_DIR --out FILE'"
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Hw1DataError(f"{p}: evaluation file not found; {fix}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Hw1DataError(f"{p}: not an evaluation JSON ({exc}); {fix}") from exc
+    try:
+        counts = np.asarray(doc["confusion"], dtype=np.int64)
+        names = [str(n) for n in doc.get("names", [])]
+        return SegEvaluation(metrics=ConfusionMatrix.from_matrix(counts).result(), names=names,
+                             gt_dir=Path(doc["gt_dir"]), pred_dir=Path(doc["pred_dir"]),
+                             n_images=int(doc.get("n_images", len(names))))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise Hw1DataError(f"{p}: not an evaluation JSON of hw1-segmentation (bad or missing {exc}); {fix}") from exc

@@ -105,7 +105,7 @@ class Predictor:
 
 
 @dataclass
-class PredictReport:
+class PredictionReport:
     """What :func:`predict_folder` did: masks written and ``(input path, message)`` failures."""
 
     output_dir: Path
@@ -154,7 +154,7 @@ def predict_folder(
     window: int | None = None,
     force: bool = False,
     writer_threads: int = 2,
-) -> PredictReport:
+) -> PredictionReport:
     """Write a palette mask PNG (input size, 7 pure colours) into ``output_dir`` (created) for
     every input image of ``input_dir`` (see :func:`list_prediction_inputs`), streaming. Refuses
     ``output_dir == input_dir`` unless ``force``. Bad images are skipped and listed in the
@@ -172,7 +172,7 @@ def predict_folder(
     predictor = checkpoint if isinstance(checkpoint, Predictor) else Predictor(
         checkpoint, device=device, precision=precision, tta=tta, size=size, window=window)
     dst.mkdir(parents=True, exist_ok=True)
-    report = PredictReport(output_dir=dst)
+    report = PredictionReport(output_dir=dst)
     loader = DataLoader(_ImageFiles(paths), batch_size=batch_size, shuffle=False, num_workers=workers,
                         collate_fn=_as_list, pin_memory=predictor.device.type == "cuda")
     pending: deque[tuple[Path, Future[Path]]] = deque()
