@@ -51,8 +51,8 @@ if loop == "ssl":
 
     def run(epochs, out):
         pretrain(PretrainConfig(
-            images=data + "/mini/train", out=out, backbone="timm:hw1_test_tiny_resnet",
-            method_options={"hidden_dim": 64, "output_dim": 32}, epochs=epochs, batch_size=24, workers=0,
+            images=data + "/mini/train", out_dir=out, backbone="timm:hw1_test_tiny_resnet",
+            method_options={"hidden_dim": 64, "output_dim": 32}, epochs=epochs, batch_size=24, num_workers=0,
             image_size=32, warmup_epochs=0.5, precision="fp32", device="cpu", seed=0,
             knn_train_csv=data + "/office/train.csv", knn_val_csv=data + "/office/val.csv",
             knn_train_images=data + "/office/train", knn_val_images=data + "/office/val", knn_k=5))

@@ -36,7 +36,7 @@ def test_short_byol_run_learns_invariance_without_collapse(shapes_split, tmp_pat
     epochs = 8
     cfg = make_config(
         shapes_split["train_dir"], tmp_path / "run", epochs=epochs, batch_size=32, image_size=32, lr=1e-2,
-        warmup_epochs=1, min_scale=0.5, workers=1, knn_every=epochs, seed=0,
+        warmup_epochs=1, min_scale=0.5, num_workers=1, knn_every=epochs, seed=0,
         method_options={"hidden_dim": 512, "output_dim": 128, "momentum_start": 0.96},
         knn_train_csv=str(shapes_split["train_csv"]), knn_val_csv=str(shapes_split["val_csv"]),
         knn_train_images=str(shapes_split["train_dir"]), knn_val_images=str(shapes_split["val_dir"]),

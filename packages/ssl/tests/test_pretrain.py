@@ -83,3 +83,19 @@ def test_bad_inputs_are_user_errors(tiny_images, tmp_path, make_config):
     with pytest.raises(Hw1Error, match="both --knn-train-csv and --knn-val-csv"):
         pretrain(make_config(tiny_images, tmp_path / "d", knn_train_csv="x.csv"))
     assert not (tmp_path / "a").exists()
+
+
+def test_a_checkpoint_with_hw1_ssl_0_1_config_keys_still_resumes(tiny_images, tmp_path, make_config):
+    from hw1.core import save_checkpoint
+
+    pretrain(make_config(tiny_images, tmp_path / "full", epochs=2, save_every=1))
+    run = tmp_path / "old"
+    run.mkdir()
+    ckpt = torch.load(tmp_path / "full" / "epoch_0001.pt", weights_only=True)
+    config = ckpt["config"]
+    config["out"], config["workers"] = config.pop("out_dir"), config.pop("num_workers")  # 0.1 spellings
+    save_checkpoint(ckpt, run / "last.pt")
+    result = pretrain(make_config(tiny_images, run, epochs=2, resume=True))
+    assert result["epoch"] == 2 and result["step"] == 6
+    stored = torch.load(run / "last.pt", weights_only=True)["config"]
+    assert stored["out_dir"] == str(run) and "out" not in stored and "workers" not in stored

@@ -3,7 +3,7 @@ SimSiam, Barlow Twins, VICReg) built from lightly's heads and losses, with an on
 and export of the backbone as a plain torchvision state_dict.
 
 >>> from hw1.ssl import PretrainConfig, pretrain, export_backbone
->>> result = pretrain(PretrainConfig(images="mini/train", out="ssl_run", backbone="resnet50"))
+>>> result = pretrain(PretrainConfig(images="mini/train", out_dir="ssl_run", backbone="resnet50"))
 >>> export_backbone(result["last_checkpoint"], "backbone.pt")
 """
 
@@ -20,7 +20,8 @@ from hw1.ssl.methods import (
     method_defaults,
     register_method,
 )
-from hw1.ssl.optimizer import OPTIMIZERS, build_optimizer
+from hw1.core.run import OPTIMIZER_CHOICES as OPTIMIZERS
+from hw1.core.run import build_optimizer
 from hw1.ssl.pretrain import pretrain
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 

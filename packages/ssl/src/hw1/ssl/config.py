@@ -14,7 +14,7 @@ class PretrainConfig:
 
     images: str = ""
     """Folder of unlabeled images, searched recursively."""
-    out: str = "ssl_run"
+    out_dir: str = "ssl_run"
     """Run folder: last.pt, epoch_NNNN.pt, metrics.jsonl, config.json."""
     method: str = "byol"
     """SSL method (see ``list_methods()``)."""
@@ -27,7 +27,8 @@ class PretrainConfig:
     epochs: int = 100
     batch_size: int = 256
     """Per process; the global batch is batch_size × processes."""
-    workers: int = 4
+    num_workers: int = 4
+    """DataLoader worker processes."""
     image_size: int = 128
     min_scale: float | None = None
     """Random-resized-crop minimum area (None: the method paper's value)."""

@@ -11,33 +11,31 @@ uninterrupted one and (with ``deterministic=True``) ends with equal weights.
 from __future__ import annotations
 
 import dataclasses
-import json
-import random
 import time
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler
 
 from hw1.core.backbone import create_backbone
 from hw1.core.checkpoint import save_checkpoint
 from hw1.core.device import prepare_model, to_device_batch
-from hw1.core.distributed import (
-    DistributedContext,
-    barrier,
-    cleanup_distributed,
-    init_distributed,
-    reduce_metrics,
-    unwrap_model,
-)
+from hw1.core.distributed import DistributedContext, barrier, reduce_metrics, unwrap_model
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.metrics import MetricsLogger
 from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress
+from hw1.core.run import (
+    LossMeter,
+    RunFolder,
+    RunResult,
+    build_optimizer,
+    distributed_run,
+    open_run_folder,
+    seed_epoch,
+    upgrade_config,
+)
 from hw1.core.schedules import build_lr_scheduler
 from hw1.core.seeding import make_generator, seed_everything, seed_worker
 from hw1.ssl.augmentations import NORMALIZATION, build_two_view_transform
@@ -45,14 +43,16 @@ from hw1.ssl.config import PretrainConfig
 from hw1.ssl.dataset import UnlabeledImageFolder
 from hw1.ssl.knn import KnnMonitor
 from hw1.ssl.methods import SSLMethod, create_method, method_class
-from hw1.ssl.optimizer import build_optimizer
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 
 #: Fields a resumed run takes from the command line; every other field comes from the checkpoint.
 RUNTIME_FIELDS = (
-    "images", "out", "workers", "device", "compile", "resume", "verify_images", "save_every",
+    "images", "out_dir", "num_workers", "device", "compile", "resume", "verify_images", "save_every",
     "knn_train_csv", "knn_val_csv", "knn_train_images", "knn_val_images", "knn_every",
 )
+#: Config keys of hw1-ssl 0.1 checkpoints and today's names (old runs still resume).
+RENAMED_FIELDS = {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync_batchnorm"}
+NONFINITE_HINT = "lower --lr, raise --warmup-epochs or use --precision fp32"
 
 
 def pretrain(config: PretrainConfig) -> dict[str, Any]:
@@ -63,13 +63,9 @@ def pretrain(config: PretrainConfig) -> dict[str, Any]:
     every process calls it; only rank 0 writes files. Bad input raises :class:`Hw1Error`.
     """
     _validate(config)
-    joined = not (dist.is_available() and dist.is_initialized())
-    ctx = init_distributed(config.device)
-    try:
-        return _run(config, ctx)
-    finally:
-        if joined:
-            cleanup_distributed()
+    folder = open_run_folder(config.out_dir, resume=config.resume)
+    with distributed_run(config.device) as ctx:
+        return _run(config, ctx, folder)
 
 
 def _validate(c: PretrainConfig) -> None:
@@ -78,7 +74,7 @@ def _validate(c: PretrainConfig) -> None:
     checks = [
         (c.epochs >= 1, f"--epochs must be at least 1 (got {c.epochs})"),
         (c.batch_size >= 2, f"--batch-size must be at least 2 for batch-norm heads (got {c.batch_size})"),
-        (c.workers >= 0, f"--workers must be 0 or more (got {c.workers})"),
+        (c.num_workers >= 0, f"--num-workers must be 0 or more (got {c.num_workers})"),
         (c.lr > 0, f"--lr must be positive (got {c.lr})"),
         (c.warmup_epochs >= 0, f"--warmup-epochs must be 0 or more (got {c.warmup_epochs})"),
         (c.knn_every >= 1, f"--knn-every must be at least 1 (got {c.knn_every})"),
@@ -91,28 +87,15 @@ def _validate(c: PretrainConfig) -> None:
     method_class(c.method)
 
 
-def _resolve_config(config: PretrainConfig, last: Path) -> tuple[PretrainConfig, dict[str, Any] | None]:
-    if not config.resume:
-        if last.exists():
-            raise Hw1Error(f"{last} exists: pass --resume to continue that run, or choose another --out")
+def _resolve_config(config: PretrainConfig, folder: RunFolder) -> tuple[PretrainConfig, dict[str, Any] | None]:
+    if not folder.resuming:
         return config, None
-    if not last.exists():
-        raise Hw1CheckpointError(f"{last}: nothing to resume (no last.pt); run without --resume to start")
-    ckpt = read_run_checkpoint(last)
-    stored = dict(ckpt["config"])
+    ckpt = read_run_checkpoint(folder.last)
+    stored = upgrade_config(ckpt["config"], RENAMED_FIELDS)
     merged = {f.name: stored.get(f.name, getattr(config, f.name)) for f in dataclasses.fields(PretrainConfig)}
     for name in RUNTIME_FIELDS:
         merged[name] = getattr(config, name)
     return PretrainConfig(**merged), ckpt
-
-
-def _seed_epoch(seed: int, epoch: int, rank: int, generator: torch.Generator) -> None:
-    """Re-seed data order and augmentation RNGs (main process and, via the generator, workers)."""
-    s = (seed * 1_000_003 + epoch * 7919 + rank) % 2**31
-    generator.manual_seed(s)
-    torch.manual_seed(s)
-    np.random.seed(s)
-    random.seed(s)
 
 
 def _feature_std(projection: torch.Tensor) -> torch.Tensor:
@@ -122,11 +105,10 @@ def _feature_std(projection: torch.Tensor) -> torch.Tensor:
     return z.std(dim=0).mean()
 
 
-def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
+def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> dict[str, Any]:
     started = time.time()
-    out = Path(config.out)
-    last = out / "last.pt"
-    config, ckpt = _resolve_config(config, last)
+    out, last = folder.path, folder.last
+    config, ckpt = _resolve_config(config, folder)
     seed_everything(config.seed, deterministic=config.deterministic)
     device = ctx.device
     precision = resolve_precision(config.precision, device)
@@ -146,7 +128,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
     # of one process with twice the batch size.
     sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
                                  seed=config.seed, drop_last=True)
-    loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.workers,
+    loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.num_workers,
                         drop_last=True, worker_init_fn=seed_worker, generator=generator,
                         pin_memory=device.type == "cuda", persistent_workers=False)
     steps_per_epoch = len(loader)
@@ -190,12 +172,11 @@ def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
     if config.knn_train_csv and config.knn_val_csv:
         monitor = KnnMonitor.from_csv(config.knn_train_csv, config.knn_val_csv, config.knn_train_images,
                                       config.knn_val_images, image_size=config.image_size, k=config.knn_k,
-                                      temperature=config.knn_temperature, workers=min(config.workers, 4))
+                                      temperature=config.knn_temperature, workers=min(config.num_workers, 4))
 
     logger = MetricsLogger(out / "metrics.jsonl", enabled=ctx.is_main)
     if ctx.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n", encoding="utf-8")
+        folder.write_config(config)
         if ckpt is not None:
             logger.truncate_after(start_epoch)
 
@@ -217,45 +198,21 @@ def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
     record: dict[str, Any] = {}
     momentum = method.momentum_at(step, total_steps)
     for epoch in range(start_epoch, config.epochs):
-        _seed_epoch(config.seed, epoch, ctx.rank, generator)
+        seed_epoch(config.seed, epoch, ctx.rank, generator)
         sampler.set_epoch(epoch)
         model.train()
-        loss_sum = torch.zeros((), device=device)
-        std_sum = torch.zeros((), device=device)
         epoch_start = time.time()
-        lr = optimizer.param_groups[0]["lr"]
-        bar = progress(loader, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch, unit="batch")
-        for views in bar:
-            view0 = to_device_batch(views[0], device, config.channels_last)
-            view1 = to_device_batch(views[1], device, config.channels_last)
-            lr = optimizer.param_groups[0]["lr"]
-            with autocast(device, precision):
-                output = model(view0, view1)
-            loss = output.loss
-            if not torch.isfinite(loss.detach()):
-                raise Hw1Error(
-                    f"loss became {loss.item()} at step {step} (epoch {epoch + 1}); lower --lr, "
-                    "raise --warmup-epochs or use --precision fp32"
-                )
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            momentum = method.momentum_at(step, total_steps)
-            if momentum is not None:
-                method.update_target(momentum)
-            step += 1
-            loss_sum += loss.detach().float()
-            std_sum += _feature_std(output.projection)
-            postfix = {"loss": f"{loss.item():.4f}", "lr": f"{lr:.2e}"}
-            if knn_top1 is not None:
-                postfix["knn"] = f"{knn_top1:.3f}"
-            bar.set_postfix(postfix, refresh=False)
+        bar = progress(loader, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch,
+                       unit="batch")
+        if knn_top1 is not None:
+            bar.set_postfix(knn=f"{knn_top1:.3f}", refresh=False)
+        stats = train_one_epoch(model, method, bar, optimizer, scheduler, scaler, device=device, precision=precision,
+                                channels_last=config.channels_last, epoch=epoch + 1, step=step,
+                                total_steps=total_steps, bar=bar)
         bar.close()
+        step, lr, momentum = stats["step"], stats["lr"], stats["momentum"]
         seconds = time.time() - epoch_start
-        values = reduce_metrics({"loss": float(loss_sum) / steps_per_epoch,
-                                 "feature_std": float(std_sum) / steps_per_epoch}, device=device)
+        values = reduce_metrics({"loss": stats["loss"], "feature_std": stats["feature_std"]}, device=device)
         record = logger.log(
             epoch=epoch + 1, step=step, split="train", loss=values["loss"], lr=lr, momentum=momentum,
             feature_std=values["feature_std"], epoch_seconds=round(seconds, 3),
@@ -270,16 +227,47 @@ def _run(config: PretrainConfig, ctx: DistributedContext) -> dict[str, Any]:
                 save_checkpoint(payload, out / f"epoch_{epoch + 1:04d}.pt")
         barrier()
 
-    return {
-        "run_dir": str(out),
-        "last_checkpoint": str(last),
-        "epoch": config.epochs,
-        "step": step,
-        "metrics": record,
-        "knn_top1": knn_top1,
-        "skipped_images": len(dataset.skipped),
-        "seconds": round(time.time() - started, 3),
-    }
+    extra = {"last_checkpoint": str(last), "knn_top1": knn_top1, "skipped_images": len(dataset.skipped)}
+    return RunResult(run_dir=str(out), epoch=config.epochs, step=step, seconds=time.time() - started,
+                     metrics=record, extra=extra).to_dict()
+
+
+def train_one_epoch(model: torch.nn.Module, method: SSLMethod, batches: Any, optimizer: torch.optim.Optimizer,
+                    scheduler: Any, scaler: Any, *, device: torch.device, precision: str, channels_last: bool,
+                    epoch: int, step: int, total_steps: int, bar: Any = None) -> dict[str, Any]:
+    """One pass over two-view batches (``model`` is ``method`` or its DDP/compiled wrapper); returns
+    this rank's mean ``loss`` and ``feature_std``, the ``step`` count, last ``lr`` and EMA ``momentum``.
+
+    Loss and feature spread are summed on the device; the host reads them only every
+    ``LossMeter.sync_every`` steps (progress bar, non-finite check) and once at the end, so the
+    accelerator never waits for the host inside the epoch."""
+    meter = LossMeter(device, epoch=epoch, hint=NONFINITE_HINT)
+    std_sum = torch.zeros((), device=device)
+    lr = optimizer.param_groups[0]["lr"]
+    momentum = method.momentum_at(step, total_steps)
+    for views in batches:
+        view0 = to_device_batch(views[0], device, channels_last)
+        view1 = to_device_batch(views[1], device, channels_last)
+        lr = optimizer.param_groups[0]["lr"]
+        with autocast(device, precision):
+            output = model(view0, view1)
+        loss = output.loss
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        scheduler.step()
+        momentum = method.momentum_at(step, total_steps)
+        if momentum is not None:
+            method.update_target(momentum)
+        step += 1
+        std_sum += _feature_std(output.projection)
+        running = meter.add(loss)
+        if running is not None and bar is not None:
+            bar.set_postfix(loss=f"{running:.4f}", lr=f"{lr:.2e}", refresh=False)
+    steps = max(1, meter.steps)
+    return {"loss": meter.mean(), "feature_std": float(std_sum) / steps, "step": step, "lr": lr,
+            "momentum": momentum}
 
 
 def _checkpoint(method: SSLMethod, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
