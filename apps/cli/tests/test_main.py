@@ -26,9 +26,14 @@ def test_help_at_every_level(runner, path):
 
 
 def _all_commands(group, prefix=()):
+    """Every command path of the tree, lazy commands included (hidden aliases left out)."""
     import click
 
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if cmd.hidden:
+            continue
         yield (*prefix, name)
         if isinstance(cmd, click.Group):
             yield from _all_commands(cmd, (*prefix, name))
@@ -41,6 +46,26 @@ def test_every_command_has_help(runner):
         result = runner.invoke(cli, [*path, "--help"])
         assert result.exit_code == 0, path
         assert result.output.strip(), path
+
+
+def test_every_command_ends_its_help_with_an_example(runner):
+    """Each --help ends with a real usage example (Click epilog) naming the command itself."""
+    for path in _all_commands(cli):
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, path
+        tail = result.output.rsplit("Example:", 1)
+        assert len(tail) == 2, f"{' '.join(path)}: no example"
+        assert f"hw1 {' '.join(path)}" in tail[1] or "hw1 " in tail[1] and len(path) == 1, path
+
+
+def test_same_meaning_same_spelling_across_commands(runner):
+    """The old spellings are hidden, the canonical ones shown: --out-dir, --num-workers, --sync-batchnorm."""
+    texts = {path: runner.invoke(cli, [*path, "--help"]).output for path in _all_commands(cli)}
+    for path, text in texts.items():
+        assert "--workers " not in text and "--sync-bn" not in text, path
+        assert "--out " not in text or path == ("seg", "evaluate"), path
+    assert "--num-workers" in texts[("ssl", "pretrain")] and "--num-workers" in texts[("seg", "train")]
+    assert "--out-dir" in texts[("ssl", "pretrain")] and "--out-dir" in texts[("seg", "sam")]
 
 
 def test_check_images_reports_bad_files_and_continues(runner, tmp_path):

@@ -146,4 +146,4 @@ def test_confusion_command_reads_evaluate_json(runner, tmp_path):
     assert 600 <= w <= 2500 and 300 <= h <= 1200
     (tmp_path / "x.json").write_text('{"mean_iou": 0.5}')
     bad = runner.invoke(cli, ["viz", "confusion", str(tmp_path / "x.json"), str(out)])
-    assert bad.exit_code == 2 and "no 'confusion'" in bad.output
+    assert bad.exit_code == 2 and "'confusion'" in bad.output and "hw1 seg evaluate" in bad.output

@@ -1,124 +1,126 @@
 """``hw1 cls``: Downstream classification on Office-Home: settings A-E, prediction.
 
-Also registers ``hw1 data synth-cls`` (the generated Office-Home / Mini-ImageNet stand-ins)."""
+``train`` and ``experiments`` take their options from ``FinetuneConfig`` (hw1.cli.options). Also
+defines ``hw1 data synth-cls`` (the generated Office-Home / Mini-ImageNet stand-ins), which
+``hw1 data`` loads lazily. Nothing here imports torch until a command runs.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import os
+import copy
 from pathlib import Path
+from typing import Any
 
 import click
 
-from hw1.classification import (
-    FinetuneConfig,
-    export_backbone,
-    make_synthetic_classification,
-    predict_csv,
-    run_experiments,
-    train_classifier,
-)
-from hw1.cli.data import data
 from hw1.cli.errors import fail
+from hw1.cli.options import PRECISIONS, ConfigCommand, example
+from hw1.cli.rank import is_rank_zero
+from hw1.cli.ssl import export_command
+
+_CONFIG = "hw1.classification.config:FinetuneConfig"
+_CHOICES = {"head": "hw1.classification.head:HEAD_KINDS", "augment": "hw1.classification.dataset:AUGMENTATIONS",
+            "optimizer": ("adamw", "sgd"), "schedule": ("cosine", "poly", "constant"), "precision": PRECISIONS}
+_DATA = "--train-csv hw1_data/p1_data/office/train.csv --val-csv hw1_data/p1_data/office/val.csv"
 
 
-@click.group()
+@click.group(epilog=example(f"hw1 cls train {_DATA} --setting C --ssl-backbone backbone.pt"))
 def cls() -> None:
     """Downstream classification on Office-Home: settings A-E, prediction."""
 
 
-def _training_options(fn):
-    """Options shared by ``train`` and ``experiments``: one per FinetuneConfig field."""
-    d = FinetuneConfig()
-    opts = [
-        click.option("--train-csv", required=True, type=click.Path(dir_okay=False)),
-        click.option("--train-images", required=True, type=click.Path(file_okay=False)),
-        click.option("--val-csv", required=True, type=click.Path(dir_okay=False)),
-        click.option("--val-images", required=True, type=click.Path(file_okay=False)),
-        click.option("--backbone", default=d.backbone, show_default=True, help="resnet50, resnet18 … or timm:NAME"),
-        click.option("--supervised-backbone", default=None, help="Backbone file for settings B/D (pretrain_model_SL.pt)."),
-        click.option("--ssl-backbone", default=None, help="Backbone file for settings C/E (hw1 ssl export)."),
-        click.option("--num-classes", default=d.num_classes, show_default=True, type=int),
-        click.option("--head", default=d.head, show_default=True, type=click.Choice(["mlp", "linear"])),
-        click.option("--head-hidden", default=d.head_hidden, show_default=True, type=int),
-        click.option("--head-dropout", default=d.head_dropout, show_default=True, type=float),
-        click.option("--image-size", default=d.image_size, show_default=True, type=int),
-        click.option("--augment", default=d.augment, show_default=True, type=click.Choice(["none", "flip", "standard", "strong"])),
-        click.option("--epochs", default=d.epochs, show_default=True, type=int),
-        click.option("--batch-size", default=d.batch_size, show_default=True, type=int),
-        click.option("--optimizer", default=d.optimizer, show_default=True, type=click.Choice(["adamw", "sgd"])),
-        click.option("--lr", default=d.lr, show_default=True, type=float),
-        click.option("--backbone-lr-scale", default=d.backbone_lr_scale, show_default=True, type=float),
-        click.option("--weight-decay", default=d.weight_decay, show_default=True, type=float),
-        click.option("--momentum", default=d.momentum, show_default=True, type=float),
-        click.option("--warmup-epochs", default=d.warmup_epochs, show_default=True, type=float),
-        click.option("--schedule", default=d.schedule, show_default=True, type=click.Choice(["cosine", "poly", "constant"])),
-        click.option("--min-lr-ratio", default=d.min_lr_ratio, show_default=True, type=float),
-        click.option("--label-smoothing", default=d.label_smoothing, show_default=True, type=float),
-        click.option("--precision", default=d.precision, show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"])),
-        click.option("--device", default=d.device, show_default=True),
-        click.option("--channels-last/--no-channels-last", default=d.channels_last, show_default=True),
-        click.option("--num-workers", default=d.num_workers, show_default=True, type=int),
-        click.option("--seed", default=d.seed, show_default=True, type=int),
-        click.option("--save-features/--no-save-features", default=d.save_features, show_default=True,
-                     help="Write features_first.npz / features_last.npz (second-last layer, train set)."),
-    ]
-    for opt in reversed(opts):
-        fn = opt(fn)
-    return fn
+def _with_image_folders(config: Any) -> Any:
+    """Fill ``train_images``/``val_images`` from the data layout when not given (train.csv → train/)."""
+    from hw1.cli.paths import csv_image_folder
+
+    for split in ("train", "val"):
+        folder = csv_image_folder(getattr(config, f"{split}_csv"), getattr(config, f"{split}_images") or None,
+                                  option=f"--{split}-images", csv_option=f"--{split}-csv")
+        setattr(config, f"{split}_images", folder)
+    return config
 
 
-@cls.command("train")
-@_training_options
-@click.option("--out-dir", default=FinetuneConfig.out_dir, show_default=True)
-@click.option("--setting", default=None, type=click.Choice(list("ABCDE"), case_sensitive=False))
-@click.option("--init", default=None, help="random or a backbone file (instead of --setting).")
-@click.option("--freeze-backbone/--no-freeze-backbone", default=False, show_default=True)
-@click.option("--resume/--no-resume", default=False, show_default=True, help="Continue from OUT_DIR/last.pt.")
-@click.option("--cache-features/--no-cache-features", default=False, show_default=True,
+@cls.command(
+    "train", cls=ConfigCommand, config=_CONFIG, required=("train_csv", "val_csv"), choices=_CHOICES,
+    exclude=("cache_features",),
+    overrides={"setting": {"type": click.Choice(list("ABCDE"), case_sensitive=False)}},
+    epilog=example(f"hw1 cls train {_DATA} --setting C --ssl-backbone backbone.pt --out-dir runs/cls_C",
+                   f"hw1 cls train {_DATA} --init random --freeze-backbone --out-dir runs/cls_random_frozen"),
+)
+@click.option("--cache-features/--no-cache-features", "cache_features", default=False, show_default=True,
               help="Frozen backbone only: one backbone pass without augmentation, then head epochs on tensors.")
-def train(**options) -> None:
-    """Train a classifier under one setting (A-E) or an explicit --init/--freeze-backbone."""
-    if options["setting"]:
-        options["setting"] = options["setting"].upper()
-    result = train_classifier(FinetuneConfig(**options))
-    if os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 reports
+@click.pass_context
+def train(ctx: click.Context, **options: Any) -> None:
+    """Train a classifier under one setting (A-E) or an explicit --init/--freeze-backbone.
+
+    --train-images/--val-images default to the folder named after each CSV (office/train.csv ->
+    office/train/), else the CSV's folder.
+    """
+    from hw1.classification import train_classifier
+
+    command: ConfigCommand = ctx.command  # type: ignore[assignment]
+    config = _with_image_folders(command.make_config(options))
+    if config.setting:
+        config.setting = config.setting.upper()
+    result = train_classifier(config)
+    if is_rank_zero():
         click.echo(f"best val acc {result['best_acc']:.4f} at epoch {result['best_epoch']}; run in {result['run_dir']}")
 
 
-@cls.command("experiments")
-@_training_options
-@click.option("--out-dir", default="runs/cls_experiments", show_default=True)
+@cls.command(
+    "experiments", cls=ConfigCommand, config=_CONFIG, required=("train_csv", "val_csv"), choices=_CHOICES,
+    exclude=("setting", "init", "freeze_backbone", "resume", "cache_features"),
+    overrides={"out_dir": {"default": "runs/cls_experiments"}},
+    epilog=example(f"hw1 cls experiments {_DATA} --supervised-backbone hw1_data/p1_data/pretrain_model_SL.pt \\",
+                   "    --ssl-backbone backbone.pt --out-dir runs/cls_experiments --settings ABCDE"),
+)
 @click.option("--settings", default="ABCDE", show_default=True, help="Which settings to run, e.g. ACE.")
-@click.option("--cache-features/--no-cache-features", default=True, show_default=True,
+@click.option("--cache-features/--no-cache-features", "cache_features", default=True, show_default=True,
               help="Train frozen settings (D/E) on cached backbone features.")
-def experiments(out_dir: str, settings: str, cache_features: bool, **options) -> None:
-    """Run settings A-E with the same head and budget; write table.md and table.csv in OUT_DIR."""
+@click.pass_context
+def experiments(ctx: click.Context, settings: str, cache_features: bool, **options: Any) -> None:
+    """Run settings A-E with the same head and budget; write table.md and table.csv in OUT_DIR.
+
+    A setting whose backbone file is missing is skipped and reported (exit 0).
+    """
+    from hw1.classification import run_experiments
+
     bad = set(settings.upper()) - set("ABCDE")
     if bad:
-        fail(f"unknown setting(s) {''.join(sorted(bad))}: use letters from ABCDE")
-    base = dataclasses.replace(FinetuneConfig(**options), out_dir=out_dir)
-    rows = run_experiments(base, out_dir, settings=settings, cache_frozen=cache_features)
+        fail(f"unknown setting(s) {''.join(sorted(bad))} in --settings: use letters from ABCDE")
+    command: ConfigCommand = ctx.command  # type: ignore[assignment]
+    base = _with_image_folders(command.make_config(options))
+    rows = run_experiments(base, base.out_dir, settings=settings.upper(), cache_frozen=cache_features)
     for r in rows:
         click.echo(f"{r['setting']}  {r['mode']:<28} {r['best_val_acc'] or '-':>7}  {r['status']}")
-    click.echo(f"table: {Path(out_dir) / 'table.md'}")
+    click.echo(f"table: {Path(base.out_dir) / 'table.md'}")
     skipped = [r["setting"] for r in rows if r["status"] != "ok"]
     if skipped:
-        fail(f"setting(s) {''.join(skipped)} skipped (see status column); pass the missing backbone files", code=1)
+        click.echo(f"warning: setting(s) {', '.join(skipped)} skipped (see the status column); pass "
+                   "--supervised-backbone / --ssl-backbone to run them", err=True)
 
 
-@cls.command("predict")
-@click.argument("checkpoint", type=click.Path())
-@click.argument("csv_path", metavar="CSV", type=click.Path())
-@click.argument("image_dir", type=click.Path())
-@click.argument("out_csv", type=click.Path())
+@cls.command("predict", epilog=example(
+    "hw1 cls predict runs/cls_C/best.pt hw1_data/p1_data/office/val.csv pred.csv",
+    "hw1 cls predict runs/cls_C/best.pt test.csv test_images/ pred.csv"))
+@click.argument("checkpoint", type=click.Path(dir_okay=False))
+@click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
+@click.argument("paths", metavar="[IMAGE_DIR] OUT_CSV", nargs=-1, required=True, type=click.Path())
 @click.option("--batch-size", default=64, show_default=True, type=int)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]))
-@click.option("--num-workers", default=0, show_default=True, type=int)
-def predict(checkpoint: str, csv_path: str, image_dir: str, out_csv: str, batch_size: int, device: str,
+@click.option("--num-workers", default=0, show_default=True, type=int, help="DataLoader worker processes.")
+def predict(checkpoint: str, csv_path: str, paths: tuple[str, ...], batch_size: int, device: str,
             precision: str, num_workers: int) -> None:
-    """Write OUT_CSV (id,filename,label) for the images listed in CSV, read from IMAGE_DIR."""
+    """Write OUT_CSV (id,filename,label) for the images listed in CSV, read from IMAGE_DIR
+    (default: the folder named after the CSV, e.g. test.csv -> test/, else the CSV's folder)."""
+    from hw1.classification import predict_csv
+    from hw1.cli.paths import csv_image_folder
+
+    if len(paths) > 2:
+        raise click.UsageError("give CHECKPOINT CSV [IMAGE_DIR] OUT_CSV")
+    image_dir, out_csv = (None, paths[0]) if len(paths) == 1 else paths
+    image_dir = csv_image_folder(csv_path, image_dir, option="IMAGE_DIR", csv_option="CSV")
     report = predict_csv(checkpoint, csv_path, image_dir, out_csv, batch_size=batch_size, device=device,
                          precision=precision, num_workers=num_workers)
     for err in report.failed:
@@ -128,16 +130,13 @@ def predict(checkpoint: str, csv_path: str, image_dir: str, out_csv: str, batch_
         fail(f"{len(report.failed)} image(s) could not be read (listed above)", code=1)
 
 
-@cls.command("export-backbone")
-@click.argument("checkpoint", type=click.Path())
-@click.argument("out_path", metavar="OUT.pt", type=click.Path())
-def export_backbone_cmd(checkpoint: str, out_path: str) -> None:
-    """Save the backbone of a trained classifier as a plain backbone file (e.g. the supervised
-    stand-in for settings B/D on generated data)."""
-    click.echo(f"backbone written to {export_backbone(checkpoint, out_path)}")
+#: ``hw1 cls export-backbone``: the 0.1 name of ``hw1 ssl export``, kept as a hidden alias.
+export_backbone_alias = copy.copy(export_command)
+export_backbone_alias.hidden = True
+cls.add_command(export_backbone_alias, "export-backbone")
 
 
-@data.command("synth-cls")
+@click.command("synth-cls", epilog=example("hw1 data synth-cls hw1_data/p1_data --n-classes 65"))
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--n-classes", default=65, show_default=True, type=int)
 @click.option("--n-train-per-class", default=8, show_default=True, type=int)
@@ -150,6 +149,8 @@ def export_backbone_cmd(checkpoint: str, out_path: str) -> None:
 def synth_cls(out_dir: str, n_classes: int, n_train_per_class: int, n_val_per_class: int, n_mini: int,
               n_mini_classes: int, size: int, mini_size: int, seed: int) -> None:
     """Generate an Office-Home-shaped labeled set and a Mini-ImageNet-shaped set in OUT_DIR."""
+    from hw1.classification import make_synthetic_classification
+
     s = make_synthetic_classification(out_dir, num_classes=n_classes, n_train_per_class=n_train_per_class,
                                       n_val_per_class=n_val_per_class, n_mini=n_mini, num_mini_classes=n_mini_classes,
                                       size=size, mini_size=mini_size, seed=seed)

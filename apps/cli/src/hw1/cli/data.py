@@ -1,7 +1,8 @@
 """``hw1 data``: generate synthetic study data and check real data folders.
 
-The synthetic generators register here from the modules of the packages that own them
-(``synth-seg`` in :mod:`hw1.cli.seg`, ``synth-cls`` in :mod:`hw1.cli.cls`).
+The synthetic generators live with the packages that own them (``synth-seg`` in :mod:`hw1.cli.seg`,
+``synth-cls`` in :mod:`hw1.cli.cls`) and load lazily; the sizes of ``synth`` per profile are the
+study's profiles (:mod:`hw1.cli.study.profiles`), defined there only.
 """
 
 from __future__ import annotations
@@ -11,28 +12,22 @@ from pathlib import Path
 import click
 
 from hw1.cli.errors import fail
-from hw1.core import Hw1DataError, list_images, open_image, progress
+from hw1.cli.lazy import LazyCommand, LazyGroup
+from hw1.cli.options import example
 
-#: Sizes of ``hw1 data synth`` per profile (the pipeline's budgets): keyword arguments of
-#: ``synth-cls`` and ``synth-seg``.
-SYNTH_SIZES = {
-    "micro": ({"n_train_per_class": 2, "n_val_per_class": 1, "n_mini": 64, "size": 32, "mini_size": 32},
-              {"n_train": 16, "n_val": 8, "size": 64}),
-    "tiny": ({"n_train_per_class": 8, "n_val_per_class": 3, "n_mini": 640, "size": 64},
-             {"n_train": 100, "n_val": 110, "size": 192}),
-    "small": ({"n_train_per_class": 40, "n_val_per_class": 6, "n_mini": 6400, "size": 128},
-              {"n_train": 600, "n_val": 257, "size": 512}),
-    "full": ({"n_train_per_class": 60, "n_val_per_class": 6, "n_mini": 38400, "size": 128},
-             {"n_train": 2000, "n_val": 257, "size": 512}),
-}
+#: Profile names of ``hw1 data synth`` (checked against the study's profiles when it runs).
+PROFILE_NAMES = ("micro", "tiny", "small", "full")
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy={
+    "synth-cls": LazyCommand("hw1.cli.cls:synth_cls", ("hw1.classification",)),
+    "synth-seg": LazyCommand("hw1.cli.seg:data_synth_seg", ("hw1.segmentation",)),
+}, epilog=example("hw1 data synth hw1_data --profile tiny"))
 def data() -> None:
     """Generate synthetic data sets and check real ones."""
 
 
-@data.command("check-images")
+@data.command("check-images", epilog=example("hw1 data check-images hw1_data/p1_data/mini/train"))
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--recursive/--no-recursive", default=True, show_default=True, help="Descend into sub-folders.")
 def check_images(folder: Path, recursive: bool) -> None:
@@ -41,9 +36,11 @@ def check_images(folder: Path, recursive: bool) -> None:
     Exits 0 when all images decode, 1 when some do not (each is listed on stderr), 2 when the
     folder is missing or holds no images.
     """
+    from hw1.core import Hw1DataError, list_images, open_image, progress
+
     files = list_images(folder, recursive=recursive)
     if not files:
-        raise Hw1DataError(f"{folder}: no image files found; point to the folder that holds the images")
+        raise Hw1DataError(f"{folder}: no image files found; point FOLDER at the folder that holds the images")
     bad = 0
     for path in progress(files, desc="checking", unit="img"):
         try:
@@ -56,16 +53,18 @@ def check_images(folder: Path, recursive: bool) -> None:
         fail(f"{bad} unreadable image(s) in {folder}; fix or remove the files listed above", code=1)
 
 
-@data.command("synth")
+@data.command("synth", epilog=example("hw1 data synth hw1_data --profile tiny",
+                                      "hw1 pipeline --data hw1_data --profile tiny --out-dir runs/study"))
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--profile", default="tiny", show_default=True, type=click.Choice(list(SYNTH_SIZES)),
-              help="How much data: tiny for a CPU demo, full for the study's sizes.")
+@click.option("--profile", default="tiny", show_default=True, type=click.Choice(PROFILE_NAMES),
+              help="How much data: micro/tiny for a CPU demo, full for the study's sizes.")
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.pass_context
-def synth(ctx: click.Context, out_dir: Path, profile: str, seed: int) -> None:
-    """Write a complete synthetic hw1_data/ tree: OUT_DIR/p1_data (synth-cls: Office-Home-shaped
-    labeled set and Mini-ImageNet-shaped unlabeled set) and OUT_DIR/p2_data (synth-seg: satellite
-    pairs)."""
-    cls_sizes, seg_sizes = SYNTH_SIZES[profile]
-    ctx.invoke(data.commands["synth-cls"], out_dir=str(out_dir / "p1_data"), seed=seed, **cls_sizes)
-    ctx.invoke(data.commands["synth-seg"], out_dir=str(out_dir / "p2_data"), seed=seed, **seg_sizes)
+def synth(out_dir: Path, profile: str, seed: int) -> None:
+    """Write a complete synthetic hw1_data/ tree: OUT_DIR/p1_data (an Office-Home-shaped labeled
+    set and a Mini-ImageNet-shaped unlabeled set) and OUT_DIR/p2_data (satellite pairs), sized by
+    the study profile PROFILE."""
+    from hw1.cli.pipeline import generate_study_data
+    from hw1.cli.study.profiles import get_profile
+
+    root = generate_study_data(out_dir, get_profile(profile), seed=seed)
+    click.echo(f"wrote the {profile} data set to {root}")

@@ -1,4 +1,6 @@
-"""The ``hw1`` command tree. Each subgroup lives in its own module next to this one."""
+"""The ``hw1`` command tree. Each group lives in its own module and is imported only when used, so
+``hw1 --help`` and ``hw1 --version`` start instantly (no torch) and a group whose library is not
+installed is listed with the line that installs it."""
 
 from __future__ import annotations
 
@@ -6,17 +8,31 @@ from importlib import metadata
 
 import click
 
-from hw1.cli import seg_sam  # noqa: F401  (registers 'hw1 seg sam' on the seg group)
-from hw1.cli.cls import cls
-from hw1.cli.data import data
-from hw1.cli.errors import Hw1Group
-from hw1.cli.pipeline import demo, pipeline
-from hw1.cli.seg import seg
-from hw1.cli.ssl import ssl
-from hw1.cli.viz import viz
+from hw1.cli.lazy import LazyCommand, LazyGroup
 
 #: Distributions whose versions ``hw1 --version`` prints.
 DISTRIBUTIONS = ("hw1-cli", "hw1-core", "hw1-ssl", "hw1-classification", "hw1-segmentation", "hw1-viz")
+
+_STUDY = ("hw1.ssl", "hw1.classification", "hw1.segmentation", "hw1.viz")
+
+#: Every command of ``hw1``: where it lives, what it needs, its line in ``hw1 --help``.
+COMMANDS = {
+    "data": LazyCommand("hw1.cli.data:data", summary="Generate synthetic data sets and check real ones."),
+    "ssl": LazyCommand("hw1.cli.ssl:ssl", ("hw1.ssl",),
+                       "Self-supervised pre-training (BYOL and friends) and backbone export."),
+    "cls": LazyCommand("hw1.cli.cls:cls", ("hw1.classification",),
+                       "Downstream classification on Office-Home: settings A-E, prediction."),
+    "seg": LazyCommand("hw1.cli.seg:seg", ("hw1.segmentation",),
+                       "Satellite-image segmentation: train, predict, evaluate (official mIoU), SAM."),
+    "viz": LazyCommand("hw1.cli.viz:viz", ("hw1.viz", "hw1.segmentation"),
+                       "Figures: t-SNE, mask overlays, stage panels, training curves, confusion matrices."),
+    "pipeline": LazyCommand("hw1.cli.pipeline:pipeline", _STUDY,
+                            "Run the whole study on an hw1_data/ tree and write report.md."),
+    "demo": LazyCommand("hw1.cli.pipeline:demo", _STUDY,
+                        "The whole study on generated data, sized for a laptop CPU."),
+    "handin": LazyCommand("hw1.cli.handin:handin", ("hw1.classification", "hw1.segmentation"),
+                          "The course's hand-in: compact checkpoints and the graded scripts.", optional=True),
+}
 
 
 def _versions() -> str:
@@ -35,16 +51,14 @@ def _print_versions(ctx: click.Context, _param: click.Parameter, value: bool) ->
         ctx.exit()
 
 
-@click.group(cls=Hw1Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Example: hw1 demo --out runs/demo   (the whole study on generated data)")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_versions,
               help="Print the version of every hw1 package and exit.")
 def cli() -> None:
     """hw1: self-supervised pre-training, downstream classification (settings A-E) and satellite
     segmentation — the whole DLCV HW1 study, end to end."""
-
-
-for _command in (data, ssl, cls, seg, viz, pipeline, demo):
-    cli.add_command(_command)
 
 
 def main() -> None:

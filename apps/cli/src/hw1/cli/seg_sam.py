@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 
 from hw1.cli.errors import fail
-from hw1.cli.seg import seg
-from hw1.core import Hw1DataError, is_image_file, list_images
+from hw1.cli.options import config_values, example, hidden_alias
 
 
 def _expand_images(paths: tuple[Path, ...]) -> list[Path]:
     """Image files from IMAGES: files as given, folders expanded to their images (sorted)."""
+    from hw1.core import Hw1DataError, is_image_file, list_images
+
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -34,13 +34,16 @@ def _expand_images(paths: tuple[Path, ...]) -> list[Path]:
     return out
 
 
-@seg.command("sam")
+@click.command("sam", epilog=example(
+    "hw1 seg sam hw1_data/p2_data/validation/0013_sat.jpg --checkpoint sam_vit_h_4b8939.pth --out-dir sam_out",
+    "hw1 seg sam images/ --checkpoint sam_vit_b_01ec64.pth --model-type vit_b --refine-with runs/seg_b/best.pt"))
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--checkpoint", required=True, type=click.Path(path_type=Path),
               help="Official SAM weights, e.g. sam_vit_h_4b8939.pth / sam_vit_l_0b3195.pth / sam_vit_b_01ec64.pth.")
 @click.option("--model-type", default="vit_h", show_default=True,
               help="vit_h | vit_l | vit_b: the architecture the checkpoint was trained as.")
-@click.option("--out", "--out-dir", "out_dir", default="sam_out", show_default=True, type=click.Path(file_okay=False),
+@hidden_alias("--out", "out_dir", type=click.Path(file_okay=False))
+@click.option("--out-dir", "out_dir", default="sam_out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <stem>_sam.json (masks, RLE) and <stem>_sam.png (overlay).")
 @click.option("--points-per-side", default=32, show_default=True, type=int, help="Prompt grid: N×N points per image (per crop layer).")
 @click.option("--points-per-batch", default=64, show_default=True, type=int, help="Points run through the decoder at once (memory vs speed).")
@@ -65,9 +68,12 @@ def seg_sam(images: tuple[Path, ...], overlay: bool, **options: Any) -> None:
     stability score) and OUT/<stem>_sam.png (masks over the image, largest first, one colour each).
     Exits 1 when some images failed (listed; the others are written), 2 on a bad checkpoint.
     """
+    import numpy as np
+
     from hw1.segmentation.sam import SamConfig, masks_from_records, segment_images
     from hw1.viz import save_sam_overlay
 
+    options = config_values(options)
     options["checkpoint"] = str(options["checkpoint"])
     config = SamConfig(**options)
     paths = _expand_images(images)

@@ -1,7 +1,8 @@
 """``hw1 ssl``: Self-supervised pre-training (BYOL and friends) and backbone export.
 
-Thin: each command turns its options into the library's arguments (``PretrainConfig`` field by
-field), calls one function of :mod:`hw1.ssl` and prints the result.
+Thin: ``pretrain``'s options are generated from ``PretrainConfig`` (hw1.cli.options); each command
+calls one function of :mod:`hw1.ssl` and prints the result. Nothing here imports torch until a
+command runs.
 """
 
 from __future__ import annotations
@@ -10,35 +11,16 @@ from typing import Any
 
 import click
 
-from hw1.core.errors import Hw1Error
+from hw1.cli.options import PRECISIONS, ConfigCommand, example
+from hw1.cli.rank import is_rank_zero
 
 
-def _parse_method_options(values: tuple[str, ...]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs into a dict, values as int, float, bool or string."""
-    out: dict[str, Any] = {}
-    for item in values:
-        if "=" not in item:
-            raise Hw1Error(f"--method-option {item!r}: expected KEY=VALUE, e.g. hidden_dim=1024")
-        key, raw = (s.strip() for s in item.split("=", 1))
-        value: Any = raw
-        for convert in (int, float):
-            try:
-                value = convert(raw)
-                break
-            except ValueError:
-                continue
-        if raw.lower() in ("true", "false"):
-            value = raw.lower() == "true"
-        out[key.replace("-", "_")] = value
-    return out
-
-
-@click.group()
+@click.group(epilog=example("hw1 ssl pretrain --images hw1_data/p1_data/mini/train --out-dir runs/ssl"))
 def ssl() -> None:
     """Self-supervised pre-training (BYOL and friends) and backbone export."""
 
 
-@ssl.command("methods")
+@ssl.command("methods", epilog=example("hw1 ssl methods"))
 def methods_command() -> None:
     """List the SSL methods and their options (for --method and --method-option)."""
     from hw1.ssl import list_methods, method_defaults
@@ -48,53 +30,48 @@ def methods_command() -> None:
         click.echo(f"{name}: {opts}")
 
 
-@ssl.command("pretrain")
-@click.option("--images", required=True, help="Folder of unlabeled images (searched recursively).")
-@click.option("--out", default="ssl_run", show_default=True, help="Run folder (last.pt, metrics.jsonl, config.json).")
-@click.option("--method", default="byol", show_default=True, help="SSL method: byol, simclr, moco, simsiam, barlow_twins, vicreg.")
-@click.option("--method-option", "method_options", multiple=True, metavar="KEY=VALUE",
-              help="Method option, repeatable (e.g. hidden_dim=1024, momentum_start=0.996); see 'hw1 ssl methods'.")
-@click.option("--backbone", default="resnet50", show_default=True, help="torchvision ResNet name or timm:NAME.")
-@click.option("--backbone-weights", default=None, help="Start from weights: imagenet or a backbone file (default: random init).")
-@click.option("--epochs", default=100, show_default=True, type=int)
-@click.option("--batch-size", default=256, show_default=True, type=int, help="Per process.")
-@click.option("--workers", default=4, show_default=True, type=int, help="DataLoader worker processes.")
-@click.option("--image-size", default=128, show_default=True, type=int)
-@click.option("--min-scale", default=None, type=float, help="Random-resized-crop minimum area (default: the method paper's).")
-@click.option("--color-jitter-strength", default=None, type=float, help="Colour-jitter multiplier (default: the paper's).")
-@click.option("--optimizer", default="adamw", show_default=True, type=click.Choice(["adam", "adamw", "lars", "sgd"]))
-@click.option("--lr", default=1e-3, show_default=True, type=float, help="Peak learning rate.")
-@click.option("--weight-decay", default=1e-6, show_default=True, type=float)
-@click.option("--momentum", default=0.9, show_default=True, type=float, help="SGD/LARS momentum.")
-@click.option("--warmup-epochs", default=10.0, show_default=True, type=float)
-@click.option("--min-lr-ratio", default=0.0, show_default=True, type=float)
-@click.option("--device", default="auto", show_default=True)
-@click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
-              help="auto: bf16 where the hardware has it natively, fp16 on older GPUs, else fp32.")
-@click.option("--channels-last/--no-channels-last", default=True, show_default=True)
-@click.option("--compile/--no-compile", "compile_", default=False, show_default=True, help="torch.compile the model.")
-@click.option("--sync-batchnorm/--no-sync-batchnorm", default=False, show_default=True, help="SyncBatchNorm under DDP.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--deterministic/--no-deterministic", default=False, show_default=True)
-@click.option("--save-every", default=0, show_default=True, type=int, help="Also keep epoch_NNNN.pt every N epochs.")
-@click.option("--resume/--no-resume", default=False, show_default=True, help="Continue from OUT/last.pt.")
-@click.option("--verify-images/--no-verify-images", default=True, show_default=True,
-              help="Decode every image once at start and skip unreadable ones.")
-@click.option("--knn-train-csv", default=None, help="kNN monitor bank: CSV id,filename,label.")
-@click.option("--knn-val-csv", default=None, help="kNN monitor queries: CSV id,filename,label.")
-@click.option("--knn-train-images", default=None, help="Images of --knn-train-csv (default: the CSV's folder).")
-@click.option("--knn-val-images", default=None, help="Images of --knn-val-csv (default: the CSV's folder).")
-@click.option("--knn-every", default=1, show_default=True, type=int, help="kNN monitor every N epochs.")
-@click.option("--knn-k", default=20, show_default=True, type=int)
-@click.option("--knn-temperature", default=0.1, show_default=True, type=float)
-def pretrain_command(method_options: tuple[str, ...], compile_: bool, **options: Any) -> None:
-    """Self-supervised pre-training on a folder of unlabeled images (under torchrun: DDP)."""
-    from hw1.core.distributed import is_main_process
-    from hw1.ssl import PretrainConfig, pretrain
+def bind_method_options(method: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``--method-option`` values checked against method ``method``'s keyword arguments and
+    converted to their types (an unknown key lists the valid ones)."""
+    from hw1.core.options import bind_options
+    from hw1.ssl.methods import method_class
 
-    config = PretrainConfig(method_options=_parse_method_options(method_options), compile=compile_, **options)
+    cls = method_class(method)
+    return bind_options(cls, options, what=f"SSL method {cls.name!r}", option="--method-option",
+                        exclude=("backbone",))
+
+
+@ssl.command(
+    "pretrain", cls=ConfigCommand, config="hw1.ssl.config:PretrainConfig", required=("images",),
+    names={"method_options": "--method-option"},
+    choices={"optimizer": "hw1.core.run:OPTIMIZER_CHOICES", "precision": PRECISIONS},
+    epilog=example(
+        "hw1 ssl pretrain --images hw1_data/p1_data/mini/train --out-dir runs/ssl --epochs 100 \\",
+        "    --knn-train-csv hw1_data/p1_data/office/train.csv --knn-val-csv hw1_data/p1_data/office/val.csv",
+        "torchrun --nproc-per-node 4 -m hw1.cli.main ssl pretrain --images mini/train --out-dir runs/ssl",
+    ),
+)
+@click.pass_context
+def pretrain_command(ctx: click.Context, **options: Any) -> None:
+    """Self-supervised pre-training on a folder of unlabeled images (under torchrun: DDP).
+
+    The kNN monitor's image folders default to the folder named after each CSV (office/train.csv ->
+    office/train/), else the CSV's folder.
+    """
+    from hw1.cli.paths import csv_image_folder
+    from hw1.ssl import pretrain
+
+    command: ConfigCommand = ctx.command  # type: ignore[assignment]
+    config = command.make_config(options)
+    config.method_options = bind_method_options(config.method, config.method_options)
+    for split in ("train", "val"):
+        csv = getattr(config, f"knn_{split}_csv")
+        if csv is not None:
+            folder = csv_image_folder(csv, getattr(config, f"knn_{split}_images"), option=f"--knn-{split}-images",
+                                      csv_option=f"--knn-{split}-csv")
+            setattr(config, f"knn_{split}_images", folder)
     result = pretrain(config)
-    if is_main_process():
+    if is_rank_zero():
         m = result["metrics"]
         click.echo(f"run: {result['run_dir']}  checkpoint: {result['last_checkpoint']}")
         line = f"epoch {result['epoch']}  step {result['step']}  loss {m.get('loss', float('nan')):.4f}"
@@ -106,12 +83,17 @@ def pretrain_command(method_options: tuple[str, ...], compile_: bool, **options:
             click.echo(f"skipped {result['skipped_images']} unreadable image(s)", err=True)
 
 
-@ssl.command("export")
-@click.argument("checkpoint")
-@click.argument("out")
-def export_command(checkpoint: str, out: str) -> None:
-    """Write the online backbone of CHECKPOINT as a plain torchvision state_dict OUT.pt
-    (load: resnet50(weights=None); model.fc = Identity(); load_state_dict(..., strict=True))."""
-    from hw1.ssl import export_backbone
+@ssl.command("export", epilog=example("hw1 ssl export runs/ssl/last.pt backbone.pt",
+                                      "hw1 ssl export runs/cls/best.pt supervised_backbone.pt"))
+@click.argument("checkpoint", type=click.Path(dir_okay=False))
+@click.argument("out_path", metavar="OUT.pt", type=click.Path(dir_okay=False))
+def export_command(checkpoint: str, out_path: str) -> None:
+    """Write the backbone of CHECKPOINT as a plain torchvision state_dict OUT.pt (load:
+    resnet50(weights=None); model.fc = Identity(); load_state_dict(..., strict=True)).
 
-    click.echo(str(export_backbone(checkpoint, out)))
+    CHECKPOINT is an SSL run checkpoint (hw1 ssl pretrain: the online backbone) or a classifier
+    checkpoint (hw1 cls train: its backbone, e.g. the supervised stand-in for settings B/D).
+    """
+    from hw1.cli.export import export_any_backbone
+
+    click.echo(f"backbone written to {export_any_backbone(checkpoint, out_path)}")

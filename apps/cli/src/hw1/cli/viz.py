@@ -1,8 +1,9 @@
 """``hw1 viz``: Figures: t-SNE, mask overlays, stage panels, training curves, confusion matrices.
 
-hw1-viz draws arrays; this module reads the study's files (masks through hw1-segmentation's
-codec, stage checkpoints through its Predictor) and hands the arrays over. A
-:class:`~hw1.viz.VizInputError` becomes a :class:`~hw1.core.Hw1DataError` (one line, exit 2).
+hw1-viz draws arrays; the libraries that write the study's files read them (masks and eval.json
+through hw1-segmentation's codec and evaluate module, stage masks through its stages module) and
+this module hands the arrays over. A :class:`~hw1.viz.VizInputError` becomes a
+:class:`~hw1.core.Hw1DataError` (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -15,14 +16,9 @@ from typing import Any, TypeVar
 
 import click
 
-from hw1.core import Hw1CheckpointError, Hw1DataError
+from hw1.cli.options import example
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Validation images the study shows at each training stage.
-DEFAULT_STAGE_IDS = ("0013", "0062", "0104")
-#: Stage checkpoints a segmentation run writes, in column order.
-STAGES = ("early", "middle", "final")
 
 
 def _viz_errors(func: F) -> F:
@@ -30,6 +26,7 @@ def _viz_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from hw1.core import Hw1DataError
         from hw1.viz import VizInputError
 
         try:
@@ -40,12 +37,13 @@ def _viz_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group()
+@click.group(epilog=example("hw1 viz stages runs/seg_a hw1_data/p2_data/validation stages.png"))
 def viz() -> None:
     """Figures: t-SNE, mask overlays, stage panels, training curves, confusion matrices."""
 
 
-@viz.command("tsne")
+@viz.command("tsne", epilog=example(
+    "hw1 viz tsne runs/cls_C/features_first.npz runs/cls_C/features_last.npz tsne.png --scores tsne.json"))
 @click.argument("first", type=click.Path(path_type=Path))
 @click.argument("last", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
@@ -79,7 +77,8 @@ def viz_tsne(first: Path, last: Path, out: Path, method: str, seed: int, titles:
     click.echo(f"wrote {result.path}")
 
 
-@viz.command("overlay")
+@viz.command("overlay", epilog=example(
+    "hw1 viz overlay hw1_data/p2_data/validation/0013_sat.jpg runs/seg_b/pred/0013_mask.png overlay.png"))
 @click.argument("image", type=click.Path(path_type=Path))
 @click.argument("mask", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
@@ -94,7 +93,7 @@ def viz_tsne(first: Path, last: Path, out: Path, method: str, seed: int, titles:
 def viz_overlay(image: Path, mask: Path, out: Path, edge_width: int, inner_alpha: float, legend: bool, red: str) -> None:
     """Draw MASK (an RGB class mask, e.g. xxxx_mask.png) over IMAGE in the official viz_mask.py
     look: 0.7·image + 0.3·class colour inside regions, opaque class-colour edges."""
-    from hw1.core import read_rgb
+    from hw1.core import Hw1DataError, read_rgb
     from hw1.segmentation import CLASS_NAMES, PALETTE, read_mask
     from hw1.viz import save_mask_overlay
 
@@ -109,14 +108,7 @@ def viz_overlay(image: Path, mask: Path, out: Path, edge_width: int, inner_alpha
     click.echo(f"wrote {path}")
 
 
-def _stage_data_dir(data_dir: Path) -> Path:
-    """DATA_DIR itself, or its validation/ split when given the p2_data root."""
-    if (data_dir / "validation").is_dir() and not any(data_dir.glob("*_sat.jpg")):
-        return data_dir / "validation"
-    return data_dir
-
-
-@viz.command("stages")
+@viz.command("stages", epilog=example("hw1 viz stages runs/seg_a hw1_data/p2_data/validation stages.png"))
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
@@ -127,45 +119,22 @@ def _stage_data_dir(data_dir: Path) -> Path:
 def viz_stages(run_dir: Path, data_dir: Path, out: Path, ids: str | None, device: str) -> None:
     """Panel of predictions at the early, middle and final stage of a segmentation run.
 
-    RUN_DIR holds stage_early.pt, stage_middle.pt, stage_final.pt (written by 'hw1 seg train');
-    DATA_DIR holds xxxx_sat.jpg (+ xxxx_mask.png for the ground-truth column), e.g.
-    p2_data/validation. Rows: images; columns: image, ground truth, early, middle, final.
+    RUN_DIR holds the stage checkpoints 'hw1 seg train' writes; DATA_DIR holds xxxx_sat.jpg
+    (+ xxxx_mask.png for the ground-truth column), e.g. p2_data/validation. Rows: images;
+    columns: image, ground truth, one per stage.
     """
-    from hw1.core import read_rgb
-    from hw1.segmentation import CLASS_NAMES, PALETTE, read_mask
-    from hw1.segmentation.predict import Predictor
+    from hw1.segmentation import CLASS_NAMES, PALETTE
+    from hw1.segmentation.stages import predict_stages
     from hw1.viz import stage_panel
 
-    checkpoints = {stage: run_dir / f"stage_{stage}.pt" for stage in STAGES}
-    missing = [p.name for p in checkpoints.values() if not p.is_file()]
-    if missing:
-        raise Hw1CheckpointError(f"{run_dir}: missing {', '.join(missing)}; pass the run directory of "
-                                 "'hw1 seg train' (it writes the stage checkpoints)")
-    folder = _stage_data_dir(data_dir)
-    if not folder.is_dir():
-        raise Hw1DataError(f"{data_dir}: folder not found; pass p2_data/validation")
-    available = sorted(p.name[: -len("_sat.jpg")] for p in folder.glob("*_sat.jpg"))
-    if ids:
-        chosen = [i.strip() for i in ids.split(",") if i.strip()]
-    else:
-        chosen = list(DEFAULT_STAGE_IDS) if set(DEFAULT_STAGE_IDS) <= set(available) else available[:3]
-    absent = [i for i in chosen if i not in available]
-    if absent or not chosen:
-        raise Hw1DataError(f"{folder}: no image for id(s) {', '.join(absent) or '(none)'}; "
-                           f"pass --ids from those present (e.g. {', '.join(available[:3])})")
-    images = [read_rgb(folder / f"{i}_sat.jpg") for i in chosen]
-    truths = [read_mask(folder / f"{i}_mask.png") if (folder / f"{i}_mask.png").is_file() else None
-              for i in chosen]
-    predictions = {}
-    for stage, ckpt in checkpoints.items():
-        predictor = Predictor(ckpt, device=device)
-        predictions[stage] = [predictor.predict_array(img) for img in images]
-        del predictor
-    path = stage_panel(images, truths, predictions, PALETTE, out, row_titles=chosen, class_names=CLASS_NAMES)
-    click.echo(f"wrote {path} ({len(chosen)} images x {len(STAGES)} stages)")
+    chosen = [i for i in (ids or "").split(",") if i.strip()] or None
+    stages = predict_stages(run_dir, data_dir, ids=chosen, device=device)
+    path = stage_panel(stages.images, stages.truths, stages.predictions, PALETTE, out, row_titles=stages.ids,
+                       class_names=CLASS_NAMES)
+    click.echo(f"wrote {path} ({len(stages.ids)} images x {len(stages.predictions)} stages)")
 
 
-@viz.command("curves")
+@viz.command("curves", epilog=example("hw1 viz curves runs/seg_b curves.png"))
 @click.argument("metrics", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Figure title [default: the run folder's name].")
@@ -183,40 +152,38 @@ def viz_curves(metrics: Path, out: Path, title: str | None) -> None:
 
 
 def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
-    """(matrix, class names or None) from 'hw1 seg evaluate --json' output, a bare JSON matrix, or .npy."""
+    """(matrix, class names or None) from an eval.json ('hw1 seg evaluate --out' or '--json') or a .npy."""
     import numpy as np
 
-    if not path.is_file():
-        raise Hw1DataError(f"{path}: file not found; pass the output of 'hw1 seg evaluate --json'")
+    from hw1.core import Hw1DataError
+
     if path.suffix == ".npy":
+        if not path.is_file():
+            raise Hw1DataError(f"{path}: file not found; pass an eval.json of 'hw1 seg evaluate --out' or a .npy matrix")
         try:
             return np.load(path, allow_pickle=False), None
         except (OSError, ValueError) as exc:
             raise Hw1DataError(f"{path}: not a readable .npy matrix ({exc})") from exc
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Hw1DataError(f"{path}: not JSON ({exc}); pass the output of 'hw1 seg evaluate --json'") from exc
-    if isinstance(doc, list):
-        return doc, None
-    if isinstance(doc, dict) and "confusion" in doc:
-        per_class = doc.get("per_class_iou")
-        names = list(per_class) if isinstance(per_class, dict) and len(per_class) == len(doc["confusion"]) else None
-        return doc["confusion"], names
-    raise Hw1DataError(f"{path}: no 'confusion' matrix in the JSON; write it with 'hw1 seg evaluate --json'")
+    from hw1.segmentation.evaluate import read_evaluation
+
+    result = read_evaluation(path)
+    return result.metrics.confusion, list(result.metrics.class_names)
 
 
-@viz.command("confusion")
+@viz.command("confusion", epilog=example(
+    "hw1 seg evaluate hw1_data/p2_data/validation runs/seg_b/pred --out eval.json",
+    "hw1 viz confusion eval.json confusion.png"))
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Figure title.")
 @_viz_errors
 def viz_confusion(source: Path, out: Path, title: str | None) -> None:
-    """Confusion matrix and per-class IoU from SOURCE: the JSON of 'hw1 seg evaluate --json'
-    (its 'confusion' counts, rows = ground truth), a bare JSON matrix or a .npy. For the 7
+    """Confusion matrix and per-class IoU from SOURCE: the eval.json of 'hw1 seg evaluate --out'
+    (or its --json output; rows = ground truth) or a .npy matrix. For the 7
     land-cover classes the mIoU line is the official mean over classes 0-5."""
     import numpy as np
 
+    from hw1.core import Hw1DataError
     from hw1.segmentation import CLASS_NAMES, MIOU_CLASSES
     from hw1.viz import plot_confusion
 

@@ -6,6 +6,7 @@ from hw1.segmentation.models.registry import (
     create_model,
     describe_model,
     list_models,
+    model_options,
     register_model,
 )
 from hw1.segmentation.models.smp_models import (
@@ -25,7 +26,7 @@ __all__ = [
     "bilinear_upsampler",
     "create_model",
     "describe_model",
-    "list_models",
+    "list_models", "model_options",
     "list_smp_architectures",
     "list_smp_encoders",
     "register_model",

@@ -26,6 +26,7 @@ ModelBuilder = Callable[..., "nn.Module"]
 
 _REGISTRY: dict[str, ModelBuilder] = {}
 _DESCRIPTIONS: dict[str, str] = {}
+_OPTIONS: dict[str, Callable[..., Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ModelPrefix:
     templates: Callable[[], list[str]]
     description: str
     pattern: str
+    options: Callable[[str], Callable[..., Any]] | None = None
+    """``options(name)``: the callable whose keyword parameters are model ``name``'s options."""
 
 
 _PREFIXES: dict[str, ModelPrefix] = {}
@@ -48,10 +51,12 @@ def _first_line(doc: str | None) -> str:
     return doc.strip().splitlines()[0] if doc and doc.strip() else ""
 
 
-def register_model(fn: ModelBuilder | None = None, *, name: str | None = None) -> Any:
+def register_model(fn: ModelBuilder | None = None, *, name: str | None = None,
+                   options: Callable[..., Any] | None = None) -> Any:
     """Decorator adding a builder ``fn(num_classes=…, weights=…, **kwargs) -> nn.Module`` to the
     registry under ``name`` (default: the function's name). The first line of its docstring is
-    what ``hw1 seg models`` shows."""
+    what ``hw1 seg models`` shows; ``options`` is the callable ``kwargs`` go to (default ``fn``),
+    whose signature :func:`model_options` reports."""
 
     def wrap(f: ModelBuilder) -> ModelBuilder:
         key = name or f.__name__
@@ -59,22 +64,35 @@ def register_model(fn: ModelBuilder | None = None, *, name: str | None = None) -
             raise Hw1Error(f"model name {key!r} is registered twice")
         _REGISTRY[key] = f
         _DESCRIPTIONS[key] = _first_line(f.__doc__)
+        _OPTIONS[key] = options or f
         return f
 
     return wrap(fn) if fn is not None else wrap
 
 
 def register_model_prefix(prefix: str, build: ModelBuilder, templates: Callable[[], list[str]], *,
-                          description: str, pattern: str) -> None:
+                          description: str, pattern: str,
+                          options: Callable[[str], Callable[..., Any]] | None = None) -> None:
     """Let ``build`` resolve every model name ``PREFIX:…`` (e.g. ``smp:Unet:resnet34``);
     ``templates()`` lists the names it accepts for ``hw1 seg models``, ``description`` is its
     one-line summary and ``pattern`` the name form shown in errors (``smp:ARCH:ENCODER``)."""
-    _PREFIXES[prefix] = ModelPrefix(prefix, build, templates, description, pattern)
+    _PREFIXES[prefix] = ModelPrefix(prefix, build, templates, description, pattern, options)
 
 
 def _prefix_of(name: str) -> ModelPrefix | None:
     head = name.split(":", 1)[0]
     return _PREFIXES.get(head) if ":" in name else None
+
+
+def model_options(name: str) -> Callable[..., Any]:
+    """The callable whose keyword parameters are the extra options of model ``name`` (what
+    ``create_model(name, **kwargs)`` passes on), for checking user-given options against it."""
+    family = _prefix_of(name)
+    if family is not None:
+        return family.options(name) if family.options is not None else family.build
+    if name not in _REGISTRY:
+        create_model(name)  # raises the unknown-model error with the choices
+    return _OPTIONS[name]
 
 
 def list_models(pattern: str | None = None, *, include_smp: bool = True) -> list[str]:

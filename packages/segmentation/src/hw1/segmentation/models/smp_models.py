@@ -106,4 +106,5 @@ register_model_prefix(
     lambda: [f"smp:{arch}:ENCODER" for arch in list_smp_architectures()],
     description="segmentation-models-pytorch architecture; any smp encoder (resnet18 … efficientnet, tu-*)",
     pattern="smp:ARCH:ENCODER",
+    options=lambda name: _architectures()[parse_smp_name(name)[0]],
 )

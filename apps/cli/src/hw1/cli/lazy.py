@@ -1,0 +1,151 @@
+"""Command groups that import their commands only when one is used (Click's documented LazyGroup
+pattern), and that degrade by package: a command whose hw1 library is not installed is still
+listed, with the line that installs it, and using it prints that line and exits 2.
+
+``hw1 --help`` therefore imports click and this module only; no library, no torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from hw1.cli.errors import Hw1Group, fail
+
+#: Distribution of each hw1 library and the hw1-cli extra that installs it.
+DISTRIBUTIONS = {
+    "hw1.core": ("hw1-core", None),
+    "hw1.ssl": ("hw1-ssl", "ssl"),
+    "hw1.classification": ("hw1-classification", "cls"),
+    "hw1.segmentation": ("hw1-segmentation", "seg"),
+    "hw1.viz": ("hw1-viz", "viz"),
+}
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command lives (``"module:attr"``), the libraries it needs (import names, e.g.
+    ``hw1.segmentation``) and, optionally, its one-line summary so that listing it imports nothing."""
+
+    target: str
+    requires: tuple[str, ...] = ()
+    summary: str | None = None
+    optional: bool = False
+    """Leave it out of the listing when its CLI module does not exist (a command another
+    distribution may add)."""
+
+
+def missing_packages(requires: tuple[str, ...]) -> list[str]:
+    """The import names in ``requires`` that cannot be found (without importing them)."""
+    missing = []
+    for name in requires:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
+def install_line(missing: list[str]) -> str:
+    """``pip install hw1-segmentation …`` for the missing import names."""
+    dists = [DISTRIBUTIONS.get(name, (name.replace(".", "-"), None))[0] for name in missing]
+    return "pip install " + " ".join(dists)
+
+
+def _module_exists(target: str) -> bool:
+    try:
+        return importlib.util.find_spec(target.split(":", 1)[0]) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _not_installed(name: str, line: str) -> click.Command:
+    """A stand-in for a command whose library is missing: any use prints the install line."""
+
+    def callback() -> None:
+        fail(f"'hw1 {name}' needs a package that is not installed: {line}")
+
+    return click.Command(name, callback=callback, help=f"Not installed: {line}", add_help_option=False,
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+
+class _LazyCommands(dict):
+    """``group.commands`` that imports a lazy command on first lookup, so ``cli.commands["seg"]``
+    keeps working for code that walks the tree."""
+
+    def __init__(self, group: LazyGroup) -> None:
+        super().__init__()
+        self.group = group
+
+    def __missing__(self, name: str) -> click.Command:
+        command = self.group.load(name)
+        if command is None:
+            raise KeyError(name)
+        return command
+
+
+class LazyGroup(Hw1Group):
+    """A group whose commands are named in ``lazy`` and imported on first use."""
+
+    def __init__(self, *args: Any, lazy: dict[str, LazyCommand] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+        eager = self.commands
+        self.commands = _LazyCommands(self)
+        self.commands.update(eager)
+
+    def _visible(self) -> dict[str, LazyCommand]:
+        return {n: e for n, e in self.lazy.items() if not e.optional or _module_exists(e.target)}
+
+    def load(self, name: str) -> click.Command | None:
+        """Import the lazy command ``name`` (a stand-in that prints the install line when its
+        library is missing); None for a name this group does not know."""
+        entry = self._visible().get(name)
+        if entry is None:
+            return None
+        missing = missing_packages(entry.requires)
+        if missing:
+            return _not_installed(name, install_line(missing))
+        module_name, attr = entry.target.split(":", 1)
+        command = getattr(importlib.import_module(module_name), attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{entry.target} is not a click command")
+        dict.__setitem__(self.commands, name, command)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(dict.keys(self.commands)) | set(self._visible()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if dict.__contains__(self.commands, cmd_name):
+            return dict.__getitem__(self.commands, cmd_name)
+        return self.load(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands; those with a static summary are not imported, missing ones say how
+        to install them."""
+        rows = []
+        visible = self._visible()
+        for name in self.list_commands(ctx):
+            entry = None if dict.__contains__(self.commands, name) else visible.get(name)
+            if entry is not None:
+                missing = missing_packages(entry.requires)
+                if missing:
+                    rows.append((name, f"(not installed: {install_line(missing)}) {entry.summary or ''}".strip()))
+                    continue
+                if entry.summary is not None:
+                    rows.append((name, entry.summary))
+                    continue
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command.get_short_help_str(limit=formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)

@@ -1,0 +1,31 @@
+"""Where a command's input files are when the user does not say: the data's own layout.
+
+A labeled CSV's images live in the folder named after the CSV (``office/train.csv`` →
+``office/train/``), as in the course data and in what ``hw1 data synth`` writes; every "not found"
+error names the option that fixes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def csv_image_folder(csv_path: str | Path, images: str | Path | None, *, option: str, csv_option: str) -> str:
+    """The image folder of ``csv_path``: ``images`` when given, else the folder named after the
+    CSV next to it (``train.csv`` → ``train/``) when it exists, else the CSV's own folder.
+    Raises :class:`hw1.core.Hw1DataError` naming ``csv_option`` when the CSV is missing and
+    ``option`` when the folder does not exist."""
+    from hw1.core.errors import Hw1DataError
+
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise Hw1DataError(f"{csv_path}: CSV file not found; check {csv_option}")
+    if images is not None:
+        folder = Path(images)
+        if not folder.is_dir():
+            raise Hw1DataError(f"{folder}: image folder not found; pass the folder of {csv_path.name} with {option}")
+        return str(folder)
+    named = csv_path.with_suffix("")
+    if named.is_dir():
+        return str(named)
+    return str(csv_path.parent)
