@@ -1,14 +1,20 @@
 """Figure 1: dataset-level mIoU of generated 512×512 mask pairs — ``hw1 seg evaluate``'s library
 call against a straightforward implementation of the official algorithm (per-file decode into a
-float64 stack, per-class sums), which must give identical numbers."""
+float64 stack, per-class sums, :mod:`official_miou`), which must give identical numbers; and the
+same as processes, as a user runs them: ``hw1 seg evaluate GT PRED`` against
+``python official_miou.py GT PRED`` (start-up included: the CLI must not import torch)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from harness import Figure, best_time
+from official_miou import official_mean_iou
 from PIL import Image
 
 from hw1.segmentation import encode_mask
@@ -34,29 +40,20 @@ def write_pairs(folder: Path, n: int, size: int = 512, seed: int = 0) -> tuple[P
     return gt_dir, pred_dir
 
 
-def official_read_masks(folder: Path, size: int = 512) -> np.ndarray:
-    """The official ``read_masks``: sorted files, a float64 stack, one class at a time (PIL in place
-    of imageio, which decodes the same PNG bytes)."""
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".png")
-    masks = np.empty((len(files), size, size))
-    for i, path in enumerate(files):
-        mask = np.asarray(Image.open(path).convert("RGB"))
-        mask = (mask >= 128).astype(int)
-        mask = 4 * mask[:, :, 0] + 2 * mask[:, :, 1] + mask[:, :, 2]
-        for code, cls in ((3, 0), (6, 1), (5, 2), (2, 3), (1, 4), (7, 5), (0, 6)):
-            masks[i, mask == code] = cls
-    return masks
+def hw1_command() -> list[str]:
+    """The ``hw1`` console script of this environment (beside the interpreter), else the one on PATH."""
+    beside = Path(sys.executable).with_name("hw1")
+    found = str(beside) if beside.is_file() else shutil.which("hw1")
+    if found is None:
+        raise RuntimeError("the hw1 command is not installed; pip install -e apps/cli")
+    return [found]
 
 
-def official_mean_iou(gt_dir: Path, pred_dir: Path) -> tuple[list[float], float]:
-    pred, labels = official_read_masks(pred_dir), official_read_masks(gt_dir)
-    ious = []
-    for i in range(6):
-        tp_fp = np.sum(pred == i)
-        tp_fn = np.sum(labels == i)
-        tp = np.sum((pred == i) * (labels == i))
-        ious.append(tp / (tp_fp + tp_fn - tp))
-    return ious, float(sum(iou / 6 for iou in ious))
+def _run_process(command: list[str]) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return done.stdout
 
 
 def run(quick: bool) -> list[Figure]:
@@ -66,6 +63,10 @@ def run(quick: bool) -> list[Figure]:
         repeats = 1 if quick else 3
         t_official, (ious_official, miou_official) = best_time(lambda: official_mean_iou(gt_dir, pred_dir), repeats)
         t_ours, ours = best_time(lambda: evaluate_folders(gt_dir, pred_dir), repeats, warmup=1)
+        official_script = [sys.executable, str(Path(__file__).with_name("official_miou.py")), str(gt_dir), str(pred_dir)]
+        ours_cli = [*hw1_command(), "seg", "evaluate", str(gt_dir), str(pred_dir)]
+        t_official_proc, printed_official = best_time(lambda: _run_process(official_script), repeats)
+        t_ours_proc, printed_ours = best_time(lambda: _run_process(ours_cli), repeats, warmup=1)
     identical = bool(np.allclose(ours.per_class_iou, ious_official, rtol=0, atol=1e-12)
                      and abs(ours.mean_iou - miou_official) < 1e-12)
     if not identical:
@@ -75,4 +76,10 @@ def run(quick: bool) -> list[Figure]:
         unit="pairs/s", value=n / t_ours, baseline=n / t_official,
         baseline_name="official algorithm (float64 stack)", goal=8.0,
         notes=f"identical mIoU {ours.mean_iou:.6f}; ours {t_ours:.2f} s vs {t_official:.2f} s",
+    ), Figure(
+        name=f"hw1 seg evaluate as a process: {n} mask pairs 512x512",
+        unit="pairs/s", value=n / t_ours_proc, baseline=n / t_official_proc,
+        baseline_name="official algorithm as a process", goal=8.0,
+        notes=f"same printed text: {printed_ours == printed_official}; "
+              f"ours {t_ours_proc:.2f} s vs {t_official_proc:.2f} s, start-up included",
     )]
