@@ -289,11 +289,11 @@ def test_segmentation_two_processes_equal_one(tmp_path: Path) -> None:
     # 16 training pairs = 4 steps of global batch 4 per epoch; 5 validation pairs split 3 + 2.
     data = make_synthetic_segmentation(tmp_path / "p2", n_train=16, n_val=5, size=64, seed=2)
     config = dict(data_dir=str(data), model="fcn32s", model_kwargs={"width": 0.0625, "fc_channels": 16, "dropout": 0.0},
-                  optimizer="sgd", lr=0.02, warmup_epochs=0.5, epochs=2, workers=0, device="cpu", precision="fp32",
+                  optimizer="sgd", lr=0.02, warmup_epochs=0.5, epochs=2, num_workers=0, device="cpu", precision="fp32",
                   seed=5)
     runs = _run_loop(tmp_path, SEGMENTATION, config, "out_dir", batch=2)
     _assert_same_metrics(runs, {"train": {"loss": None, "lr": None},
-                                "val": {"loss": None, "miou_nansafe": PIXEL_METRIC_ATOL,
+                                "val": {"loss": None, "mean_iou_nansafe": PIXEL_METRIC_ATOL,
                                         "pixel_accuracy": PIXEL_METRIC_ATOL, "iou": PIXEL_METRIC_ATOL}}, epochs=2)
     _assert_same_weights(runs)
     _assert_rank_zero_wrote_alone(runs)

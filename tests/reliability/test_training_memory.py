@@ -62,7 +62,7 @@ else:
     def run(epochs, out):
         train_segmentation(SegTrainConfig(
             data_dir=data, out_dir=out, model="fcn32s", model_kwargs={"width": 0.125, "fc_channels": 32},
-            epochs=epochs, batch_size=20, image_size=32, workers=0, device="cpu", precision="fp32",
+            epochs=epochs, batch_size=20, image_size=32, num_workers=0, device="cpu", precision="fp32",
             optimizer="adamw", lr=1e-3, seed=0))
 
 run(few, root + "/few")

@@ -162,6 +162,6 @@ def test_cli_train_predict_evaluate_round_trip(seg_train_data: Path, tmp_path: P
     assert result.exit_code == 0, result.output
     evaluated = json.loads(result.output)
     logged = [r for r in read_metrics(run / "metrics.jsonl") if r["split"] == "val"][-1]
-    assert evaluated["mean_iou_nansafe"] == pytest.approx(logged["miou_nansafe"], abs=1e-6)
+    assert evaluated["mean_iou_nansafe"] == pytest.approx(logged["mean_iou_nansafe"], abs=1e-6)
     for name, iou in evaluated["per_class_iou"].items():
         assert iou == pytest.approx(logged["iou"][name], abs=1e-6, nan_ok=True) if iou is not None else logged["iou"][name] is None

@@ -36,11 +36,11 @@ def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) 
     config = SegTrainConfig(
         data_dir=str(seg_train_data), out_dir=str(out), model="smp:Unet:resnet18",
         model_kwargs={"encoder_depth": 3, "decoder_channels": [32, 16, 16]}, optimizer="adamw", lr=3e-3,
-        schedule="cosine", epochs=3, batch_size=4, workers=0, precision="fp32", seed=0,
+        schedule="cosine", epochs=3, batch_size=4, num_workers=0, precision="fp32", seed=0,
     )
     result = train_segmentation(config)
     history = result["history"]
-    first, best = history[0]["miou_nansafe"], result["best_miou"]
+    first, best = history[0]["mean_iou_nansafe"], result["best_mean_iou"]
     # Margin: the best epoch's mIoU beats the first epoch's by at least 0.08 (absolute); measured
     # on this data: about 0.05 after epoch 1 (one class everywhere), 0.15-0.25 after epoch 3.
     assert best >= first + 0.08, history
@@ -50,7 +50,7 @@ def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) 
     records = read_metrics(out / "metrics.jsonl")
     val = [r for r in records if r["split"] == "val"]
     assert [r["epoch"] for r in val] == [1, 2, 3]
-    assert set(val[0]["iou"]) == set(CLASS_NAMES) and "miou" in val[0] and "loss" in val[0]
+    assert set(val[0]["iou"]) == set(CLASS_NAMES) and "mean_iou" in val[0] and "loss" in val[0]
     assert all(r["loss"] > 0 for r in records if r["split"] == "train")
     assert json.loads((out / "config.json").read_text())["model"] == "smp:Unet:resnet18"
     stages = {s: load_checkpoint(out / f"stage_{s}.pt")["epoch"] for s in ("early", "middle", "final")}
@@ -70,7 +70,7 @@ def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) 
 def test_resume_continues_exactly(seg_train_data, tmp_path) -> None:
     common = dict(data_dir=str(seg_train_data), model="fcn32s", model_kwargs=TINY_FCN, optimizer="sgd", lr=0.02,
                   warmup_epochs=0.5, schedule="poly", epochs=2, batch_size=4, accumulate=2, max_train=12, max_val=4,
-                  image_size=48, workers=1, precision="fp32", seed=7)
+                  image_size=48, num_workers=1, precision="fp32", seed=7)
     straight = train_segmentation(SegTrainConfig(out_dir=str(tmp_path / "a"), **common))
     first = train_segmentation(SegTrainConfig(out_dir=str(tmp_path / "b"), stop_after_epoch=1, **common))
     assert first["epochs_run"] == 1 and not (tmp_path / "b" / "stage_final.pt").exists()
@@ -84,7 +84,7 @@ def test_resume_continues_exactly(seg_train_data, tmp_path) -> None:
     strip = [{k: v for k, v in r.items() if k != "time"} for r in read_metrics(tmp_path / "a" / "metrics.jsonl")]
     again = [{k: v for k, v in r.items() if k != "time"} for r in read_metrics(tmp_path / "b" / "metrics.jsonl")]
     assert strip == again
-    assert straight["history"][-1]["miou_nansafe"] == resumed["history"][-1]["miou_nansafe"]
+    assert straight["history"][-1]["mean_iou_nansafe"] == resumed["history"][-1]["mean_iou_nansafe"]
 
 
 def _fake_run(folder, model_name: str = "fcn32s") -> None:
@@ -124,3 +124,17 @@ def test_cli_model_kwargs_are_typed() -> None:
 
     parsed = _parse_model_kwargs(None, None, "width=0.25,batch_norm=True,decoder_channels=[32, 16, 16],act=relu")  # type: ignore[arg-type]
     assert parsed == {"width": 0.25, "batch_norm": True, "decoder_channels": [32, 16, 16], "act": "relu"}
+
+
+def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -> None:
+    config = SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path), model="smp:Unet:resnet18",
+                            model_kwargs={"encoder_depth": 3, "decoder_channels": [16, 8, 8]}, optimizer="sgd",
+                            weight_decay=1e-3, epochs=1, batch_size=4, max_train=4, max_val=1, image_size=32,
+                            num_workers=0, precision="fp32")
+    result = train_segmentation(config)
+    assert result["epoch"] == 1 and (tmp_path / "config.json").is_file()
+    groups = load_checkpoint(tmp_path / "last.pt")["optimizer"]["param_groups"]
+    model = create_model("smp:Unet:resnet18", num_classes=7, encoder_depth=3, decoder_channels=[16, 8, 8])
+    one_dim = sum(1 for p in model.parameters() if p.ndim <= 1)
+    assert [g["weight_decay"] for g in groups] == [1e-3, 0.0]
+    assert len(groups[1]["params"]) == one_dim > 0  # every bias and BatchNorm weight, undecayed

@@ -7,8 +7,8 @@ AdamW, per-step warmup + poly/cosine LR, gradient accumulation, an auxiliary-hea
 matrix summed over DDP ranks), and torchrun DDP (rank 0 writes). A run directory holds::
 
     config.json      the SegTrainConfig
-    metrics.jsonl    per epoch: {"split": "train", loss, lr} and {"split": "val", loss, miou,
-                     miou_nansafe, pixel_accuracy, iou: {class: IoU}}
+    metrics.jsonl    per epoch: {"split": "train", loss, lr} and {"split": "val", loss, mean_iou,
+                     mean_iou_nansafe, pixel_accuracy, iou: {class: IoU}}
     last.pt          everything needed to resume exactly (optimizer, scheduler, scaler)
     best.pt          the epoch with the best validation mIoU
     stage_early.pt   after the first epoch; stage_middle.pt the middle epoch; stage_final.pt the last
@@ -22,14 +22,12 @@ torchrun run sees the same global batches and augmentations as one process with 
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import random
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -45,8 +43,6 @@ from hw1.core import (
     barrier,
     broadcast_buffers,
     build_lr_scheduler,
-    cleanup_distributed,
-    init_distributed,
     make_generator,
     make_grad_scaler,
     prepare_model,
@@ -57,6 +53,16 @@ from hw1.core import (
     seed_everything,
     seed_worker,
     to_device_batch,
+)
+from hw1.core.run import (
+    LossMeter,
+    RunFolder,
+    RunResult,
+    build_optimizer,
+    distributed_run,
+    epoch_seed,
+    open_run_folder,
+    seed_epoch,
 )
 from hw1.segmentation.checkpoint import model_checkpoint, model_spec, read_segmentation_checkpoint
 from hw1.segmentation.inference import predict_logits
@@ -69,6 +75,7 @@ from hw1.segmentation.stages import STAGES, stage_checkpoint_name, stage_epochs
 OPTIMIZER_CHOICES = ("sgd", "adamw")
 #: Weight of the auxiliary head's loss (torchvision DeepLabV3/FCN with aux_loss), as in torchvision's reference.
 AUX_LOSS_WEIGHT = 0.4
+NONFINITE_HINT = "lower --lr or use --precision fp32"
 
 
 @dataclass
@@ -105,12 +112,14 @@ class SegTrainConfig:
     """Random scale-and-crop to this square size after the resize (augmentation; None: no crop)."""
     max_train: int | None = None
     max_val: int | None = None
-    workers: int = 2
+    num_workers: int = 2
+    """DataLoader worker processes."""
     device: str = "auto"
     precision: str = "auto"
     channels_last: bool = True
     compile: bool = False
-    sync_bn: bool = True
+    sync_batchnorm: bool = True
+    """Convert BatchNorm to SyncBatchNorm under DDP on CUDA."""
     seed: int = 0
     deterministic: bool = False
     resume: bool = False
@@ -160,17 +169,9 @@ def _pairs_of(ds: Any) -> Any:
     return ds
 
 
-def _seed_epoch(seed: int, epoch: int, rank: int) -> int:
-    s = (seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
-    random.seed(s)
-    np.random.seed(s)
-    torch.manual_seed(s)
-    return s
-
-
 def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: bool, epoch: int) -> DataLoader:
     n = len(ds)  # type: ignore[arg-type]
-    gen = make_generator(_seed_epoch(c.seed, epoch, ctx.rank) if train else c.seed)
+    gen = make_generator(seed_epoch(c.seed, epoch, ctx.rank) if train else c.seed)
     if train:
         # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process
         # is the one-replica case. Step k of a 2-process run therefore sees exactly the global batch
@@ -183,23 +184,16 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
         # worker's stream: the same with any number of processes or workers, and on resume.
         pairs = _pairs_of(ds)
         if hasattr(pairs, "sample_seed"):
-            pairs.sample_seed = (c.seed * 1_000_003 + epoch * 7919) % 2**31
+            pairs.sample_seed = epoch_seed(c.seed, epoch)
         # A last batch of one image breaks BatchNorm in pooled heads (ASPP); drop it when possible.
         drop_last = per_rank > c.batch_size
     else:
         # Each rank scores a disjoint shard, nothing padded or repeated: summed counts are exact.
         sampler = list(range(ctx.rank, n, ctx.world_size))  # type: ignore[assignment]
         drop_last = False
-    return DataLoader(ds, batch_size=c.batch_size, sampler=sampler, num_workers=c.workers, drop_last=drop_last,
+    return DataLoader(ds, batch_size=c.batch_size, sampler=sampler, num_workers=c.num_workers, drop_last=drop_last,
                       pin_memory=ctx.device.type == "cuda", worker_init_fn=seed_worker, generator=gen,
                       persistent_workers=False)
-
-
-def _optimizer(model: nn.Module, c: SegTrainConfig) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if c.optimizer.lower() == "sgd":
-        return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
-    return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
 
 
 def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
@@ -217,34 +211,26 @@ def _payload(model: nn.Module, c: SegTrainConfig, norm: dict[str, list[float]], 
 
 def train_segmentation(config: SegTrainConfig) -> dict[str, Any]:
     """Train ``config.model`` on ``config.data_dir`` and write the run directory (see the module
-    docstring). Returns ``{"run_dir", "rank", "best_miou", "best_epoch", "last_miou", "epochs_run",
-    "history": [{"epoch", "train_loss", "val_loss", "miou", "miou_nansafe"}, …]}``.
-    Under torchrun every process calls it; only rank 0 writes files."""
+    docstring). Returns ``{"run_dir", "epoch", "step", "seconds", "metrics", "rank", "best_mean_iou",
+    "best_epoch", "last_mean_iou", "epochs_run", "history": [{"epoch", "train_loss", "val_loss", "mean_iou",
+    "mean_iou_nansafe"}, …]}``. Under torchrun every process calls it; only rank 0 writes files."""
     _check_config(config)
-    owns_group = not (dist.is_available() and dist.is_initialized())
-    ctx = init_distributed(config.device)
-    try:
-        return _train(config, ctx)
-    finally:
-        if owns_group:
-            cleanup_distributed()
+    folder = open_run_folder(config.out_dir, resume=config.resume)
+    with distributed_run(config.device) as ctx:
+        return _train(config, ctx, folder)
 
 
-def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
-    run_dir = Path(c.out_dir)
-    last_path = run_dir / "last.pt"
+def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dict[str, Any]:
+    started = time.time()
+    run_dir, last_path = folder.path, folder.last
     resume_ckpt = None
-    if c.resume:
-        if not last_path.is_file():
-            raise Hw1CheckpointError(f"{last_path}: nothing to resume; start without --resume or check --out-dir")
+    if folder.resuming:
         resume_ckpt = read_segmentation_checkpoint(last_path)
         if resume_ckpt["model"] != model_spec(c.model, _model_kwargs(c)):
             raise Hw1CheckpointError(
                 f"{last_path}: was trained as {resume_ckpt['model']}, not {model_spec(c.model, _model_kwargs(c))}; "
                 "resume with the same --model and model options"
             )
-    elif last_path.exists():
-        raise Hw1Error(f"{run_dir}: already holds a run (last.pt); pass --resume to continue it or another --out-dir")
 
     seed_everything(c.seed, deterministic=c.deterministic)
     device = ctx.device
@@ -256,7 +242,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
     weights = None if resume_ckpt is not None else c.weights  # resumed weights come from last.pt
     model = create_model(c.model, weights=weights, **_model_kwargs(c))
     has_aux = bool(getattr(model, "has_aux", False))
-    if ctx.is_distributed and device.type == "cuda" and c.sync_bn:
+    if ctx.is_distributed and device.type == "cuda" and c.sync_batchnorm:
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model = prepare_model(model, device, channels_last=c.channels_last)
     if resume_ckpt is not None:
@@ -271,7 +257,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
     if batches == 0:
         raise Hw1DataError(f"{c.data_dir}: no full training batch (batch size {c.batch_size}); lower --batch-size")
     steps_per_epoch = math.ceil(batches / c.accumulate)
-    optimizer = _optimizer(model, c)
+    optimizer = build_optimizer(model, c.optimizer, lr=c.lr, weight_decay=c.weight_decay, momentum=c.momentum)
     scheduler = build_lr_scheduler(optimizer, total_steps=steps_per_epoch * c.epochs,
                                    warmup_steps=round(c.warmup_epochs * steps_per_epoch), kind=c.schedule)
     scaler = make_grad_scaler(device, precision)
@@ -289,12 +275,12 @@ def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
         best_epoch = int(resume_ckpt.get("best_epoch", 0))
         logger.truncate_after(int(resume_ckpt["epoch"]))
     if ctx.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(json.dumps(asdict(c), indent=2) + "\n", encoding="utf-8")
+        folder.write_config(c)
 
     stages = stage_epochs(c.epochs)
     history: list[dict[str, Any]] = []
     last_miou = float("nan")
+    record: dict[str, Any] = {}
     end_epoch = min(c.epochs, c.stop_after_epoch) if c.stop_after_epoch else c.epochs
     for epoch in range(start_epoch, end_epoch + 1):
         net.train()
@@ -303,13 +289,13 @@ def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
         broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics
         val = _validate(model, loss_fn, _loader(val_ds, c, ctx, train=False, epoch=epoch), c, ctx, precision)
-        last_miou = val["miou_nansafe"]
-        logger.log(epoch=epoch, step=step, split="val", **val)
+        last_miou = val["mean_iou_nansafe"]
+        record = logger.log(epoch=epoch, step=step, split="val", **val)
         improved = last_miou > best_miou
         if improved:
             best_miou, best_epoch = last_miou, epoch
-        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val["loss"], "miou": val["miou"],
-                        "miou_nansafe": last_miou})
+        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val["loss"], "mean_iou": val["mean_iou"],
+                        "mean_iou_nansafe": last_miou})
         if ctx.is_main:
             payload = _payload(model, c, norm, epoch=epoch, step=step, miou=last_miou)
             if improved:
@@ -320,15 +306,17 @@ def _train(c: SegTrainConfig, ctx: DistributedContext) -> dict[str, Any]:
             save_checkpoint({**payload, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                              "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch}, last_path)
         barrier()
-    return {"run_dir": str(run_dir), "rank": ctx.rank, "best_miou": best_miou, "best_epoch": best_epoch, "last_miou": last_miou,
-            "epochs_run": len(history), "history": history}
+    extra = {"rank": ctx.rank, "best_mean_iou": best_miou, "best_epoch": best_epoch, "last_mean_iou": last_miou,
+             "epochs_run": len(history), "history": history}
+    return RunResult(run_dir=str(run_dir), epoch=end_epoch if history else start_epoch - 1, step=step,
+                     seconds=time.time() - started, metrics=record, extra=extra).to_dict()
 
 
 def _train_epoch(net: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
                  loader: DataLoader, c: SegTrainConfig, ctx: DistributedContext, epoch: int, step: int,
                  precision: str, has_aux: bool) -> tuple[float, int]:
     device = ctx.device
-    total, count = 0.0, 0
+    meter = LossMeter(device, epoch=epoch, hint=NONFINITE_HINT)
     n = len(loader)
     optimizer.zero_grad(set_to_none=True)
     bar = progress(loader, desc=f"epoch {epoch}/{c.epochs}", total=n, unit="batch")
@@ -344,8 +332,6 @@ def _train_epoch(net: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Opti
                     loss = loss_fn(logits, masks) + AUX_LOSS_WEIGHT * loss_fn(aux, masks)
                 else:
                     loss = loss_fn(net(images), masks)
-            if not torch.isfinite(loss):
-                raise Hw1Error(f"epoch {epoch}: the loss became {loss.item()}; lower --lr or use --precision fp32")
             scaler.scale(loss / c.accumulate).backward()
         if boundary:
             if c.grad_clip:
@@ -356,10 +342,10 @@ def _train_epoch(net: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Opti
             optimizer.zero_grad(set_to_none=True)
             scheduler.step()
             step += 1
-        total += float(loss.detach()) * images.shape[0]
-        count += images.shape[0]
-        bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
-    stats = reduce_metrics({"loss": total / max(count, 1)}, device=device)
+        running = meter.add(loss, weight=images.shape[0])
+        if running is not None:
+            bar.set_postfix(loss=f"{running:.4f}", refresh=False)
+    stats = reduce_metrics({"loss": meter.mean()}, device=device)
     return stats["loss"], step
 
 
@@ -375,7 +361,7 @@ def _validate(model: nn.Module, loss_fn: nn.Module, loader: DataLoader, c: SegTr
         images = images.to(device, non_blocking=True)
         masks = masks.to(device, non_blocking=True).long()
         logits = predict_logits(model, images, size=c.image_size, precision=precision, channels_last=c.channels_last)
-        loss_sum[0] += float(loss_fn(logits, masks)) * images.shape[0]
+        loss_sum[0] += loss_fn(logits, masks).detach() * images.shape[0]
         loss_sum[1] += images.shape[0]
         cm.update(logits.argmax(1), masks)
     cm.all_reduce()
@@ -384,8 +370,8 @@ def _validate(model: nn.Module, loss_fn: nn.Module, loader: DataLoader, c: SegTr
     iou = cm.iou()
     return {
         "loss": float(loss_sum[0] / loss_sum[1].clamp_min(1)),
-        "miou": cm.mean_iou(),
-        "miou_nansafe": cm.mean_iou_nansafe(),
+        "mean_iou": cm.mean_iou(),
+        "mean_iou_nansafe": cm.mean_iou_nansafe(),
         "pixel_accuracy": cm.pixel_accuracy(),
         "iou": {name: float(v) for name, v in zip(CLASS_NAMES, iou, strict=True)},
     }
