@@ -67,3 +67,10 @@ class PretrainConfig:
     """Run the kNN monitor every N epochs (and after the last epoch)."""
     knn_k: int = 20
     knn_temperature: float = 0.1
+    data_pipeline: str = "auto"
+    """Training input: ``device`` (images decoded once into the image store, batches augmented on the
+    training device with kornia), ``workers`` (DataLoader workers with the lightly PIL transforms),
+    or ``auto``: ``device`` when the decoded images fit min(8 GiB, 25% of RAM), or 25% of free GPU
+    memory on CUDA, else ``workers``."""
+    cache_dir: str | None = None
+    """Folder of decoded-image stores (default ``$HW1_CACHE_DIR/images`` or ``~/.cache/hw1/images``)."""

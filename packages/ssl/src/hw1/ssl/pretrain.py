@@ -41,6 +41,8 @@ from hw1.core.seeding import make_generator, seed_everything, seed_worker
 from hw1.ssl.augmentations import NORMALIZATION, build_two_view_transform
 from hw1.ssl.config import PretrainConfig
 from hw1.ssl.dataset import UnlabeledImageFolder
+from hw1.ssl.device_augmentations import build_device_two_view_augmentation
+from hw1.ssl.device_pipeline import DeviceTwoViewBatches, choose_pipeline, open_pretrain_store
 from hw1.ssl.knn import KnnMonitor
 from hw1.ssl.methods import SSLMethod, create_method, method_class
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
@@ -48,7 +50,7 @@ from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 #: Fields a resumed run takes from the command line; every other field comes from the checkpoint.
 RUNTIME_FIELDS = (
     "images", "out_dir", "num_workers", "device", "compile", "resume", "verify_images", "save_every",
-    "knn_train_csv", "knn_val_csv", "knn_train_images", "knn_val_images", "knn_every",
+    "knn_train_csv", "knn_val_csv", "knn_train_images", "knn_val_images", "knn_every", "data_pipeline", "cache_dir",
 )
 #: Config keys of hw1-ssl 0.1 checkpoints and today's names (old runs still resume).
 RENAMED_FIELDS = {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync_batchnorm"}
@@ -114,15 +116,24 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     precision = resolve_precision(config.precision, device)
     cls = method_class(config.method)
 
-    transform = build_two_view_transform(cls.augmentation, config.image_size, min_scale=config.min_scale,
-                                         color_jitter_strength=config.color_jitter_strength)
-    dataset = UnlabeledImageFolder(config.images, transform, verify=config.verify_images, report=ctx.is_main)
+    generator = make_generator(config.seed)
+    if choose_pipeline(config.data_pipeline, config.images, config.image_size, device) == "device":
+        store = open_pretrain_store(config.images, config.image_size, ctx, cache_dir=config.cache_dir)
+        dataset: Any = store
+        augmentation = build_device_two_view_augmentation(
+            cls.augmentation, config.image_size, min_scale=config.min_scale,
+            color_jitter_strength=config.color_jitter_strength)
+        device_batches = DeviceTwoViewBatches(store, augmentation, config.batch_size, ctx, seed=config.seed)
+    else:
+        transform = build_two_view_transform(cls.augmentation, config.image_size, min_scale=config.min_scale,
+                                             color_jitter_strength=config.color_jitter_strength)
+        dataset = UnlabeledImageFolder(config.images, transform, verify=config.verify_images, report=ctx.is_main)
+        device_batches = None
     if len(dataset) < config.batch_size * ctx.world_size:
         raise Hw1DataError(
             f"{config.images}: {len(dataset)} readable images, fewer than one batch "
             f"({config.batch_size} × {ctx.world_size} process(es)); lower --batch-size"
         )
-    generator = make_generator(config.seed)
     # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process is
     # the one-replica case. Step k of a 2-process run thus sees exactly the global batch of step k
     # of one process with twice the batch size.
@@ -131,7 +142,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.num_workers,
                         drop_last=True, worker_init_fn=seed_worker, generator=generator,
                         pin_memory=device.type == "cuda", persistent_workers=False)
-    steps_per_epoch = len(loader)
+    steps_per_epoch = len(device_batches) if device_batches is not None else len(loader)
     total_steps = config.epochs * steps_per_epoch
 
     backbone = create_backbone(config.backbone, weights=config.backbone_weights)
@@ -202,7 +213,8 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         sampler.set_epoch(epoch)
         model.train()
         epoch_start = time.time()
-        bar = progress(loader, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch,
+        batches = device_batches.epoch(epoch) if device_batches is not None else loader
+        bar = progress(batches, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch,
                        unit="batch")
         if knn_top1 is not None:
             bar.set_postfix(knn=f"{knn_top1:.3f}", refresh=False)

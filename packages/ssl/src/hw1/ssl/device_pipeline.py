@@ -1,0 +1,70 @@
+"""The ``--data-pipeline device`` input of pre-training: images decoded once into core's image store,
+batches drawn by index onto the training device and augmented there (two views, kornia).
+
+:func:`choose_pipeline` applies the ``auto`` rule (the store at ``image_size`` must fit
+:func:`hw1.core.device_batches.memory_budget_bytes`); :class:`DeviceTwoViewBatches` yields
+``(view0, view1)`` batches in the order the worker pipeline's DistributedSampler would.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+
+import torch
+
+from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline
+from hw1.core.distributed import DistributedContext, barrier
+from hw1.core.errors import Hw1DataError
+from hw1.core.image_store import ImageStore, open_folder_store, store_bytes
+from hw1.core.images import list_images
+from hw1.ssl.device_augmentations import DeviceTwoViewAugmentation
+
+log = logging.getLogger("hw1.ssl")
+
+
+def choose_pipeline(requested: str, images: str | os.PathLike[str], image_size: int, device: torch.device) -> str:
+    """``device`` or ``workers`` for ``--data-pipeline requested`` on the folder ``images``: ``auto``
+    takes ``device`` when the decoded folder (every image at ``image_size``², uint8 RGB) fits the budget."""
+    if requested != "auto":
+        return resolve_data_pipeline(requested, 0, device)
+    try:
+        count = len(list_images(images, recursive=True))
+    except Hw1DataError:
+        return "workers"  # the worker path reports the missing folder in its usual words
+    return resolve_data_pipeline("auto", store_bytes(count, (image_size, image_size)), device)
+
+
+def open_pretrain_store(images: str | os.PathLike[str], image_size: int, ctx: DistributedContext, *,
+                        cache_dir: str | None = None) -> ImageStore:
+    """The store of ``images`` at ``image_size``: rank 0 builds (or checks) it and reports skipped
+    images, then the other ranks open the finished store."""
+    store = None
+    if ctx.is_main:
+        store = open_folder_store(images, image_size, cache_dir=cache_dir, report=True)
+    barrier()
+    if store is None:
+        store = open_folder_store(images, image_size, cache_dir=cache_dir, report=False)
+    return store
+
+
+class DeviceTwoViewBatches:
+    """Per-epoch iterables of ``(view0, view1)`` on ``device``: batches from ``store`` (same order as
+    the worker pipeline), augmented by ``augmentation`` with torch's generator, which the loop
+    re-seeds every epoch."""
+
+    def __init__(self, store: ImageStore, augmentation: DeviceTwoViewAugmentation, batch_size: int,
+                 ctx: DistributedContext, *, seed: int) -> None:
+        self.store = store
+        self.augmentation = augmentation.to(ctx.device)
+        self.sampler = DeviceBatchSampler(store, batch_size, ctx.device, seed=seed, rank=ctx.rank,
+                                          world_size=ctx.world_size, fields=["image"])
+
+    def __len__(self) -> int:
+        return self.sampler.steps_per_epoch
+
+    def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """The augmented two-view batches of ``epoch``."""
+        for batch in self.sampler.epoch(epoch):
+            yield self.augmentation(batch["image"])
