@@ -1,0 +1,99 @@
+"""The CLI starts instantly and degrades by package (issue 17 items 2 and 3).
+
+Each case runs ``hw1 …`` in a fresh interpreter and reports which heavy modules got imported, so
+one test's imports cannot hide another's.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+HEAVY = ("torch", "torchvision", "timm", "lightly", "segmentation_models_pytorch")
+
+_RUN = """
+import json, sys
+for name in {hide!r}:
+    sys.modules[name] = None  # as if that distribution were not installed
+from hw1.cli.main import cli
+code = 0
+try:
+    cli.main(args={args!r}, prog_name="hw1")
+except SystemExit as exc:
+    code = exc.code or 0
+print("\\n@@" + json.dumps({{"code": code, "heavy": [m for m in {heavy!r} if m in sys.modules]}}))
+"""
+
+
+def run_hw1(*args: str, hide: tuple[str, ...] = ()) -> tuple[int, list[str], str]:
+    """(exit code, heavy modules imported, output) of ``hw1 ARGS`` in a new interpreter."""
+    proc = subprocess.run([sys.executable, "-c", _RUN.format(args=list(args), hide=hide, heavy=HEAVY)],
+                          capture_output=True, text=True, timeout=120)
+    output, _, tail = (proc.stdout + proc.stderr).rpartition("\n@@")
+    assert tail, proc.stdout + proc.stderr
+    report = json.loads(tail.splitlines()[0])
+    return report["code"], report["heavy"], output + proc.stderr
+
+
+def _groups() -> list[str]:
+    import click
+
+    from hw1.cli.main import cli
+
+    ctx = click.Context(cli)
+    return [n for n in cli.list_commands(ctx) if isinstance(cli.get_command(ctx, n), click.Group)]
+
+
+def test_groups_are_found():
+    assert {"data", "ssl", "cls", "seg", "viz"} <= set(_groups())
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], *[[g, "--help"] for g in _groups()]],
+                         ids=lambda a: " ".join(a))
+def test_help_and_version_import_no_torch(args):
+    code, heavy, output = run_hw1(*args)
+    assert code == 0, output
+    assert heavy == [], f"hw1 {' '.join(args)} imported {heavy}"
+
+
+def test_seg_evaluate_imports_no_torch(tmp_path):
+    from hw1.segmentation import PALETTE
+
+    for folder in ("gt", "pred"):
+        (tmp_path / folder).mkdir()
+        labels = np.zeros((16, 16), np.uint8)
+        labels[:, 8:] = 2
+        Image.fromarray(PALETTE[labels]).save(tmp_path / folder / "0000_mask.png")
+    code, heavy, output = run_hw1("seg", "evaluate", str(tmp_path / "gt"), str(tmp_path / "pred"))
+    assert code == 0, output
+    assert "mean_iou" in output.lower() or "miou" in output.lower(), output
+    assert heavy == [], f"hw1 seg evaluate imported {heavy}"
+
+
+def test_a_missing_package_is_listed_with_its_install_line():
+    code, heavy, output = run_hw1("--help", hide=("hw1.segmentation",))
+    assert code == 0, output
+    seg_line = next(line for line in output.splitlines() if line.strip().startswith("seg "))
+    assert "pip install hw1-segmentation" in seg_line
+    viz_line = next(line for line in output.splitlines() if line.strip().startswith("viz "))
+    assert "pip install hw1-segmentation" in viz_line  # viz reads masks through hw1-segmentation
+    assert "pip install" not in next(line for line in output.splitlines() if line.strip().startswith("ssl "))
+
+
+@pytest.mark.parametrize("args", [["seg", "evaluate", "gt", "pred"], ["seg", "--help"], ["seg"]])
+def test_using_a_missing_package_prints_the_install_line_and_exits_2(args):
+    code, _heavy, output = run_hw1(*args, hide=("hw1.segmentation",))
+    assert code == 2, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines == ["error: 'hw1 seg' needs a package that is not installed: pip install hw1-segmentation"]
+
+
+def test_other_groups_work_without_a_missing_package():
+    code, heavy, output = run_hw1("ssl", "--help", hide=("hw1.segmentation",))
+    assert code == 0 and "pretrain" in output, output
+    assert heavy == []
