@@ -7,6 +7,7 @@ listed, with the line that installs it, and using it prints that line and exits 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from dataclasses import dataclass
@@ -39,17 +40,17 @@ class LazyCommand:
     distribution may add)."""
 
 
+@functools.cache
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def missing_packages(requires: tuple[str, ...]) -> list[str]:
     """The import names in ``requires`` that cannot be found (without importing them)."""
-    missing = []
-    for name in requires:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            missing.append(name)
-    return missing
+    return [name for name in requires if not _installed(name)]
 
 
 def install_line(missing: list[str]) -> str:
@@ -59,10 +60,7 @@ def install_line(missing: list[str]) -> str:
 
 
 def _module_exists(target: str) -> bool:
-    try:
-        return importlib.util.find_spec(target.split(":", 1)[0]) is not None
-    except (ImportError, ValueError):
-        return False
+    return _installed(target.split(":", 1)[0])
 
 
 def _not_installed(name: str, line: str) -> click.Command:

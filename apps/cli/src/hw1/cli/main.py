@@ -4,8 +4,6 @@ installed is listed with the line that installs it."""
 
 from __future__ import annotations
 
-from importlib import metadata
-
 import click
 
 from hw1.cli.lazy import LazyCommand, LazyGroup
@@ -36,6 +34,8 @@ COMMANDS = {
 
 
 def _versions() -> str:
+    from importlib import metadata  # 30 ms: only for --version
+
     lines = []
     for dist in DISTRIBUTIONS:
         try:
