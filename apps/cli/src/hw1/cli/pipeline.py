@@ -4,28 +4,34 @@ generated data, sized for a laptop CPU)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
+from hw1.cli.options import example
+
+from hw1.cli.study.context import StudyContext
 from hw1.cli.study.layout import StudyData
-from hw1.cli.study.profiles import PROFILES, get_profile
+from hw1.cli.study.profiles import PROFILES, StudyProfile, get_profile
 from hw1.cli.study.runner import run_steps, select_steps
-from hw1.cli.study.steps import StudyContext, study_steps
+from hw1.cli.study.steps import study_steps
 
 SAM_TYPES = ("vit_h", "vit_l", "vit_b")
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def _step_names() -> str:
     return ", ".join(s.name for s in study_steps())
 
 
-def run_pipeline(data: Path, out: Path, profile: str, *, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
+def run_pipeline(data: Path, out_dir: Path, profile: str, *, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
                  device: str = "auto", sam_checkpoint: Path | None = None, sam_model_type: str = "vit_h") -> Path:
-    """Run the study's steps on ``data`` into ``out`` and return the report path."""
+    """Run the study's steps on ``data`` into ``out_dir`` and return the report path."""
     study = StudyData(Path(data))
     study.check()
-    out = Path(out)
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ctx = StudyContext(data=study, out=out, profile=get_profile(profile), device=device,
                        sam_checkpoint=sam_checkpoint, sam_model_type=sam_model_type)
@@ -40,10 +46,23 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-@click.command("pipeline")
+def _out_dir_options(default: str) -> Callable[[F], F]:
+    """``--out-dir`` and its hidden 0.1 spelling ``--out``."""
+
+    def decorate(fn: F) -> F:
+        fn = click.option("--out", "out_alias", default=None, hidden=True,
+                          type=click.Path(file_okay=False, path_type=Path))(fn)
+        return click.option("--out-dir", "out_dir", default=default, show_default=True,
+                            type=click.Path(file_okay=False, path_type=Path), help="The study's run folder.")(fn)
+
+    return decorate
+
+
+@click.command("pipeline", epilog=example("hw1 pipeline --data hw1_data --out-dir runs/study --profile small",
+                                          "hw1 pipeline --data hw1_data --out-dir runs/study --only seg_eval,report"))
 @click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The hw1_data/ tree (p1_data/ and p2_data/).")
-@click.option("--out", "out", default="runs/study", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@_out_dir_options("runs/study")
 @click.option("--profile", default="full", show_default=True, type=click.Choice(list(PROFILES)),
               help="tiny: a 2-core CPU in minutes; small: a quick GPU run; full: the study's real setting.")
 @click.option("--only", default=None, help=f"Comma-separated steps to run, of: {_step_names()}.")
@@ -52,29 +71,39 @@ def _csv(value: str | None) -> tuple[str, ...]:
 @click.option("--sam-checkpoint", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="A Segment Anything checkpoint (e.g. sam_vit_h_4b8939.pth); without it the SAM step is not run.")
 @click.option("--sam-model-type", default="vit_h", show_default=True, type=click.Choice(SAM_TYPES))
-def pipeline(data: Path, out: Path, profile: str, only: str | None, skip: str | None, device: str,
-             sam_checkpoint: Path | None, sam_model_type: str) -> None:
+def pipeline(data: Path, out_dir: Path, out_alias: Path | None, profile: str, only: str | None, skip: str | None,
+             device: str, sam_checkpoint: Path | None, sam_model_type: str) -> None:
     """Run the whole study: SSL pre-training -> export -> settings A-E -> t-SNE -> segmentation
     models A and B -> validation mIoU -> stage panel -> SAM -> report.md / report.html.
 
     Each step is skipped when its outputs exist, so re-running resumes (an interrupted training
     step continues from its last checkpoint); --only/--skip pick steps.
     """
-    run_pipeline(data, out, profile, only=_csv(only), skip=_csv(skip), device=device,
+    run_pipeline(data, out_alias or out_dir, profile, only=_csv(only), skip=_csv(skip), device=device,
                  sam_checkpoint=sam_checkpoint, sam_model_type=sam_model_type)
 
 
-@click.command("demo")
-@click.option("--out", "out", default="runs/demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.command("demo", epilog=example("hw1 demo --out-dir runs/demo"))
+@_out_dir_options("runs/demo")
 @click.option("--profile", default="tiny", show_default=True, type=click.Choice(list(PROFILES)))
 @click.option("--device", default="auto", show_default=True)
-@click.pass_context
-def demo(ctx: click.Context, out: Path, profile: str, device: str) -> None:
+def demo(out_dir: Path, out_alias: Path | None, profile: str, device: str) -> None:
     """Generate a synthetic hw1_data/ tree in OUT/hw1_data and run the pipeline on it
     (profile tiny: about ten minutes on a 2-core CPU). Re-running resumes."""
-    from hw1.cli.data import synth
-
+    out = out_alias or out_dir
     data = out / "hw1_data"
     if not (data / "p1_data").is_dir() or not (data / "p2_data").is_dir():
-        ctx.invoke(synth, out_dir=data, profile=profile)
+        generate_study_data(data, get_profile(profile))
     run_pipeline(data, out, profile, device=device)
+
+
+def generate_study_data(root: Path, profile: StudyProfile, seed: int = 0) -> Path:
+    """Write a synthetic ``hw1_data/`` tree of ``profile``'s sizes (what ``hw1 data synth`` writes):
+    ``p1_data`` (Office-Home- and Mini-ImageNet-shaped sets) and ``p2_data`` (satellite pairs)."""
+    from hw1.classification import make_synthetic_classification
+    from hw1.segmentation.synthetic import make_synthetic_segmentation
+
+    click.echo(f"generating the {profile.name} data set in {root} …")
+    make_synthetic_classification(root / "p1_data", seed=seed, **profile.synth_cls)
+    make_synthetic_segmentation(root / "p2_data", seed=seed, overwrite=True, **profile.synth_seg)
+    return root

@@ -28,7 +28,8 @@ def run_experiments(base: FinetuneConfig, out_dir: str | Path, settings: str = "
     ``out_dir/<setting>/`` and write ``table.md`` and ``table.csv``. A setting whose backbone file
     is missing is skipped with its reason in the ``status`` column; frozen settings use cached
     features when ``cache_frozen``. ``random_frozen`` adds the frozen random-init baseline row
-    (folder ``random-frozen/``); by default it runs whenever a frozen setting (D, E) does."""
+    (folder ``random-frozen/``); by default it runs whenever a frozen setting (D, E) does. With
+    ``base.resume`` each setting continues from its own ``last.pt`` where one exists."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     chosen = [get_setting(name) for name in settings.upper()]
@@ -42,6 +43,8 @@ def run_experiments(base: FinetuneConfig, out_dir: str | Path, settings: str = "
         else:
             cfg = dataclasses.replace(base, setting=s.name, init=None, freeze_backbone=False,
                                       out_dir=str(out / s.name), cache_features=cache_frozen and s.frozen)
+        # resume a setting only where it left a last.pt: the others start fresh
+        cfg = dataclasses.replace(cfg, resume=base.resume and (Path(cfg.out_dir) / "last.pt").is_file())
         row = {"setting": s.name, "backbone": base.backbone, "init": s.init, "mode": s.mode,
                "best_val_acc": "", "best_epoch": "", "status": "ok"}
         try:

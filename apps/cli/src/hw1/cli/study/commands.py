@@ -1,62 +1,72 @@
-"""Turn a library config dataclass into the ``hw1`` command line that runs it.
+"""Turn a library config dataclass into the ``hw1`` command line that runs the same thing.
 
-Click options map onto config fields 1:1, so the command line is derived from the Click command
-itself: every field that differs from the option's default becomes the option of the same name.
-The pipeline runs exactly these command lines (in-process) and the report lists them verbatim, so a
-user can re-run any step by hand.
+The pipeline calls the libraries directly; it records, for the report and ``pipeline.jsonl``, the
+command line a user would type to repeat each step. ``hw1``'s options are generated from the same
+config fields by one rule (:mod:`hw1.cli.options`), which this module applies in reverse: field
+``num_workers`` is option ``--num-workers`` (:func:`hw1.cli.options.option_name`), a bool field is
+``--flag`` / ``--no-flag``, a dict field is one repeatable ``--model-option KEY=VALUE`` /
+``--method-option KEY=VALUE`` per item and a list field is one comma-separated value. Only fields
+that differ from the dataclass default are written, so a line reads as "the defaults, except …".
+``apps/cli/tests/test_study.py`` parses every rendered line back through the real commands.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
-import click
+from hw1.cli.options import option_name
+
+#: Dict fields and their repeatable ``KEY=VALUE`` option (the ``names`` the commands give them).
+DICT_OPTIONS = {"model_kwargs": "--model-option", "method_options": "--method-option"}
 
 
-def _option_for(command: click.Command, field: str) -> click.Option | None:
-    for param in command.params:
-        if isinstance(param, click.Option) and (param.name or "").rstrip("_") == field:
-            return param
-    return None
+def _item_value(value: Any) -> str:
+    """A ``KEY=VALUE`` value as the option parser reads it back (JSON for lists, bools and None)."""
+    if isinstance(value, (bool, list, tuple)) or value is None:
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
 
 
-def _render(option: click.Option, value: Any) -> list[str]:
-    if option.is_flag:
-        if option.secondary_opts:
-            return [option.opts[0] if value else option.secondary_opts[0]]
-        return [option.opts[0]] if value else []
-    if option.multiple:  # repeated option, e.g. --method-option k=v --method-option k2=v2
-        items = [f"{k}={v}" for k, v in value.items()] if isinstance(value, dict) else list(value)
-        return [word for item in items for word in (option.opts[0], str(item))]
+def _render(field: str, value: Any) -> list[str]:
+    option = DICT_OPTIONS.get(field) or option_name(field)
+    if isinstance(value, bool):
+        return [option if value else "--no-" + option[2:]]
     if isinstance(value, dict):
-        value = ",".join(f"{k}={v}" for k, v in value.items())
-    elif isinstance(value, (list, tuple)):
-        value = ",".join(str(v) for v in value)
-    return [option.opts[0], str(value)]
+        return [word for k, v in value.items() for word in (option, f"{k}={_item_value(v)}")]
+    if isinstance(value, (list, tuple)):
+        return [option, ",".join(str(v) for v in value)]
+    return [option, str(value)]
 
 
-def config_to_args(command: click.Command, config: Any, *, skip: Sequence[str] = ()) -> list[str]:
-    """The options of ``command`` that reproduce ``config``: one per field that differs from its
-    default (fields in ``skip`` are left out, e.g. those passed as arguments). A field that the
-    command has no option for raises ``ValueError``: the pipeline never runs a setting the user
-    could not type."""
+def _default(field: dataclasses.Field) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return dataclasses.MISSING
+
+
+def config_to_args(config: Any, *, skip: Sequence[str] = ()) -> list[str]:
+    """The options that reproduce ``config``: one per field that differs from its default (fields in
+    ``skip`` are left out, e.g. those a command takes as arguments). A field set to None whose default
+    is not None cannot be typed and raises ``ValueError``."""
     args: list[str] = []
-    ctx = click.Context(command)
-    for f in dataclasses.fields(config):
-        if f.name in skip:
+    for field in dataclasses.fields(config):
+        if field.name in skip:
             continue
-        value = getattr(config, f.name)
-        option = _option_for(command, f.name)
-        if option is None:
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-            if value != default:
-                raise ValueError(f"'{command.name}' has no option for {type(config).__name__}.{f.name}")
+        value = getattr(config, field.name)
+        if value == _default(field) or (value in ({}, [], ()) and not _default(field)):
             continue
-        # Compare with the option's default, which is what the command would use if left out.
-        default = option.get_default(ctx, call=True)
-        if value == default or (value in (None, {}, [], ()) and not default):
-            continue
-        args += _render(option, value)
+        if value is None:
+            raise ValueError(f"{type(config).__name__}.{field.name}=None has no command-line spelling")
+        args += _render(field.name, value)
     return args
+
+
+def command_line(*words: Any) -> str:
+    """``hw1 WORDS…`` as one shell-quoted line."""
+    return shlex.join(["hw1", *(str(w) for w in words)])

@@ -3,7 +3,9 @@ minutes), ``small`` (a quick GPU run), ``full`` (the study's real setting, for a
 
 Each field is a dict of overrides applied to the library's config dataclass for that step
 (``PretrainConfig``, ``FinetuneConfig``, ``SegTrainConfig``) or keyword arguments of a library
-function, so a profile says only what differs from the library defaults.
+function, so a profile says only what differs from the library defaults. ``synth_cls`` and
+``synth_seg`` size the generated data of ``hw1 data synth`` / ``hw1 demo`` (keyword arguments of
+``make_synthetic_classification`` and ``make_synthetic_segmentation``); sizes live here only.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class StudyProfile:
     seg_a: dict[str, Any] = field(default_factory=dict)
     seg_b: dict[str, Any] = field(default_factory=dict)
     predict: dict[str, Any] = field(default_factory=dict)
+    synth_cls: dict[str, Any] = field(default_factory=dict)
+    synth_seg: dict[str, Any] = field(default_factory=dict)
 
 
 TINY = StudyProfile(
@@ -33,16 +37,18 @@ TINY = StudyProfile(
     description="ResNet-18 at 64 px, a narrow FCN32s at 192 px and a small U-Net at 96 px, a few epochs each: "
     "the whole study in minutes on a 2-core CPU; numbers show learning, not the study's values",
     ssl=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=6, lr=2e-3, warmup_epochs=1,
-             workers=2, knn_every=3),
+             num_workers=2, knn_every=3),
     supervised=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=4, num_workers=2),
     cls=dict(backbone="resnet18", image_size=64, batch_size=64, epochs=5, num_workers=2),
     seg_a=dict(model="fcn32s", weights="none",
                model_kwargs={"width": 0.125, "fc_channels": 128, "batch_norm": True, "dropout": 0.1},
-               optimizer="adamw", lr=3e-3, schedule="cosine", epochs=5, batch_size=4, max_train=100, workers=2),
+               optimizer="adamw", lr=3e-3, schedule="cosine", epochs=5, batch_size=4, max_train=100, num_workers=2),
     seg_b=dict(model="smp:Unet:resnet18", weights="none",
                model_kwargs={"encoder_depth": 3, "decoder_channels": [32, 16, 16]}, image_size=96,
-               optimizer="adamw", lr=3e-3, schedule="cosine", epochs=4, batch_size=8, max_train=100, workers=2),
-    predict=dict(batch_size=8, workers=2),
+               optimizer="adamw", lr=3e-3, schedule="cosine", epochs=4, batch_size=8, max_train=100, num_workers=2),
+    predict=dict(batch_size=8, num_workers=2),
+    synth_cls=dict(n_train_per_class=8, n_val_per_class=3, n_mini=640, size=64),
+    synth_seg=dict(n_train=100, n_val=110, size=192),
 )
 
 SMALL = StudyProfile(
@@ -55,35 +61,41 @@ SMALL = StudyProfile(
     seg_a=dict(model="fcn32s", weights="imagenet", image_size=256, epochs=10, batch_size=16),
     seg_b=dict(model="deeplabv3_resnet50", weights="imagenet", image_size=256, epochs=10, batch_size=16,
                loss="focal"),
-    predict=dict(batch_size=16, workers=4),
+    predict=dict(batch_size=16, num_workers=4),
+    synth_cls=dict(n_train_per_class=40, n_val_per_class=6, n_mini=6400, size=128),
+    synth_seg=dict(n_train=600, n_val=257, size=512),
 )
 
 FULL = StudyProfile(
     name="full",
     description="the study's real setting: ResNet-50 at 128 px, BYOL 200 epochs, 512 px masks, "
     "FCN32s from ImageNet VGG16 and DeepLabV3-ResNet101 from COCO weights (a GPU)",
-    ssl=dict(backbone="resnet50", image_size=128, batch_size=256, epochs=200, warmup_epochs=10, workers=8),
+    ssl=dict(backbone="resnet50", image_size=128, batch_size=256, epochs=200, warmup_epochs=10, num_workers=8),
     supervised=dict(backbone="resnet50", image_size=128, epochs=50, num_workers=8),
     cls=dict(backbone="resnet50", image_size=128, epochs=50, num_workers=8),
-    seg_a=dict(model="fcn32s", weights="imagenet", epochs=30, batch_size=8, workers=8),
-    seg_b=dict(model="deeplabv3_resnet101", weights="coco", epochs=30, batch_size=8, workers=8,
+    seg_a=dict(model="fcn32s", weights="imagenet", epochs=30, batch_size=8, num_workers=8),
+    seg_b=dict(model="deeplabv3_resnet101", weights="coco", epochs=30, batch_size=8, num_workers=8,
                loss="focal", aux_loss=True),
-    predict=dict(batch_size=16, workers=8),
+    predict=dict(batch_size=16, num_workers=8),
+    synth_cls=dict(n_train_per_class=60, n_val_per_class=6, n_mini=38400, size=128),
+    synth_seg=dict(n_train=2000, n_val=257, size=512),
 )
 
 MICRO = StudyProfile(
     name="micro",
     description="a smoke test of every step (one epoch each, 32-64 px): runs in about a minute, "
     "its numbers mean nothing",
-    ssl=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, warmup_epochs=0, workers=0),
+    ssl=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, warmup_epochs=0, num_workers=0),
     supervised=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, num_workers=0),
     cls=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, num_workers=0),
     seg_a=dict(model="fcn32s", weights="none", model_kwargs={"width": 0.125, "fc_channels": 64},
-               optimizer="adamw", lr=1e-3, epochs=1, batch_size=4, workers=0),
+               optimizer="adamw", lr=1e-3, epochs=1, batch_size=4, num_workers=0),
     seg_b=dict(model="smp:Unet:resnet18", weights="none",
                model_kwargs={"encoder_depth": 3, "decoder_channels": [16, 8, 8]},
-               optimizer="adamw", lr=1e-3, epochs=1, batch_size=4, workers=0),
-    predict=dict(batch_size=4, workers=0),
+               optimizer="adamw", lr=1e-3, epochs=1, batch_size=4, num_workers=0),
+    predict=dict(batch_size=4, num_workers=0),
+    synth_cls=dict(n_train_per_class=2, n_val_per_class=1, n_mini=64, size=32, mini_size=32),
+    synth_seg=dict(n_train=16, n_val=8, size=64),
 )
 
 PROFILES = {p.name: p for p in (MICRO, TINY, SMALL, FULL)}

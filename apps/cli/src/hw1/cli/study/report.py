@@ -1,8 +1,9 @@
-"""``report.md`` and ``report.html``: the study's tables and figures in one place.
+"""``report.md`` and ``report.html``: the study's claims, tables and figures in one place.
 
 Every number in the report is read from a file the run wrote (metrics.jsonl, table.csv,
-eval.json, tsne json, pipeline.jsonl); nothing is carried over in memory from the steps, so a
-report re-written later from the same folder says the same thing.
+eval.json, tsne json, pipeline.jsonl), the "Claims" section's too (:mod:`hw1.cli.study.claims`);
+nothing is carried over in memory from the steps, so a report re-written later from the same
+folder says the same thing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hw1.cli.study.claims import (
+    HOLDS,
+    Claim,
+    StudyNumbers,
+    first_last,
+    read_table,
+    study_claims,
+    two_standard_errors,
+)
 from hw1.cli.study.document import Document
 from hw1.cli.study.layout import StudyData
 from hw1.cli.study.profiles import StudyProfile
@@ -101,8 +111,7 @@ def _knn_verdict(start: float, end: float, n: int | None) -> str:
     text = f"kNN accuracy changed by {gain:+.4f} from the random-init backbone"
     if not n:
         return text + "."
-    p = min(max((start + end) / 2.0, 1.0 / n), 1.0 - 1.0 / n)
-    noise = 2.0 * math.sqrt(2.0 * p * (1.0 - p) / n)
+    noise = two_standard_errors(start, end, n) or 0.0
     if gain > noise:
         verdict = "pre-training learned useful features"
     elif gain < -noise:
@@ -131,15 +140,9 @@ def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
     classes = _num_classes(out / "cls" / "A" / "best.pt")
     if classes:
         doc.text(f"Chance level: 1/{classes} = {1 / classes:.4f} (the class count stored in `cls/A/best.pt`).")
-    acc_col = next((h for h in header if "acc" in h.lower()), None)
-    accs = {r.get("setting"): _num(r[acc_col]) for r in rows} if acc_col else {}
-    if isinstance(accs.get("A"), float) and isinstance(accs.get("C"), float):
-        if accs["C"] > accs["A"]:
-            doc.text(f"As in the study, the SSL backbone (C, {accs['C']:.4f}) beats training from scratch "
-                     f"(A, {accs['A']:.4f}).")
-        else:
-            doc.text(f"Unlike the study, C ({accs['C']:.4f}) does not beat A ({accs['A']:.4f}) at this budget: "
-                     "the tiny profile pre-trains for minutes, the study for hundreds of epochs.")
+    doc.text("The `random-frozen` row is setting E's head on a frozen random-init backbone "
+             "(`--init random --freeze-backbone`): what a frozen backbone gives without any pre-training, "
+             "so E minus this row is what pre-training bought.")
 
 
 def _num_classes(checkpoint: Path) -> int | None:
@@ -191,28 +194,83 @@ def _chance_miou(confusion: list[list[int]]) -> float:
     return max(gt[:6]) / total / 6 if total else float("nan")
 
 
+def _read_eval(path: Path) -> dict[str, Any] | None:
+    """An ``eval.json`` through hw1-segmentation's reader (the library that writes it), as its dict."""
+    if not path.is_file():
+        return None
+    from hw1.segmentation.evaluate import read_evaluation
+
+    return read_evaluation(path).to_dict()
+
+
+def best_training_miou(run: Path) -> float | None:
+    """The best validation mIoU a segmentation run logged in ``metrics.jsonl`` (key ``mean_iou``;
+    ``miou`` in runs of hw1-segmentation 0.1)."""
+    values = [r.get("mean_iou", r.get("miou")) for r in _read_jsonl(run / "metrics.jsonl") if r.get("split") == "val"]
+    values = [float(v) for v in values if isinstance(v, (int, float)) and not math.isnan(v)]
+    return max(values) if values else None
+
+
 def _seg_section(doc: Document, out: Path) -> None:
     doc.heading("4. Satellite segmentation: official mIoU on validation")
     rows, chance = [], None
     for key, title in SEG_TITLES.items():
-        ev = _read_json(out / "seg" / key / "eval.json")
+        ev = _read_eval(out / "seg" / key / "eval.json")
         if ev is None:
-            rows.append([title, "not run", "", *[""] * 6])
+            rows.append([title, "not run", "", "", *[""] * 6])
             continue
         per = ev.get("per_class_iou", {})
         rows.append([title, _model_name(out / "seg" / key), _fmt(ev.get("mean_iou")),
-                     *[_fmt(per.get(c)) for c in CLASS_ORDER]])
+                     _fmt(best_training_miou(out / "seg" / key)), *[_fmt(per.get(c)) for c in CLASS_ORDER]])
         if ev.get("confusion") and chance is None:
             chance = _chance_miou(ev["confusion"])
-    doc.table(["model", "architecture", "mIoU", *CLASS_ORDER], rows)
+    doc.table(["model", "architecture", "mIoU", "best val mIoU in training", *CLASS_ORDER], rows)
     if chance is not None:
         doc.text(f"Chance level (always the most frequent class): mIoU {chance:.4f}. Numbers come from "
-                 "`seg/<model>/eval.json`, the official dataset-level mIoU over classes 0–5.")
+                 "`seg/<model>/eval.json`, the official dataset-level mIoU over classes 0–5 of the masks "
+                 "`best.pt` wrote; the training column is the best epoch in `seg/<model>/metrics.jsonl`.")
     for key, title in SEG_TITLES.items():
         _figure(doc, out, f"figures/curves_{key}.png", f"{title}: training curves")
     overlays = sorted((out / "figures").glob("overlay_model_b_*.png"))
     for path in overlays:
         doc.figure(f"figures/{path.name}", f"Model B prediction, official overlay style ({path.stem.split('_')[-1]})")
+
+
+def study_numbers(out: Path, data: StudyData) -> StudyNumbers:
+    """What the claims need, read back from the files of the run in ``out``."""
+    records = _read_jsonl(out / "ssl" / "metrics.jsonl")
+    knn = first_last([r for r in records if r.get("split") == "knn"], "knn_top1")
+    train = [r for r in records if r.get("split") == "train"]
+    ssl_cfg = _read_json(out / "ssl" / "config.json") or {}
+    table = read_table(out / "cls" / "table.csv")
+    scores = _read_json(out / "figures" / "tsne_C.json") or {}
+    silhouette = (scores["silhouette_first"], scores["silhouette_last"]) if "silhouette_last" in scores else None
+    miou: dict[str, float | None] = {}
+    chance = None
+    for key in SEG_TITLES:
+        ev = _read_eval(out / "seg" / key / "eval.json")
+        if ev is not None:
+            miou[key] = ev.get("mean_iou")
+            if chance is None and ev.get("confusion"):
+                chance = _chance_miou(ev["confusion"])
+    return StudyNumbers(
+        knn_first=knn[0] if knn else None, knn_last=knn[1] if knn else None,
+        knn_n=_csv_rows(ssl_cfg.get("knn_val_csv")), ssl_loss=first_last(train, "loss"),
+        ssl_feature_std=first_last(train, "feature_std"),
+        accuracy=table[0] if table else None, status=table[1] if table else None,
+        val_n=_csv_rows(data.office / "val.csv"), num_classes=_num_classes(out / "cls" / "A" / "best.pt"),
+        silhouette=silhouette, seg_miou=miou or None, seg_chance=chance,
+    )
+
+
+def _claims_section(doc: Document, claims: list[Claim]) -> None:
+    doc.heading("Claims")
+    held = sum(c.verdict == HOLDS for c in claims)
+    doc.text(f"The study's claims against this run's numbers (all read back from its files): **{held} of "
+             f"{len(claims)} hold**. Accuracy differences come with two standard errors of the difference on "
+             "the validation images, so a verdict within the noise reads as such.")
+    doc.table(["claim", "measured", "verdict", "reason"],
+              [[c.statement, c.measured or "—", f"**{c.verdict}**", c.reason or "—"] for c in claims])
 
 
 def _stages_section(doc: Document, out: Path) -> None:
@@ -266,6 +324,7 @@ def write_report(out: Path, *, profile: StudyProfile, data: StudyData) -> Path:
         f"Written: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}",
         "Versions: " + ", ".join(versions),
     ])
+    _claims_section(doc, study_claims(study_numbers(out, data)))
     _ssl_section(doc, out)
     _cls_section(doc, out, data)
     _tsne_section(doc, out)

@@ -3,7 +3,8 @@
 Each step declares the files it produces; a step whose outputs are all present is skipped, so
 re-running a pipeline resumes where it stopped (a step that was interrupted half-way resumes from
 its own last checkpoint, since every training step passes ``resume``). What each step did, with
-the equivalent ``hw1`` command and its configuration, goes to ``pipeline.jsonl``.
+the equivalent ``hw1`` command lines and any notes (e.g. a classification setting skipped for want
+of its backbone file), goes to ``pipeline.jsonl``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from hw1.core import Hw1Error, MetricsLogger
 class Step:
     """One step of the study: a name, the files it writes (relative to the run folder) and the
     function that writes them. A step may decline to run by returning the reason (e.g. SAM
-    without a checkpoint); a step with no declared outputs always runs."""
+    without a checkpoint); a step with no declared outputs always runs. A step that ran but left
+    something out says so in ``ctx.notes``: reported, not fatal."""
 
     name: str
     title: str
@@ -64,6 +66,7 @@ def run_steps(steps: Sequence[Step], ctx: Any, out_dir: Path, *, force: Sequence
         else:
             click.echo(f"{header} …")
             ctx.commands = []
+            ctx.notes = []
             t0 = time.perf_counter()
             declined = step.run(ctx)
             seconds = time.perf_counter() - t0
@@ -74,8 +77,10 @@ def run_steps(steps: Sequence[Step], ctx: Any, out_dir: Path, *, force: Sequence
                 missing = [str(p) for p in outputs if not p.exists()]
                 if missing:
                     raise RuntimeError(f"step {step.name} finished without writing {', '.join(missing)}")
+                for note in ctx.notes:
+                    click.echo(f"    note: {note}")
                 click.echo(f"    done in {seconds:.0f} s")
-                record = StepRecord(step.name, "ran", seconds, "", list(ctx.commands))
+                record = StepRecord(step.name, "ran", seconds, "; ".join(ctx.notes), list(ctx.commands))
         log.log(**dataclasses.asdict(record))
         records.append(record)
     return records

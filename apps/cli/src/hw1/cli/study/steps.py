@@ -1,78 +1,41 @@
-"""The study's steps. Each step runs ``hw1`` command lines (in-process, recorded verbatim for the
-report), built from the profile's overrides of the library config dataclasses."""
+"""The study's steps, each a call of library functions built from the profile's overrides of the
+library config dataclasses. Each step records the ``hw1`` command lines that do the same by hand
+(:meth:`StudyContext.record`); the segmentation steps live in :mod:`hw1.cli.study.seg_steps`."""
 
 from __future__ import annotations
 
-import shlex
-from dataclasses import dataclass, field
+import json
 from pathlib import Path
 from typing import Any
 
-import click
-
 from hw1.cli.study.commands import config_to_args
-from hw1.cli.study.layout import StudyData
-from hw1.cli.study.profiles import StudyProfile
+from hw1.cli.study.context import StudyContext
 from hw1.cli.study.runner import Step
+from hw1.cli.study.seg_steps import SEG_RUNS, run_sam, run_seg_a, run_seg_b, run_seg_eval, run_stages
 
-#: Validation images of the stage figure (the study's choice); the first three ids otherwise.
-STAGE_IDS = ("0013", "0062", "0104")
-SETTINGS = ("A", "B", "C", "D", "E")
-SEG_RUNS = {"model_a": "seg_a", "model_b": "seg_b"}
-
-
-@dataclass
-class StudyContext:
-    """Everything a step needs: the inputs, the run folder, the profile and the options."""
-
-    data: StudyData
-    out: Path
-    profile: StudyProfile
-    device: str = "auto"
-    sam_checkpoint: Path | None = None
-    sam_model_type: str = "vit_h"
-    commands: list[str] = field(default_factory=list)
-
-    def hw1(self, *argv: Any) -> None:
-        """Run ``hw1 ARGV…`` in this process and record the command line."""
-        from hw1.cli.main import cli
-
-        args = [str(a) for a in argv]
-        self.commands.append(shlex.join(["hw1", *args]))
-        click.echo("    $ " + self.commands[-1])
-        try:
-            cli.main(args, prog_name="hw1", standalone_mode=False)
-        except SystemExit as exc:
-            if exc.code not in (0, None):
-                raise
-
-    @property
-    def supervised_backbone(self) -> Path:
-        """The study's supervised backbone when given, else the stand-in this pipeline trains."""
-        if self.data.supervised_backbone.is_file():
-            return self.data.supervised_backbone
-        return self.out / "supervised" / "backbone.pt"
-
-
-def _command(group: str, name: str) -> click.Command:
-    from hw1.cli.main import cli
-
-    return cli.commands[group].commands[name]  # type: ignore[attr-defined]
-
-
-def run_ssl(ctx: StudyContext) -> None:
+def ssl_config(ctx: StudyContext) -> Any:
+    """The ``PretrainConfig`` of the study's pre-training (kNN monitor on the Office-Home sets)."""
     from hw1.ssl import PretrainConfig
 
     run = ctx.out / "ssl"
     office = ctx.data.office
-    cfg = PretrainConfig(
-        images=str(ctx.data.mini_images), out=str(run), device=ctx.device, resume=(run / "last.pt").is_file(),
+    return PretrainConfig(
+        images=str(ctx.data.mini_images), out_dir=str(run), device=ctx.device, resume=(run / "last.pt").is_file(),
         knn_train_csv=str(office / "train.csv"), knn_train_images=str(office / "train"),
         knn_val_csv=str(office / "val.csv"), knn_val_images=str(office / "val"),
         **ctx.profile.ssl,
     )
-    ctx.hw1("ssl", "pretrain", *config_to_args(_command("ssl", "pretrain"), cfg))
-    ctx.hw1("ssl", "export", run / "last.pt", run / "backbone.pt")
+
+
+def run_ssl(ctx: StudyContext) -> None:
+    from hw1.ssl import export_backbone, pretrain
+
+    cfg = ssl_config(ctx)
+    run = ctx.out / "ssl"
+    ctx.record("ssl", "pretrain", *config_to_args(cfg))
+    pretrain(cfg)
+    ctx.record("ssl", "export", run / "last.pt", run / "backbone.pt")
+    export_backbone(run / "last.pt", run / "backbone.pt")
 
 
 def _split_labels(labels_csv: Path, folder: Path, val_every: int = 10) -> tuple[Path, Path, int]:
@@ -80,26 +43,16 @@ def _split_labels(labels_csv: Path, folder: Path, val_every: int = 10) -> tuple[
     returns their paths and the class count."""
     import csv
 
+    from hw1.core.csv_files import write_predictions_csv
+
     with labels_csv.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     folder.mkdir(parents=True, exist_ok=True)
     paths = (folder / "train.csv", folder / "val.csv")
     for path, part in zip(paths, ([r for i, r in enumerate(rows) if i % val_every],
                                   [r for i, r in enumerate(rows) if not i % val_every]), strict=True):
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["id", "filename", "label"])
-            writer.writeheader()
-            writer.writerows({k: r[k] for k in ("id", "filename", "label")} for r in part)
+        write_predictions_csv(path, [(r["id"], r["filename"], r["label"]) for r in part])
     return paths[0], paths[1], max(int(r["label"]) for r in rows) + 1
-
-
-def _office_config(ctx: StudyContext, **fields: Any) -> Any:
-    from hw1.classification import FinetuneConfig
-
-    office = ctx.data.office
-    return FinetuneConfig(train_csv=str(office / "train.csv"), train_images=str(office / "train"),
-                          val_csv=str(office / "val.csv"), val_images=str(office / "val"), device=ctx.device,
-                          **fields)
 
 
 def run_supervised(ctx: StudyContext) -> str | None:
@@ -108,94 +61,89 @@ def run_supervised(ctx: StudyContext) -> str | None:
     if not ctx.data.mini_labels.is_file():
         return (f"no {ctx.data.supervised_backbone.name} and no {ctx.data.mini_labels} to train a stand-in: "
                 "settings B and D will be skipped")
-    from hw1.classification import FinetuneConfig
+    from hw1.classification import export_backbone, train_classifier
 
     folder = ctx.out / "supervised"
-    train_csv, val_csv, classes = _split_labels(ctx.data.mini_labels, folder)
-    run = folder / "run"
-    cfg = FinetuneConfig(train_csv=str(train_csv), train_images=str(ctx.data.mini_images), val_csv=str(val_csv),
-                         val_images=str(ctx.data.mini_images), out_dir=str(run), setting="A", num_classes=classes,
-                         save_features=False, device=ctx.device, resume=(run / "last.pt").is_file(),
-                         **ctx.profile.supervised)
-    ctx.hw1("cls", "train", *config_to_args(_command("cls", "train"), cfg))
-    ctx.hw1("cls", "export-backbone", run / "best.pt", folder / "backbone.pt")
+    cfg = supervised_config(ctx, *_split_labels(ctx.data.mini_labels, folder))
+    ctx.record("cls", "train", *config_to_args(cfg))
+    train_classifier(cfg)
+    ctx.record("cls", "export-backbone", Path(cfg.out_dir) / "best.pt", folder / "backbone.pt")
+    export_backbone(Path(cfg.out_dir) / "best.pt", folder / "backbone.pt")
     return None
+
+
+def supervised_config(ctx: StudyContext, train_csv: Path, val_csv: Path, classes: int) -> Any:
+    """The ``FinetuneConfig`` of the supervised stand-in: setting A on the labeled Mini split."""
+    from hw1.classification import FinetuneConfig
+
+    run = ctx.out / "supervised" / "run"
+    return FinetuneConfig(train_csv=str(train_csv), train_images=str(ctx.data.mini_images), val_csv=str(val_csv),
+                          val_images=str(ctx.data.mini_images), out_dir=str(run), setting="A", num_classes=classes,
+                          save_features=False, device=ctx.device, resume=(run / "last.pt").is_file(),
+                          **ctx.profile.supervised)
+
+
+def cls_config(ctx: StudyContext) -> Any:
+    """The ``FinetuneConfig`` every classification setting starts from (one head, one budget)."""
+    from hw1.classification import FinetuneConfig
+
+    office = ctx.data.office
+    out = ctx.out / "cls"
+    return FinetuneConfig(train_csv=str(office / "train.csv"), train_images=str(office / "train"),
+                          val_csv=str(office / "val.csv"), val_images=str(office / "val"), device=ctx.device,
+                          out_dir=str(out), supervised_backbone=str(ctx.supervised_backbone),
+                          ssl_backbone=str(ctx.out / "ssl" / "backbone.pt"),
+                          resume=any(out.glob("*/last.pt")), **ctx.profile.cls)
 
 
 def run_cls(ctx: StudyContext) -> None:
-    cfg = _office_config(ctx, out_dir=str(ctx.out / "cls"), supervised_backbone=str(ctx.supervised_backbone),
-                         ssl_backbone=str(ctx.out / "ssl" / "backbone.pt"), **ctx.profile.cls)
-    # experiments decides per setting whether to cache (frozen ones do)
-    ctx.hw1("cls", "experiments", *config_to_args(_command("cls", "experiments"), cfg, skip=("resume", "cache_features")))
+    from hw1.classification import run_experiments
+
+    cfg = cls_config(ctx)
+    # experiments caches the frozen settings' features by default (--cache-features)
+    ctx.record("cls", "experiments", *config_to_args(cfg, skip=("cache_features",)))
+    for row in run_experiments(cfg, cfg.out_dir, cache_frozen=True):
+        if row["status"] != "ok":
+            ctx.note(f"setting {row['setting']} {row['status']}")
 
 
-def run_tsne(ctx: StudyContext) -> None:
+def _cls_epochs(run: Path) -> Any:
+    try:
+        return json.loads((run / "config.json").read_text(encoding="utf-8"))["epochs"]
+    except (OSError, ValueError, KeyError):
+        return "last"
+
+
+def run_tsne(ctx: StudyContext) -> str | None:
     run = ctx.out / "cls" / "C"
-    epochs = ctx.profile.cls.get("epochs", 30)
-    ctx.hw1("viz", "tsne", run / "features_first.npz", run / "features_last.npz", ctx.out / "figures" / "tsne_C.png",
-            "--titles", f"epoch 1,epoch {epochs}", "--scores", ctx.out / "figures" / "tsne_C.json")
+    first, last = run / "features_first.npz", run / "features_last.npz"
+    if not (first.is_file() and last.is_file()):
+        return f"setting C wrote no features ({first.name}, {last.name}); see the status in cls/table.csv"
+    from hw1.viz import plot_embedding_comparison, read_feature_file
 
-
-def _seg_train(ctx: StudyContext, key: str) -> None:
-    from hw1.segmentation.train import SegTrainConfig
-
-    run = ctx.out / "seg" / key
-    overrides = getattr(ctx.profile, SEG_RUNS[key])
-    cfg = SegTrainConfig(data_dir=str(ctx.data.seg), out_dir=str(run), device=ctx.device,
-                         resume=(run / "last.pt").is_file(), **overrides)
-    ctx.hw1("seg", "train", *config_to_args(_command("seg", "train"), cfg))
-
-
-def run_seg_a(ctx: StudyContext) -> None:
-    _seg_train(ctx, "model_a")
-
-
-def run_seg_b(ctx: StudyContext) -> None:
-    _seg_train(ctx, "model_b")
-
-
-def run_seg_eval(ctx: StudyContext) -> None:
-    validation = ctx.data.seg / "validation"
-    predict_opts = [a for k, v in ctx.profile.predict.items() for a in (f"--{k.replace('_', '-')}", v)]
-    for key in SEG_RUNS:
-        run = ctx.out / "seg" / key
-        ctx.hw1("seg", "predict", run / "best.pt", validation, run / "pred_validation", "--device", ctx.device,
-                *predict_opts)
-        ctx.hw1("seg", "evaluate", validation, run / "pred_validation", "--out", run / "eval.json")
-
-
-def _stage_ids(validation: Path) -> list[str]:
-    present = {p.name[: -len("_sat.jpg")] for p in validation.glob("*_sat.jpg")}
-    return list(STAGE_IDS) if set(STAGE_IDS) <= present else sorted(present)[:3]
-
-
-def run_stages(ctx: StudyContext) -> None:
-    validation = ctx.data.seg / "validation"
-    ids = ",".join(_stage_ids(validation))
-    ctx.hw1("viz", "stages", ctx.out / "seg" / "model_b", validation, ctx.out / "figures" / "stages_model_b.png",
-            "--ids", ids, "--device", ctx.device)
-    for key in SEG_RUNS:
-        for image_id in ids.split(","):
-            ctx.hw1("viz", "overlay", validation / f"{image_id}_sat.jpg",
-                    ctx.out / "seg" / key / "pred_validation" / f"{image_id}_mask.png",
-                    ctx.out / "figures" / f"overlay_{key}_{image_id}.png")
+    figure, scores = ctx.out / "figures" / "tsne_C.png", ctx.out / "figures" / "tsne_C.json"
+    titles = ["epoch 1", f"epoch {_cls_epochs(run)}"]
+    ctx.record("viz", "tsne", first, last, figure, "--titles", ",".join(titles), "--scores", scores)
+    result = plot_embedding_comparison([read_feature_file(first), read_feature_file(last)], figure,
+                                       titles=titles, method="tsne", seed=0, n_jobs=2)
+    scores.parent.mkdir(parents=True, exist_ok=True)
+    scores.write_text(json.dumps({
+        "method": "tsne", "titles": titles, "first": str(first), "last": str(last),
+        "silhouette_first": float(result.silhouettes[0]), "silhouette_last": float(result.silhouettes[1]),
+    }, indent=1) + "\n", encoding="utf-8")
+    return None
 
 
 def run_curves(ctx: StudyContext) -> None:
+    from hw1.viz import plot_training_curves, read_metrics_jsonl
+
     runs = {"ssl": ctx.out / "ssl", "cls_C": ctx.out / "cls" / "C", **{k: ctx.out / "seg" / k for k in SEG_RUNS}}
     for name, run in runs.items():
-        if (run / "metrics.jsonl").is_file():
-            ctx.hw1("viz", "curves", run / "metrics.jsonl", ctx.out / "figures" / f"curves_{name}.png")
-
-
-def run_sam(ctx: StudyContext) -> str | None:
-    if ctx.sam_checkpoint is None:
-        return "no SAM checkpoint given (--sam-checkpoint FILE --sam-model-type vit_h|vit_l|vit_b)"
-    validation = ctx.data.seg / "validation"
-    images = [validation / f"{i}_sat.jpg" for i in _stage_ids(validation)]
-    ctx.hw1("seg", "sam", *images, "--checkpoint", ctx.sam_checkpoint, "--model-type", ctx.sam_model_type,
-            "--out", ctx.out / "sam", "--device", ctx.device)
-    return None
+        metrics = run / "metrics.jsonl"
+        if metrics.is_file():
+            figure = ctx.out / "figures" / f"curves_{name}.png"
+            ctx.record("viz", "curves", metrics, figure)
+            plot_training_curves(read_metrics_jsonl(metrics), figure, title=run.name)
 
 
 def run_report(ctx: StudyContext) -> None:
@@ -209,8 +157,9 @@ def study_steps() -> list[Step]:
     return [
         Step("ssl", "SSL pre-training and backbone export", ["ssl/backbone.pt"], run_ssl),
         Step("supervised", "supervised backbone for settings B and D", ["supervised/backbone.pt"], run_supervised),
-        Step("cls", "classification settings A-E", ["cls/table.csv"], run_cls),
-        Step("tsne", "t-SNE of setting C, first vs last epoch", ["figures/tsne_C.png", "figures/tsne_C.json"], run_tsne),
+        Step("cls", "classification settings A-E and the frozen random-init baseline", ["cls/table.csv"], run_cls),
+        Step("tsne", "t-SNE of setting C, first vs last epoch", ["figures/tsne_C.png", "figures/tsne_C.json"],
+             run_tsne),
         Step("seg_a", "segmentation model A", ["seg/model_a/best.pt", "seg/model_a/stage_final.pt"], run_seg_a),
         Step("seg_b", "segmentation model B", ["seg/model_b/best.pt", "seg/model_b/stage_final.pt"], run_seg_b),
         Step("seg_eval", "validation masks and official mIoU",
