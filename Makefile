@@ -19,7 +19,7 @@ help:
 	@echo "make demo   - set up .venv if missing, then run the whole study on generated data (runs/demo)"
 	@echo "make test   - set up .venv if missing, then run every package's tests and the end-to-end tests"
 	@echo "make bench  - performance suite (bench-quick: the short version), writes benchmarks/results.md"
-	@echo "make dist   - a wheel and an sdist of every package in dist/ (pip install --find-links dist hw1-cli)"
+	@echo "make dist   - a wheel and an sdist of every package in dist/ (pip install --find-links dist 'hw1-cli[all]')"
 
 setup: $(STAMP)
 

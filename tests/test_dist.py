@@ -97,7 +97,7 @@ def test_each_package_resolves_from_dist_alone_and_imports(dist_dir: Path, tmp_p
                              capture_output=True, text=True, env=env, timeout=120)
         assert dry.returncode == 0, f"{dist} does not resolve from dist/ alone:\n{dry.stdout}{dry.stderr}"
         assert "Would install" in dry.stdout and dist in dry.stdout.replace("_", "-"), dry.stdout
-    done = subprocess.run([*pip, "install", "--quiet", "--no-index", "--find-links", str(dist_dir), "hw1-cli"],
+    done = subprocess.run([*pip, "install", "--quiet", "--no-index", "--find-links", str(dist_dir), "hw1-cli[all]"],
                           capture_output=True, text=True, env=env, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     imports = "; ".join(f"import {module}" for module in DISTRIBUTIONS.values())
