@@ -176,8 +176,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(autouse=True)
-def _quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _quiet_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("HW1_PROGRESS", "0")
+    monkeypatch.setenv("HW1_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "hw1-cache"))  # not ~/.cache
     for var in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):
         monkeypatch.delenv(var, raising=False)
     os.environ.setdefault("OMP_NUM_THREADS", "2")

@@ -139,9 +139,9 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     # of one process with twice the batch size.
     sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
                                  seed=config.seed, drop_last=True)
-    loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.num_workers,
-                        drop_last=True, worker_init_fn=seed_worker, generator=generator,
-                        pin_memory=device.type == "cuda", persistent_workers=False)
+    loader = None if device_batches is not None else DataLoader(
+        dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.num_workers, drop_last=True,
+        worker_init_fn=seed_worker, generator=generator, pin_memory=device.type == "cuda", persistent_workers=False)
     steps_per_epoch = len(device_batches) if device_batches is not None else len(loader)
     total_steps = config.epochs * steps_per_epoch
 
