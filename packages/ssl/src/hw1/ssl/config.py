@@ -25,11 +25,13 @@ class PretrainConfig:
     backbone_weights: str | None = None
     """None: random init (the study's rule). ``imagenet`` or a backbone file only when asked."""
     epochs: int = 100
+    """Training epochs (the LR and EMA schedules span them)."""
     batch_size: int = 256
     """Per process; the global batch is batch_size × processes."""
     num_workers: int = 4
     """DataLoader worker processes."""
     image_size: int = 128
+    """Square crop size of the two views in pixels."""
     min_scale: float | None = None
     """Random-resized-crop minimum area (None: the method paper's value)."""
     color_jitter_strength: float | None = None
@@ -39,20 +41,28 @@ class PretrainConfig:
     lr: float = 1e-3
     """Peak learning rate (after warmup)."""
     weight_decay: float = 1e-6
+    """Weight decay (biases and norm weights excluded)."""
     momentum: float = 0.9
     """SGD/LARS momentum (not the EMA momentum of the target network)."""
     warmup_epochs: float = 10.0
+    """Linear LR warmup, in epochs (fractions allowed)."""
     min_lr_ratio: float = 0.0
+    """Final learning rate as a fraction of the peak (cosine decay)."""
     device: str = "auto"
+    """auto (cuda when present, else cpu), cpu, cuda or cuda:N."""
     precision: str = "auto"
     """auto = bf16 autocast where the hardware has native bf16 (Ampere+ GPUs, AVX512-BF16/AMX CPUs),
     fp16 on older GPUs, else fp32 (hw1.core.resolve_precision)."""
     channels_last: bool = True
+    """Run convolutions in channels-last memory format (faster on GPUs)."""
     compile: bool = False
+    """torch.compile the model."""
     sync_batchnorm: bool = False
     """Convert BatchNorm to SyncBatchNorm under DDP."""
     seed: int = 0
+    """Seed of initialisation, augmentation and data order."""
     deterministic: bool = False
+    """Deterministic kernels (slower; same result on every run of the same machine)."""
     save_every: int = 0
     """Also keep epoch_NNNN.pt every N epochs (0: only last.pt)."""
     resume: bool = False
@@ -60,13 +70,19 @@ class PretrainConfig:
     verify_images: bool = True
     """Decode every image once at start-up and skip the unreadable ones."""
     knn_train_csv: str | None = None
+    """kNN monitor bank: a labeled CSV id,filename,label (e.g. office/train.csv)."""
     knn_val_csv: str | None = None
+    """kNN monitor queries: a labeled CSV id,filename,label (e.g. office/val.csv)."""
     knn_train_images: str | None = None
+    """Images of knn_train_csv (CLI default: the folder named after the CSV, else the CSV's folder)."""
     knn_val_images: str | None = None
+    """Images of knn_val_csv (CLI default: the folder named after the CSV, else the CSV's folder)."""
     knn_every: int = 1
     """Run the kNN monitor every N epochs (and after the last epoch)."""
     knn_k: int = 20
+    """Neighbours of the kNN monitor."""
     knn_temperature: float = 0.1
+    """Temperature of the kNN monitor's similarity weighting."""
     data_pipeline: str = "auto"
     """Training input: ``device`` (images decoded once into the image store, batches augmented on the
     training device with kornia), ``workers`` (DataLoader workers with the lightly PIL transforms),
