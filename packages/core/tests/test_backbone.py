@@ -90,5 +90,26 @@ def test_exported_backbone_loads_strictly_into_torchvision():
 
 
 def test_missing_weights_file_is_a_clear_error(tmp_path):
-    with pytest.raises(Hw1CheckpointError, match="backbone file not found"):
+    with pytest.raises(Hw1CheckpointError, match="weights file not found"):
         create_backbone("resnet18", weights=tmp_path / "nope.pt")
+
+
+def test_lightly_sequential_and_run_checkpoint_forms_load():
+    import torchvision
+    from torch import nn
+
+    from hw1.core.backbone import renumber_sequential_resnet
+
+    resnet = torchvision.models.resnet18()
+    seq = nn.Sequential(*list(resnet.children())[:-1])
+    model = create_backbone("resnet18")
+    load_backbone_state_dict(model, {f"backbone.{k}": v for k, v in seq.state_dict().items()})
+    assert torch.equal(model.layer4[1].conv2.weight, resnet.layer4[1].conv2.weight)
+    assert renumber_sequential_resnet({"4.0.conv1.weight": torch.zeros(1), "fc.bias": torch.zeros(1)}).keys() == {
+        "layer1.0.conv1.weight", "fc.bias"}
+    run = {"format": "some-run/1", "state_dict": {**{f"backbone.{k}": v for k, v in resnet.state_dict().items()
+                                                     if not k.startswith("fc.")},
+                                                  "head.fc.weight": torch.zeros(5, 512)}}
+    other = create_backbone("resnet18")
+    load_backbone_state_dict(other, run)
+    assert torch.equal(other.conv1.weight, resnet.conv1.weight)

@@ -1,16 +1,12 @@
 """hw1-classification: Office-Home classification under settings A–E: backbone sources, one
 shared head, fine-tune / linear probe, feature extraction, CSV prediction, synthetic data."""
 
-from hw1.classification.backbones import (
-           load_backbone,
-           load_backbone_weights,
-           renumber_sequential_resnet,
-)
-from hw1.classification.checkpoint import FORMAT, export_backbone, load_classifier
+from hw1.classification.backbones import load_backbone
+from hw1.classification.checkpoint import CHECKPOINT_FORMAT, export_backbone, load_classifier
 from hw1.classification.config import FinetuneConfig
 from hw1.classification.dataset import OfficeHomeCsv, build_transform, read_csv_rows
 from hw1.classification.experiments import run_experiments
-from hw1.classification.features import extract_features, save_features
+from hw1.classification.features import loader_features, save_features
 from hw1.classification.head import Classifier, ClassifierHead, build_classifier, freeze_backbone
 from hw1.classification.predict import PredictionReport, predict_csv
 from hw1.classification.settings import SETTINGS, Setting, get_setting
@@ -19,8 +15,8 @@ from hw1.classification.training import train_classifier
 
 __version__ = "0.1.2"
 
-__all__ = ["FORMAT", "SETTINGS", "Classifier", "ClassifierHead", "FinetuneConfig", "OfficeHomeCsv",
+__all__ = ["CHECKPOINT_FORMAT", "SETTINGS", "Classifier", "ClassifierHead", "FinetuneConfig", "OfficeHomeCsv",
            "PredictionReport", "Setting", "build_classifier", "build_transform", "export_backbone",
-           "extract_features", "freeze_backbone", "get_setting", "load_backbone", "load_backbone_weights",
-           "load_classifier", "make_synthetic_classification", "predict_csv", "read_csv_rows",
-           "renumber_sequential_resnet", "run_experiments", "save_features", "train_classifier"]
+           "freeze_backbone", "get_setting", "load_backbone", "load_classifier", "loader_features",
+           "make_synthetic_classification", "predict_csv", "read_csv_rows", "run_experiments", "save_features",
+           "train_classifier"]

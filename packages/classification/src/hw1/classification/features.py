@@ -15,10 +15,11 @@ from hw1.core import autocast, progress, to_device_batch
 
 
 @torch.no_grad()
-def extract_features(module: nn.Module, loader: DataLoader, device: torch.device, *, precision: str = "fp32",
+def loader_features(module: nn.Module, loader: DataLoader, device: torch.device, *, precision: str = "fp32",
                      channels_last: bool = True, desc: str = "features") -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``module`` (eval mode) over ``loader`` of ``(images, labels, index)`` batches and return
-    ``(features float32 on CPU, labels)`` in loader order."""
+    ``(features float32 on CPU, labels)`` in loader order, not normalised (pooled backbone features
+    for cached-feature probing, second-last-layer features for t-SNE)."""
     was_training = module.training
     module.eval()
     feats, labels = [], []

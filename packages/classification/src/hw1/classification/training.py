@@ -26,7 +26,7 @@ from hw1.classification.backbones import is_random_spec, load_backbone
 from hw1.classification.checkpoint import classifier_checkpoint
 from hw1.classification.config import FinetuneConfig
 from hw1.classification.dataset import OfficeHomeCsv, build_transform
-from hw1.classification.features import extract_features, save_features
+from hw1.classification.features import loader_features, save_features
 from hw1.classification.head import build_classifier, freeze_backbone, set_train_mode
 from hw1.classification.settings import get_setting
 from hw1.core import (
@@ -200,9 +200,9 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     cached = config.cache_features
     if cached:
         full_order = list(range(len(train_eval_ds)))
-        tr_x, tr_y = extract_features(model.backbone, _loader(train_eval_ds, full_order, config.batch_size, config.num_workers),
+        tr_x, tr_y = loader_features(model.backbone, _loader(train_eval_ds, full_order, config.batch_size, config.num_workers),
                                       device, precision=precision, channels_last=config.channels_last, desc="train features")
-        va_x, va_y = extract_features(model.backbone, _loader(val_ds, list(range(len(val_ds))), config.batch_size, config.num_workers),
+        va_x, va_y = loader_features(model.backbone, _loader(val_ds, list(range(len(val_ds))), config.batch_size, config.num_workers),
                                       device, precision=precision, channels_last=config.channels_last, desc="val features")
         fit_ds = TensorDataset(tr_x, tr_y, torch.arange(len(tr_y)))
         score_ds = TensorDataset(va_x, va_y, torch.arange(len(va_y)))
@@ -254,7 +254,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         else:
             order = list(range(len(train_eval_ds)))
             hidden = _HiddenFeatures(model)
-            feats, _ = extract_features(hidden, _loader(train_eval_ds, order, config.batch_size, config.num_workers),
+            feats, _ = loader_features(hidden, _loader(train_eval_ds, order, config.batch_size, config.num_workers),
                                         device, precision=precision, channels_last=config.channels_last, desc="t-SNE features")
         save_features(path, feats, train_eval_ds.labels, [r.filename for r in train_eval_ds.rows])
 

@@ -5,13 +5,17 @@ A *backbone* here is an image model whose forward returns pooled features of siz
 ``model.num_features`` (a torchvision ResNet with ``fc = Identity()``, or a timm model with
 ``num_classes=0``). A *backbone file* is a torchvision-compatible ``state_dict``; files with a
 classifier (``fc.*``), wrapper prefixes (``module.``, ``_orig_mod.``) or SSL-framework prefixes
-(``backbone.``, ``online_network.``, ``net.``, ``encoder.`` …) load too, but any other unknown key,
-missing key or shape mismatch is an error that lists them: never a silent partial load.
+(``backbone.``, ``online_network.``, ``net.``, ``encoder.`` …) load too, and so do lightly's
+``nn.Sequential(*list(resnet.children())[:-1])`` backbones with numbered keys (``backbone.0.weight`` is
+``conv1.weight``, ``backbone.4.0.conv1.weight`` is ``layer1.0.conv1.weight``) and run checkpoints that
+keep the backbone under ``state_dict`` → ``backbone.*`` (hw1-classification's ``best.pt``). Any other
+unknown key, missing key or shape mismatch is an error that lists them: never a silent partial load.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +49,11 @@ HEAD_PREFIXES = ("fc.", "head.fc.", "classifier.")
 NESTED_KEYS = ("state_dict", "model_state_dict", "model", "backbone", "online_backbone")
 
 WEIGHT_ALIASES = {"imagenet": "DEFAULT", "default": "DEFAULT"}
+#: File endings that make a ``weights`` argument a path (see :func:`weights_file`).
+WEIGHT_FILE_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
+#: torchvision ResNet children in order: what a lightly ``nn.Sequential`` backbone numbers 0..7.
+RESNET_CHILDREN = ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4")
+_NUMBERED = re.compile(r"^(\d+)\.(.*)$")
 
 
 def list_backbones() -> list[str]:
@@ -63,7 +72,7 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
     ``"imagenet"`` (or a torchvision weights enum name such as ``IMAGENET1K_V2``) to download
     published weights, or a path to a backbone file loaded strictly with :func:`load_backbone_file`.
     """
-    path = _weights_path(weights)
+    path = weights_file(weights)
     named = None if path is not None or weights is None or str(weights).lower() == "none" else str(weights)
     if name.startswith("timm:"):
         import timm
@@ -74,9 +83,9 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
         except RuntimeError as exc:
             if "Unknown model" in str(exc) or "unknown model" in str(exc):
                 raise Hw1Error(f"unknown timm model {timm_name!r}: see timm.list_models()") from exc
-            raise _download_error(name, exc) from exc
+            raise download_error(name, exc) from exc
         except OSError as exc:
-            raise _download_error(name, exc) from exc
+            raise download_error(name, exc) from exc
     else:
         if name not in list_backbones():
             raise Hw1Error(
@@ -93,7 +102,7 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
         try:
             model = torchvision.models.get_model(name, weights=tv_weights)
         except (OSError, RuntimeError) as exc:
-            raise _download_error(name, exc) from exc
+            raise download_error(name, exc) from exc
         in_features = model.fc.in_features
         model.fc = nn.Identity()
         model.num_features = in_features  # type: ignore[assignment]
@@ -102,23 +111,30 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
     return model
 
 
-def _weights_path(weights: str | os.PathLike[str] | None) -> Path | None:
+def weights_file(weights: str | os.PathLike[str] | None) -> Path | None:
+    """The local file a ``weights`` argument names, or ``None`` when it is a published name
+    (``imagenet``, ``coco`` …) or nothing. Anything with a path separator or a checkpoint suffix is
+    a path and must exist (:class:`Hw1CheckpointError` otherwise)."""
     if weights is None:
         return None
     s = str(weights)
-    if isinstance(weights, os.PathLike) or os.sep in s or s.endswith((".pt", ".pth", ".bin", ".ckpt")):
+    if isinstance(weights, os.PathLike) or os.sep in s or s.endswith(WEIGHT_FILE_SUFFIXES):
         p = Path(s)
         if not p.is_file():
-            raise Hw1CheckpointError(f"{p}: backbone file not found; check the --weights path")
+            raise Hw1CheckpointError(f"{p}: weights file not found; check the --weights path")
         return p
     return None
 
 
-def _download_error(name: str, exc: Exception) -> Hw1CheckpointError:
+def download_error(what: str, exc: BaseException) -> Hw1CheckpointError:
+    """The :class:`Hw1CheckpointError` for published weights of ``what`` that could not be fetched."""
+    first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
     return Hw1CheckpointError(
-        f"pretrained weights for {name} could not be downloaded ({str(exc).splitlines()[0][:120]}); "
-        "without network access, download them elsewhere and pass the file path as --weights FILE"
+        f"pretrained weights for {what} could not be downloaded ({first}); without network access, "
+        "download the file on another machine and pass its path with --weights PATH "
+        "(or use --weights none)"
     )
+
 
 
 @dataclass
@@ -167,6 +183,32 @@ def _is_tensor_dict(d: dict) -> bool:
     return bool(d) and all(isinstance(v, torch.Tensor) for v in d.values())
 
 
+def _numbered_rest(key: str) -> tuple[str, str] | None:
+    """``(prefix, rest)`` when ``key`` is ``[framework prefix]N.…`` with N a ResNet child index."""
+    for pre in ("",) + BACKBONE_PREFIXES:
+        if key.startswith(pre):
+            m = _NUMBERED.match(key[len(pre):])
+            if m and int(m.group(1)) < len(RESNET_CHILDREN):
+                return pre, key[len(pre):]
+    return None
+
+
+def renumber_sequential_resnet(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Rename keys of a ResNet saved as ``nn.Sequential(*children[:-1])`` (``0.weight``,
+    ``4.1.conv2.weight`` — optionally under a framework prefix such as ``backbone.``) to torchvision
+    names (``conv1.weight``, ``layer1.1.conv2.weight``). Keys that do not follow that numbering are
+    returned unchanged, so a torchvision-named dict passes through as is."""
+    out: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        split = _numbered_rest(key)
+        if split is not None:
+            prefix, rest = split
+            index, tail = rest.split(".", 1)
+            key = f"{prefix}{RESNET_CHILDREN[int(index)]}.{tail}"
+        out[key] = value
+    return out
+
+
 def load_backbone_state_dict(
     model: nn.Module, state: Any, *, source: str = "<state_dict>"
 ) -> BackboneLoadReport:
@@ -178,6 +220,8 @@ def load_backbone_state_dict(
     sd = extract_state_dict(state, source)
     target = model.state_dict()
     target_keys = set(target)
+    if "conv1.weight" in target_keys and "conv1.weight" not in sd and any(_numbered_rest(k) for k in sd):
+        sd = renumber_sequential_resnet(sd)  # lightly's nn.Sequential ResNet backbone
 
     best_prefix, best_hits = "", -1
     for prefix in ("",) + BACKBONE_PREFIXES:

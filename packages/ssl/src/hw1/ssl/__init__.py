@@ -11,7 +11,7 @@ from hw1.ssl.augmentations import AUGMENTATIONS, build_eval_transform, build_two
 from hw1.ssl.config import PretrainConfig
 from hw1.ssl.dataset import UnlabeledImageFolder
 from hw1.ssl.export import export_backbone
-from hw1.ssl.knn import KnnMonitor, extract_features, knn_accuracy
+from hw1.ssl.knn import KnnMonitor, knn_accuracy, normalized_image_features
 from hw1.ssl.labeled_csv import LabeledImages, read_labeled_csv
 from hw1.ssl.methods import (
     SSLMethod,
@@ -41,10 +41,10 @@ __all__ = [
     "build_two_view_transform",
     "create_method",
     "export_backbone",
-    "extract_features",
     "knn_accuracy",
     "list_methods",
     "method_defaults",
+    "normalized_image_features",
     "pretrain",
     "read_labeled_csv",
     "read_run_checkpoint",

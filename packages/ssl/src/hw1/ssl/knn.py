@@ -35,23 +35,24 @@ class _LabeledImageDataset(Dataset):
 
 
 @torch.no_grad()
-def extract_features(
+def normalized_image_features(
     backbone: nn.Module,
     paths: Sequence[Path],
     labels: Sequence[int],
     *,
     image_size: int = 128,
     batch_size: int = 256,
-    workers: int = 0,
+    num_workers: int = 0,
     device: torch.device | None = None,
     precision: str = "fp32",
     channels_last: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """L2-normalised features (N, D) and labels (N,) of the images, with ``backbone`` in eval
-    mode (its train/eval state is restored afterwards)."""
+    """L2-normalised features (N, D) and labels (N,) of the image files ``paths`` (the kNN
+    monitor's bank and queries), with ``backbone`` in eval mode (its train/eval state is restored
+    afterwards). For features of a DataLoader's batches see hw1-classification's ``loader_features``."""
     device = device or next(backbone.parameters()).device
     loader = DataLoader(_LabeledImageDataset(paths, labels, image_size), batch_size=batch_size,
-                        num_workers=workers, shuffle=False)
+                        num_workers=num_workers, shuffle=False)
     was_training = backbone.training
     backbone.eval()
     feats, labs = [], []
@@ -105,7 +106,7 @@ class KnnMonitor:
     k: int = 20
     temperature: float = 0.1
     batch_size: int = 256
-    workers: int = 0
+    num_workers: int = 0
 
     @classmethod
     def from_csv(
@@ -124,9 +125,9 @@ class KnnMonitor:
     def evaluate(self, backbone: nn.Module, *, device: torch.device | None = None,
                  precision: str = "fp32", channels_last: bool = False) -> float:
         """kNN top-1 accuracy of ``backbone`` on the validation images."""
-        common = dict(image_size=self.image_size, batch_size=self.batch_size, workers=self.workers,
+        common = dict(image_size=self.image_size, batch_size=self.batch_size, num_workers=self.num_workers,
                       device=device, precision=precision, channels_last=channels_last)
-        ftr, ltr = extract_features(backbone, self.train.paths, self.train.labels, **common)  # type: ignore[arg-type]
-        fva, lva = extract_features(backbone, self.val.paths, self.val.labels, **common)  # type: ignore[arg-type]
+        ftr, ltr = normalized_image_features(backbone, self.train.paths, self.train.labels, **common)  # type: ignore[arg-type]
+        fva, lva = normalized_image_features(backbone, self.val.paths, self.val.labels, **common)  # type: ignore[arg-type]
         return knn_accuracy(ftr, ltr, fva, lva, k=self.k, temperature=self.temperature,
                             num_classes=len(self.train.classes))

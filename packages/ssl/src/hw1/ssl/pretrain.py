@@ -183,7 +183,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     if config.knn_train_csv and config.knn_val_csv:
         monitor = KnnMonitor.from_csv(config.knn_train_csv, config.knn_val_csv, config.knn_train_images,
                                       config.knn_val_images, image_size=config.image_size, k=config.knn_k,
-                                      temperature=config.knn_temperature, workers=min(config.num_workers, 4))
+                                      temperature=config.knn_temperature, num_workers=min(config.num_workers, 4))
 
     logger = MetricsLogger(out / "metrics.jsonl", enabled=ctx.is_main)
     if ctx.is_main:
