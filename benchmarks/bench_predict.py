@@ -46,7 +46,7 @@ def _checkpoint(folder: Path) -> Path:
 PEAK_SCRIPT = textwrap.dedent("""
     import json, resource, sys
     from hw1.segmentation.predict import predict_folder
-    report = predict_folder(sys.argv[1], sys.argv[2], sys.argv[3], device="cpu", batch_size=4, workers=2)
+    report = predict_folder(sys.argv[1], sys.argv[2], sys.argv[3], device="cpu", batch_size=4, num_workers=2)
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({"written": report.written, "peak_mb": (self_kb + child_kb) / 1024}))
@@ -81,7 +81,7 @@ def run(quick: bool) -> list[Figure]:
 
         t_model, _ = best_time(model_only, 1, warmup=0)
         t_e2e, report = best_time(lambda: predict_folder(ckpt, root / "in", root / "out", device="cpu",
-                                                         batch_size=batch, workers=2, force=False), 1)
+                                                         batch_size=batch, num_workers=2, force=False), 1)
         assert report.written == n and not report.failed
         _images(root / "few", few, mem_size)
         _images(root / "many", many, mem_size)

@@ -33,8 +33,8 @@ def test_predict_peak_memory_does_not_grow_with_the_number_of_images(tmp_path):
         folder.mkdir()
         for i in range(n):
             Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(folder / f"{i:04d}_sat.png")
-    predict_folder(ckpt, tmp_path / "few", tmp_path / "out_few", device="cpu", workers=0, batch_size=8)
+    predict_folder(ckpt, tmp_path / "few", tmp_path / "out_few", device="cpu", num_workers=0, batch_size=8)
     after_few = _peak_mb()
-    report = predict_folder(ckpt, tmp_path / "many", tmp_path / "out_many", device="cpu", workers=0, batch_size=8)
+    report = predict_folder(ckpt, tmp_path / "many", tmp_path / "out_many", device="cpu", num_workers=0, batch_size=8)
     assert report.written == 400
     assert _peak_mb() - after_few < BOUND_MB

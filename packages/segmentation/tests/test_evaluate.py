@@ -27,7 +27,7 @@ def small_pair(tmp_path):
 
 def test_small_folders_hand_computed(small_pair):
     gt, pred = small_pair
-    result = evaluate_folders(gt, pred, workers=2)
+    result = evaluate_folders(gt, pred, num_workers=2)
     assert result.names == ["0000_mask.png", "0001_mask.png"]
     assert result.per_class_iou[0] == pytest.approx(1 / 3)
     assert result.per_class_iou[1] == pytest.approx(2 / 3)
@@ -146,7 +146,7 @@ def test_eval_json_round_trip_and_foreign_files(small_pair, tmp_path):
     from hw1.segmentation.evaluate import read_evaluation, write_evaluation
 
     gt, pred = small_pair
-    result = evaluate_folders(gt, pred, workers=1)
+    result = evaluate_folders(gt, pred, num_workers=1)
     path = write_evaluation(result, tmp_path / "out" / "eval.json")
     doc = json.loads(path.read_text())
     assert doc["mean_iou"] is None or isinstance(doc["mean_iou"], float)  # strict JSON, the canonical key

@@ -73,7 +73,7 @@ def test_predict_folder_writes_palette_masks_at_input_size(tiny_checkpoint: Path
     _write_image(src / "0002_sat.jpg", 33, 21, 3)
     _write_image(src / "0000_mask.png", 40, 48, 4)  # ground truth beside the images: not an input
     out = tmp_path / "out" / "nested"
-    report = predict_folder(tiny_checkpoint, src, out, device="cpu", precision="fp32", batch_size=2, workers=1)
+    report = predict_folder(tiny_checkpoint, src, out, device="cpu", precision="fp32", batch_size=2, num_workers=1)
     assert report.ok and report.written == 3
     assert sorted(p.name for p in out.iterdir()) == ["0000_mask.png", "0001_mask.png", "0002_mask.png"]
     predictor = Predictor(tiny_checkpoint, device="cpu", precision="fp32")
@@ -87,8 +87,8 @@ def test_predict_folder_writes_palette_masks_at_input_size(tiny_checkpoint: Path
 def test_output_dir_must_differ_from_input(tiny_checkpoint: Path, tmp_path: Path) -> None:
     _write_image(tmp_path / "0000_sat.jpg", 16, 16, 0)
     with pytest.raises(Hw1Error, match="--force"):
-        predict_folder(tiny_checkpoint, tmp_path, tmp_path, device="cpu", workers=0)
-    report = predict_folder(tiny_checkpoint, tmp_path, tmp_path, device="cpu", workers=0, force=True)
+        predict_folder(tiny_checkpoint, tmp_path, tmp_path, device="cpu", num_workers=0)
+    report = predict_folder(tiny_checkpoint, tmp_path, tmp_path, device="cpu", num_workers=0, force=True)
     assert report.written == 1 and (tmp_path / "0000_mask.png").is_file()
 
 
@@ -165,3 +165,33 @@ def test_cli_train_predict_evaluate_round_trip(seg_train_data: Path, tmp_path: P
     assert evaluated["mean_iou_nansafe"] == pytest.approx(logged["mean_iou_nansafe"], abs=1e-6)
     for name, iou in evaluated["per_class_iou"].items():
         assert iou == pytest.approx(logged["iou"][name], abs=1e-6, nan_ok=True) if iou is not None else logged["iou"][name] is None
+
+
+def test_fast_writer_and_device_decoding_give_the_same_masks(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Masks of the fast path (compress level 1, a writer per CPU; JPEGs decoded by torchvision on
+    the model's device) decode to exactly the pixels of the previous writer (level 6, PIL decode)."""
+    from hw1.segmentation.codec import write_mask
+    from hw1.segmentation.synthetic import make_synthetic_segmentation
+
+    root = make_synthetic_segmentation(tmp_path / "data", n_train=0, n_val=5, size=48, seed=3)
+    src = root / "validation"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(src / "0005_sat.jpg")  # grayscale JPEG
+    (src / "0006_sat.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    predictor = Predictor(tiny_checkpoint, device="cpu", precision="fp32")
+    outs = {}
+    for decode in ("pil", "device"):
+        outs[decode] = tmp_path / decode
+        report = predict_folder(predictor, src, outs[decode], batch_size=3, num_workers=0, decode=decode)
+        assert report.written == 6 and [Path(p).name for p, _ in report.failed] == ["0006_sat.jpg"]
+        assert "0006_sat.jpg" in report.failed[0][1]
+    previous = tmp_path / "previous"
+    for image in sorted(src.glob("000[0-5]_sat.jpg")):  # the previous path: PIL decode, default writer
+        labels = predictor.predict_array(np.asarray(Image.open(image).convert("RGB")))
+        write_mask(labels, previous / mask_name(image), compress_level=6)
+    for mask in sorted(previous.iterdir()):
+        expected = np.asarray(Image.open(mask))
+        for decode in ("pil", "device"):
+            np.testing.assert_array_equal(np.asarray(Image.open(outs[decode] / mask.name)), expected)
+            np.testing.assert_array_equal(read_mask(outs[decode] / mask.name), read_mask(mask))
+    with pytest.raises(Hw1Error, match="decode"):
+        predict_folder(predictor, src, tmp_path / "x", decode="gpu")

@@ -138,7 +138,7 @@ def evaluate_folders(
     gt_dir: str | os.PathLike[str],
     pred_dir: str | os.PathLike[str],
     *,
-    workers: int | None = None,
+    num_workers: int | None = None,
     red: str = "error",
 ) -> SegEvaluation:
     """Score the predicted masks of ``pred_dir`` against the ground-truth masks of ``gt_dir`` with
@@ -146,13 +146,13 @@ def evaluate_folders(
 
     Files are paired by name (every ``.png`` in ``gt_dir``, e.g. ``xxxx_mask.png``; other files such
     as ``xxxx_sat.jpg`` are ignored), any image size is accepted as long as a prediction matches its
-    ground truth. ``workers`` threads decode in parallel (PNG decoding releases the GIL; default:
+    ground truth. ``num_workers`` threads decode in parallel (PNG decoding releases the GIL; default:
     up to 8, one per CPU). ``red`` is the codec's choice for the red hole (``"error"`` or
     ``"unknown"``). Every unreadable, mis-sized or red-holed file is collected and reported in one
     :class:`Hw1DataError`.
     """
     pairs = pair_mask_files(gt_dir, pred_dir)
-    n_workers = workers if workers is not None else min(8, os.cpu_count() or 1)
+    n_workers = num_workers if num_workers is not None else min(8, os.cpu_count() or 1)
     n_workers = max(1, min(n_workers, len(pairs)))
 
     def score(pair: tuple[Path, Path]) -> np.ndarray | Hw1DataError:

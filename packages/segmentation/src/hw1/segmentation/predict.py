@@ -2,10 +2,13 @@
 
 :class:`Predictor` rebuilds the network from a checkpoint alone and turns RGB arrays into class
 maps (resize to the training size and back, or sliding-window tiles; optional flip TTA; autocast
-on GPU and bf16 on CPU). :func:`predict_folder` streams a folder through it: DataLoader workers
-decode images while the model runs, masks are PNG-encoded by a small thread pool behind a bounded
-queue, and nothing accumulates, so memory does not grow with the number of images. A bad image is
-reported and skipped; every other mask is still written.
+on GPU and bf16 on CPU). :func:`predict_folder` streams a folder through it at the model's speed:
+DataLoader workers read (and on CPU decode) images while the model runs; on a GPU the JPEGs are
+decoded there (:mod:`hw1.segmentation.prediction_inputs`), resized, run and arg-maxed on the device,
+and only ``uint8`` class maps come back; masks are PNG-encoded (fast compression level, the same
+pixels) by a thread pool sized to the CPUs behind a bounded queue, and nothing accumulates, so
+memory does not grow with the number of images. A bad image is reported and skipped; every other
+mask is still written.
 
 Naming: ``xxxx_sat.jpg`` → ``xxxx_mask.png``; any other ``name.ext`` → ``name_mask.png``. When the
 input folder holds ``*_sat.*`` files only those are predicted (so a ``p2_data/validation`` folder's
@@ -24,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from hw1.core import (
     IMAGENET_NORMALIZATION,
@@ -33,13 +36,13 @@ from hw1.core import (
     list_images,
     prepare_model,
     progress,
-    read_rgb,
     resolve_precision,
     select_device,
 )
 from hw1.segmentation.checkpoint import load_model_from_checkpoint
 from hw1.segmentation.codec import write_mask
 from hw1.segmentation.inference import predict_logits
+from hw1.segmentation.prediction_inputs import ImageFiles, InputItem, decode_batch, resolve_decode
 
 #: Use the training size stored in the checkpoint (``image_size``).
 FROM_CHECKPOINT = "checkpoint"
@@ -88,13 +91,19 @@ class Predictor:
         self.tta = tta
         self.channels_last = channels_last
 
-    def predict_batch(self, images: torch.Tensor) -> torch.Tensor:
-        """Class ids ``(N, H, W) uint8`` (on CPU) for a ``(N, H, W, 3) uint8`` batch of RGB images."""
-        x = images.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float()
+    def predict_images(self, images: torch.Tensor) -> torch.Tensor:
+        """Class ids ``(N, H, W) uint8`` (on CPU) for a ``(N, 3, H, W) uint8`` batch of RGB images on
+        any device: normalisation, resizing, the model and the arg-max run on the model's device and
+        only the uint8 class maps come back."""
+        x = images.to(self.device, non_blocking=True).float()
         x = (x - self.mean) / self.std
         logits = predict_logits(self.model, x, size=self.size, window=self.window, tta=self.tta,
                                 precision=self.precision, channels_last=self.channels_last)
         return logits.argmax(1).to(torch.uint8).cpu()
+
+    def predict_batch(self, images: torch.Tensor) -> torch.Tensor:
+        """Class ids ``(N, H, W) uint8`` (on CPU) for a ``(N, H, W, 3) uint8`` batch of RGB images."""
+        return self.predict_images(images.permute(0, 3, 1, 2))
 
     def predict_array(self, rgb: np.ndarray) -> np.ndarray:
         """Class ids ``(H, W) uint8`` for one ``(H, W, 3) uint8`` RGB image."""
@@ -117,26 +126,7 @@ class PredictionReport:
         return not self.failed
 
 
-class _ImageFiles(Dataset):
-    """Decodes one image per item in a DataLoader worker; a bad file becomes an error item, not
-    an exception, so the loader keeps going."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self.paths = paths
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __getitem__(self, i: int) -> tuple[int, torch.Tensor | None, str | None]:
-        try:
-            return i, torch.from_numpy(np.array(read_rgb(self.paths[i]))), None  # writable copy
-        except Hw1DataError as exc:
-            return i, None, str(exc)
-        except Exception as exc:  # any decoder failure is this file's problem, not the run's
-            return i, None, f"{self.paths[i]}: {type(exc).__name__}: {exc}"
-
-
-def _as_list(batch: list[Any]) -> list[Any]:
+def _as_list(batch: list[InputItem]) -> list[InputItem]:
     return batch
 
 
@@ -149,16 +139,23 @@ def predict_folder(
     precision: str = "auto",
     tta: bool = False,
     batch_size: int = 8,
-    workers: int = 2,
+    num_workers: int = 2,
     size: int | str | None = FROM_CHECKPOINT,
     window: int | None = None,
     force: bool = False,
-    writer_threads: int = 2,
+    writer_threads: int | None = None,
+    decode: str = "auto",
+    compress_level: int = 1,
 ) -> PredictionReport:
     """Write a palette mask PNG (input size, 7 pure colours) into ``output_dir`` (created) for
     every input image of ``input_dir`` (see :func:`list_prediction_inputs`), streaming. Refuses
     ``output_dir == input_dir`` unless ``force``. Bad images are skipped and listed in the
-    returned report's ``failed``; the caller decides the exit status."""
+    returned report's ``failed``; the caller decides the exit status.
+
+    ``num_workers`` DataLoader workers read the files; ``decode`` says where JPEGs are decoded
+    (``auto``: on the GPU when the model runs on one, see :mod:`hw1.segmentation.prediction_inputs`);
+    ``writer_threads`` PNG writers (default: one per CPU) encode at ``compress_level`` (1: fast;
+    the pixels, and so what any evaluator reads, do not depend on it)."""
     src, dst = Path(input_dir), Path(output_dir)
     if not src.is_dir():
         raise Hw1DataError(f"{src}: input folder not found; check the path")
@@ -171,12 +168,14 @@ def predict_folder(
         raise Hw1Error("batch size must be at least 1")
     predictor = checkpoint if isinstance(checkpoint, Predictor) else Predictor(
         checkpoint, device=device, precision=precision, tta=tta, size=size, window=window)
+    on_device = resolve_decode(decode, predictor.device) == "device"
+    writers = max(1, writer_threads if writer_threads is not None else (os.cpu_count() or 1))
     dst.mkdir(parents=True, exist_ok=True)
     report = PredictionReport(output_dir=dst)
-    loader = DataLoader(_ImageFiles(paths), batch_size=batch_size, shuffle=False, num_workers=workers,
-                        collate_fn=_as_list, pin_memory=predictor.device.type == "cuda")
+    loader = DataLoader(ImageFiles(paths, raw_jpeg=on_device), batch_size=batch_size, shuffle=False,
+                        num_workers=num_workers, collate_fn=_as_list, pin_memory=predictor.device.type == "cuda")
     pending: deque[tuple[Path, Future[Path]]] = deque()
-    max_pending = 2 * batch_size + 2 * writer_threads  # bounds the label maps held in memory
+    max_pending = 2 * batch_size + 2 * writers  # bounds the label maps held in memory
 
     def drain(limit: int) -> None:
         while len(pending) > limit:
@@ -187,26 +186,27 @@ def predict_folder(
             except Exception as exc:  # a full disk or unwritable folder fails this mask only
                 report.failed.append((str(path), f"{path}: cannot write mask ({exc})"))
 
-    with ThreadPoolExecutor(max_workers=writer_threads, thread_name_prefix="mask-writer") as pool:
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="mask-writer") as pool:
         for batch in progress(loader, desc="predict", total=len(loader), unit="batch"):
             good = []
-            for i, image, error in batch:
+            for i, image, error in decode_batch(batch, paths, predictor.device):
                 if error is not None:
                     report.failed.append((str(paths[i]), error))
                 else:
                     good.append((i, image))
             # Same-size images share one forward pass; a folder of mixed sizes still works.
-            for _shape, group_iter in itertools.groupby(good, key=lambda item: tuple(item[1].shape)):
+            for _key, group_iter in itertools.groupby(good, key=lambda item: (tuple(item[1].shape), item[1].device)):
                 group = list(group_iter)
                 try:
-                    labels = predictor.predict_batch(torch.stack([img for _, img in group]))
+                    labels = predictor.predict_images(torch.stack([img for _, img in group]))
                 except RuntimeError as exc:  # e.g. out of memory on one huge image
+                    message = str(exc).splitlines()[0][:160]
                     for i, _ in group:
-                        report.failed.append((str(paths[i]), f"{paths[i]}: prediction failed ({str(exc).splitlines()[0][:160]})"))
+                        report.failed.append((str(paths[i]), f"{paths[i]}: prediction failed ({message})"))
                     continue
                 for (i, _), lab in zip(group, labels, strict=True):
                     out = dst / mask_name(paths[i])
-                    pending.append((paths[i], pool.submit(write_mask, lab.numpy(), out)))
+                    pending.append((paths[i], pool.submit(write_mask, lab.numpy(), out, compress_level=compress_level)))
                     drain(max_pending)
         drain(0)
     report.failed.sort()
