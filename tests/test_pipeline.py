@@ -3,13 +3,14 @@
 import csv
 import json
 import re
+import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from hw1.cli.main import cli
 
-SECTIONS = ("1. Self-supervised pre-training", "2. Classification on Office-Home", "3. t-SNE",
+SECTIONS = ("Claims", "1. Self-supervised pre-training", "2. Classification on Office-Home", "3. t-SNE",
             "4. Satellite segmentation", "5. Model B at early, middle and final", "6. Segment Anything",
             "7. How this report was made")
 
@@ -17,7 +18,7 @@ SECTIONS = ("1. Self-supervised pre-training", "2. Classification on Office-Home
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--profile", "micro", "--device", "cpu"])
+    result = CliRunner().invoke(cli, ["demo", "--out-dir", str(out), "--profile", "micro", "--device", "cpu"])
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -37,6 +38,8 @@ def test_report_has_every_section_and_figure(demo):
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(figures)  # one self-contained file
     assert "Not run: no SAM checkpoint" in report
+    claims = report.split("## Claims")[1].split("\n## ")[0]
+    assert claims.count("| **") == 8  # one verdict per claim of the study
 
 
 @pytest.mark.slow
@@ -44,9 +47,14 @@ def test_every_number_in_the_report_comes_from_a_file_the_run_wrote(demo):
     out, _ = demo
     report = (out / "report.md").read_text()
     with open(out / "cls" / "table.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            assert f"| {row['setting']} |" in report
-            assert f"{float(row['best_val_acc']):.4f}" in report
+        table = {row["setting"]: row for row in csv.DictReader(fh)}
+    assert list(table) == ["A", "B", "C", "D", "E", "random-frozen"]
+    for row in table.values():
+        assert f"| {row['setting']} |" in report
+        assert f"{float(row['best_val_acc']):.4f}" in report
+    claims = report.split("## Claims")[1].split("\n## ")[0]
+    assert f"C {float(table['C']['best_val_acc']):.4f} vs A {float(table['A']['best_val_acc']):.4f}" in claims
+    assert f"E {float(table['E']['best_val_acc']):.4f} vs random-frozen" in claims
     for key in ("model_a", "model_b"):
         ev = json.loads((out / "seg" / key / "eval.json").read_text())
         assert f"{ev['mean_iou']:.4f}" in report
@@ -69,3 +77,24 @@ def test_rerunning_resumes_and_skips_finished_steps(demo):
     result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--profile", "micro", "--device", "cpu"])
     assert result.exit_code == 0, result.output
     assert result.output.count("done already, skipped") >= 8
+
+
+@pytest.mark.slow
+def test_skipped_settings_are_reported_and_the_study_goes_on_to_segmentation(demo, tmp_path):
+    """No supervised backbone and no labels to train a stand-in, no SSL backbone: settings B-E are
+    skipped, and the pipeline still trains segmentation and writes a report saying so."""
+    source, _ = demo
+    data = tmp_path / "hw1_data"
+    shutil.copytree(source / "hw1_data", data, ignore=shutil.ignore_patterns("labels.csv"))
+    out = tmp_path / "study"
+    result = CliRunner().invoke(cli, ["pipeline", "--data", str(data), "--out-dir", str(out), "--profile", "micro",
+                                      "--device", "cpu", "--only", "supervised,cls,seg_a,report"])
+    assert result.exit_code == 0, result.output
+    assert "settings B and D will be skipped" in result.output and "note: setting B skipped" in result.output
+    with open(out / "cls" / "table.csv", newline="") as fh:
+        status = {row["setting"]: row["status"] for row in csv.DictReader(fh)}
+    assert status["A"] == status["random-frozen"] == "ok"
+    assert all(status[s].startswith("skipped:") for s in "BCDE")
+    assert (out / "seg" / "model_a" / "best.pt").is_file()
+    report = (out / "report.md").read_text()
+    assert "**not measured**" in report and "B: skipped:" in report
