@@ -1,0 +1,84 @@
+"""The hand-in checkpoint of a classification run: ``best.pt`` of ``hw1 cls train`` turned into the
+weights alone (no optimizer, scheduler or config), in half precision where the predicted classes
+stay the same, for ``hw1_1.sh``.
+
+Tolerance: the compact model predicts the same class as the full model for at least
+:data:`HANDIN_MIN_AGREEMENT` of the probe images (all of them by default; else the weights are kept
+in fp32). The file is an ordinary ``hw1-classification/1`` checkpoint that ``hw1 cls predict`` loads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from hw1.classification.checkpoint import load_classifier
+from hw1.classification.dataset import build_transform
+from hw1.classification.head import Classifier, ClassifierHead
+from hw1.core import Hw1CheckpointError, create_backbone, open_image
+from hw1.core.handin import HandinReport, export_compact_checkpoint, half_precision_state_dict
+
+#: Least fraction of probe images whose predicted class must not change when the weights go to fp16.
+HANDIN_MIN_AGREEMENT = 1.0
+#: Entries besides the weights kept in a hand-in checkpoint (what prediction reads, and the score).
+KEPT_ENTRIES = ("format", "model", "num_classes", "normalization", "image_size", "epoch", "val_acc", "best_acc")
+
+
+def compact_classifier_checkpoint(ckpt: dict[str, Any], model: nn.Module, *, half: bool = True) -> dict[str, Any]:
+    """The hand-in dict of a full classifier checkpoint ``ckpt`` of ``model``: :data:`KEPT_ENTRIES` and
+    the state_dict, its parameters in fp16 when ``half`` (BatchNorm statistics stay fp32)."""
+    state = ckpt["state_dict"]
+    if half:
+        state, _ = half_precision_state_dict(state, keep_fp32=[name for name, _ in model.named_buffers()])
+    out = {key: ckpt[key] for key in KEPT_ENTRIES if key in ckpt}
+    out["state_dict"] = state
+    out["handin"] = {"precision": "fp16" if half else "fp32"}
+    return out
+
+
+def _probe_batch(ckpt: dict[str, Any], images: Sequence[str | os.PathLike[str]], count: int, seed: int) -> torch.Tensor:
+    size = int(ckpt["image_size"])
+    norm = ckpt["normalization"]
+    if images:
+        transform = build_transform(size, "none", mean=norm["mean"], std=norm["std"])
+        return torch.stack([transform(open_image(p)) for p in images])
+    generator = torch.Generator().manual_seed(seed)
+    rgb = torch.rand(count, 3, size, size, generator=generator)
+    return (rgb - torch.tensor(norm["mean"]).view(1, 3, 1, 1)) / torch.tensor(norm["std"]).view(1, 3, 1, 1)
+
+
+def export_classifier_handin(
+    checkpoint: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    half: bool = True,
+    probe_images: Sequence[str | os.PathLike[str]] = (),
+    probe_count: int = 16,
+    min_agreement: float = HANDIN_MIN_AGREEMENT,
+    seed: int = 0,
+) -> HandinReport:
+    """Write the hand-in checkpoint of the classifier checkpoint ``checkpoint`` to ``out_path``.
+
+    The predicted classes of the compact and the full model are compared (CPU, fp32 compute) on
+    ``probe_images`` (e.g. some validation images) or ``probe_count`` seeded noise images.
+    """
+    if Path(out_path).resolve() == Path(checkpoint).resolve():
+        raise Hw1CheckpointError(f"{out_path}: the hand-in checkpoint must not overwrite its source; pick another path")
+    model, ckpt = load_classifier(checkpoint)
+
+    def rebuild(compact: dict[str, Any]) -> nn.Module:
+        rebuilt = Classifier(create_backbone(compact["model"]["backbone"], weights=None),
+                             ClassifierHead(**compact["model"]["head"]))
+        rebuilt.load_state_dict(compact["state_dict"], strict=True)  # fp16 -> the model's fp32
+        return rebuilt
+
+    probe = _probe_batch(ckpt, probe_images, probe_count, seed)
+    return export_compact_checkpoint(
+        checkpoint, out_path, model=model, rebuild=rebuild, probe=probe, half=half, min_agreement=min_agreement,
+        compact=lambda use_half: compact_classifier_checkpoint(ckpt, model, half=use_half),
+    )

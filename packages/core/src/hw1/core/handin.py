@@ -1,0 +1,126 @@
+"""Compact hand-in checkpoints: the weights of a trained model and nothing else (no optimizer,
+scheduler or config), in half precision where that leaves the predictions unchanged within a stated
+tolerance, checked on probe inputs before the file is written.
+
+The package that knows the model (classification, segmentation) says how to build the compact
+dict, rebuild a model from it and turn model outputs into predicted labels; the procedure, the
+check and the report are written once, here. A compact checkpoint loads like the full one: its
+fp16 tensors are cast back to the model's fp32 by ``load_state_dict``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from hw1.core.checkpoint import save_checkpoint
+
+#: Largest finite float16 value; a tensor with larger magnitudes stays float32.
+FLOAT16_MAX = 65504.0
+
+
+@dataclass
+class HandinReport:
+    """What :func:`export_compact_checkpoint` wrote and how close its predictions are to the source's."""
+
+    source: Path
+    out_path: Path
+    source_bytes: int
+    size_bytes: int
+    precision: str  # "fp16" (parameters in half precision) or "fp32"
+    half_tensors: int
+    fp32_tensors: int
+    agreement: float  # fraction of probe predictions (pixels or images) equal to the full model's
+    min_agreement: float
+    max_abs_diff: float  # largest |output difference| on the probe inputs
+    note: str = ""
+
+    def summary(self) -> str:
+        """One line for the CLI: size before/after, precision, the agreement and its tolerance."""
+        line = (f"wrote {self.out_path} ({format_size(self.size_bytes)}, {self.precision} weights; "
+                f"{self.source.name} was {format_size(self.source_bytes)}): predictions agree with it on "
+                f"{100 * self.agreement:.2f}% of probe outputs (tolerance >= {100 * self.min_agreement:.2f}%), "
+                f"max |output difference| {self.max_abs_diff:.2e}")
+        return f"{line}; {self.note}" if self.note else line
+
+
+def format_size(num_bytes: int) -> str:
+    """``123.4 MB`` style size (decimal units, as upload sites show them)."""
+    size = float(num_bytes)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def half_precision_state_dict(state_dict: dict[str, Any], *,
+                              keep_fp32: Iterable[str] = ()) -> tuple[dict[str, Any], int]:
+    """A copy of ``state_dict`` with its float32 tensors in float16, except the names in ``keep_fp32``
+    (e.g. BatchNorm running statistics, whose tiny variances fp16 would flush) and tensors with
+    values beyond float16's range. Returns the new dict and how many tensors were halved."""
+    keep = set(keep_fp32)
+    out: dict[str, Any] = {}
+    halved = 0
+    for name, value in state_dict.items():
+        if (isinstance(value, torch.Tensor) and value.dtype == torch.float32 and name not in keep
+                and (value.numel() == 0 or float(value.abs().max()) <= FLOAT16_MAX)):
+            out[name] = value.detach().to(torch.float16).contiguous()
+            halved += 1
+        else:
+            out[name] = value.detach().contiguous() if isinstance(value, torch.Tensor) else value
+    return out, halved
+
+
+def _float_tensor_count(state_dict: dict[str, Any]) -> int:
+    return sum(isinstance(v, torch.Tensor) and v.is_floating_point() for v in state_dict.values())
+
+
+@torch.no_grad()
+def export_compact_checkpoint(
+    source: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    model: nn.Module,
+    compact: Callable[[bool], dict[str, Any]],
+    rebuild: Callable[[dict[str, Any]], nn.Module],
+    probe: torch.Tensor,
+    predict: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    half: bool = True,
+    min_agreement: float = 0.999,
+) -> HandinReport:
+    """Write the compact checkpoint ``compact(half)`` to ``out_path`` after checking it.
+
+    ``model`` is the full-precision model of ``source`` (eval mode); ``rebuild(ckpt)`` builds the
+    model a compact dict describes; ``probe`` is a batch of model inputs; ``predict(outputs)`` turns
+    outputs into labels (default: argmax over dim 1). When half precision changes more than
+    ``1 - min_agreement`` of the probe labels, the checkpoint is written in fp32 instead (still
+    weights only) and the report says so.
+    """
+    to_labels = predict or (lambda outputs: outputs.argmax(1))
+    model.eval()
+    reference = model(probe).float()
+    reference_labels = to_labels(reference)
+    note = ""
+    for use_half in ((True, False) if half else (False,)):
+        ckpt = compact(use_half)
+        outputs = rebuild(ckpt).eval()(probe).float()
+        agreement = float((to_labels(outputs) == reference_labels).float().mean())
+        max_diff = float((outputs - reference).abs().max()) if outputs.numel() else 0.0
+        if agreement >= min_agreement or not use_half:
+            break
+        note = f"fp16 weights changed {100 * (1 - agreement):.2f}% of the probe predictions, so fp32 was kept"
+    saved = save_checkpoint(ckpt, out_path)
+    halved = sum(isinstance(v, torch.Tensor) and v.dtype == torch.float16 for v in ckpt["state_dict"].values())
+    return HandinReport(
+        source=Path(source), out_path=saved, source_bytes=Path(source).stat().st_size,
+        size_bytes=saved.stat().st_size, precision="fp16" if halved else "fp32", half_tensors=halved,
+        fp32_tensors=_float_tensor_count(ckpt["state_dict"]) - halved, agreement=agreement,
+        min_agreement=min_agreement, max_abs_diff=max_diff, note=note,
+    )

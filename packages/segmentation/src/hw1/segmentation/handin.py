@@ -1,0 +1,97 @@
+"""The hand-in checkpoint of a segmentation run: ``best.pt`` of ``hw1 seg train`` (weights, optimizer,
+scheduler, config: 538 MB for FCN32s) turned into the weights alone, in half precision where the
+predicted masks stay the same, so it uploads and downloads quickly for ``hw1_2.sh``.
+
+Tolerance: the compact model's predicted class equals the full model's on at least
+:data:`HANDIN_MIN_AGREEMENT` of the probe pixels (else the weights are kept in fp32). The file is an
+ordinary ``hw1-segmentation/1`` checkpoint that ``hw1 seg predict`` and :class:`Predictor` load.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from hw1.core import Hw1CheckpointError, Hw1Error, read_rgb
+from hw1.core.handin import HandinReport, export_compact_checkpoint, half_precision_state_dict
+from hw1.segmentation.checkpoint import load_model_from_checkpoint
+from hw1.segmentation.models import create_model
+
+#: Least fraction of probe pixels whose class must not change when the weights go to fp16.
+HANDIN_MIN_AGREEMENT = 0.999
+#: Entries besides the weights kept in a hand-in checkpoint (what prediction and reports read).
+KEPT_ENTRIES = ("format", "model", "normalization", "image_size", "class_names", "epoch", "step", "miou",
+                "mean_iou")
+
+
+def compact_segmentation_checkpoint(ckpt: dict[str, Any], model: nn.Module, *, half: bool = True) -> dict[str, Any]:
+    """The hand-in dict of a full checkpoint ``ckpt`` of ``model``: :data:`KEPT_ENTRIES` and the
+    state_dict, its parameters in fp16 when ``half`` (buffers such as BatchNorm statistics stay fp32)."""
+    state = ckpt["state_dict"]
+    if half:
+        state, _ = half_precision_state_dict(state, keep_fp32=[name for name, _ in model.named_buffers()])
+    out = {key: ckpt[key] for key in KEPT_ENTRIES if key in ckpt}
+    out["state_dict"] = state
+    out["handin"] = {"precision": "fp16" if half else "fp32"}
+    return out
+
+
+def _probe_batch(ckpt: dict[str, Any], images: Sequence[str | os.PathLike[str]], count: int, size: int | None,
+                 seed: int) -> torch.Tensor:
+    """Normalised probe inputs: the given images (resized to ``size``) or seeded noise images."""
+    side = int(size or ckpt.get("image_size") or 256)
+    norm = ckpt.get("normalization") or {"mean": [0.5] * 3, "std": [0.25] * 3}
+    if images:
+        from PIL import Image
+
+        arrays = [np.asarray(Image.fromarray(read_rgb(p)).resize((side, side), Image.BILINEAR)) for p in images]
+        rgb = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 255.0
+    else:
+        generator = torch.Generator().manual_seed(seed)
+        rgb = torch.rand(count, 3, side, side, generator=generator)
+    mean = torch.tensor(norm["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(norm["std"]).view(1, 3, 1, 1)
+    return (rgb - mean) / std
+
+
+def export_segmentation_handin(
+    checkpoint: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    half: bool = True,
+    probe_images: Sequence[str | os.PathLike[str]] = (),
+    probe_count: int = 2,
+    probe_size: int | None = None,
+    min_agreement: float = HANDIN_MIN_AGREEMENT,
+    seed: int = 0,
+) -> HandinReport:
+    """Write the hand-in checkpoint of the segmentation checkpoint ``checkpoint`` to ``out_path``.
+
+    The predictions of the compact and the full model are compared (on CPU, fp32 compute) on
+    ``probe_images`` (e.g. a few validation ``xxxx_sat.jpg``) or on ``probe_count`` seeded noise
+    images, at ``probe_size`` (default: the training size in the checkpoint, else 256).
+    """
+    if Path(out_path).resolve() == Path(checkpoint).resolve():
+        raise Hw1CheckpointError(f"{out_path}: the hand-in checkpoint must not overwrite its source; pick another path")
+    model, ckpt = load_model_from_checkpoint(checkpoint, device="cpu")
+    spec = ckpt["model"]
+
+    def rebuild(compact: dict[str, Any]) -> nn.Module:
+        try:
+            rebuilt = create_model(spec["name"], weights=None, **dict(spec.get("kwargs") or {}))
+        except Hw1Error as exc:
+            raise Hw1CheckpointError(f"{checkpoint}: cannot rebuild model {spec['name']!r}: {exc}") from exc
+        rebuilt.load_state_dict(compact["state_dict"], strict=True)  # fp16 -> the model's fp32
+        return rebuilt
+
+    probe = _probe_batch(ckpt, probe_images, probe_count, probe_size, seed)
+    return export_compact_checkpoint(
+        checkpoint, out_path, model=model, rebuild=rebuild, probe=probe, half=half, min_agreement=min_agreement,
+        compact=lambda use_half: compact_segmentation_checkpoint(ckpt, model, half=use_half),
+    )
