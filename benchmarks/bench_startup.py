@@ -27,7 +27,7 @@ def run(quick: bool) -> list[Figure]:
         figures.append(Figure(
             name=f"hw1 {' '.join(args)} start-up", unit="s", value=seconds, baseline=baseline,
             baseline_name='python -c "import click"', higher_is_better=False, goal=goal,
-            notes="best of {} runs as a process; ratio = click / hw1 (goal ≥ 0.33: hw1 ≤ 3× click)".format(repeats),
+            notes=f"best of {repeats} runs as a process; ratio = click / hw1 (goal ≥ 0.33: hw1 ≤ 3× click)",
         ))
     return figures
 

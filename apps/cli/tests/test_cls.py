@@ -72,3 +72,32 @@ def test_bad_csv_and_checkpoint_exit_2(data, tmp_path):
     result = CliRunner().invoke(cli, ["cls", "predict", str(not_ckpt), str(data / "val.csv"), str(data / "val"),
                                       str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+def test_image_folders_default_to_the_csv_layout(data, tmp_path):
+    """office/train.csv -> office/train/ without --train-images; predict takes CHECKPOINT CSV OUT_CSV."""
+    args = [a for a in _train_args(data, tmp_path / "run") if a not in (str(data / "train"), str(data / "val"))]
+    args = [a for a in args if a not in ("--train-images", "--val-images")]
+    result = CliRunner().invoke(cli, [*args, "--setting", "A", "--epochs", "1", "--no-save-features"])
+    assert result.exit_code == 0, result.output
+    ckpt = tmp_path / "run" / "best.pt"
+    result = CliRunner().invoke(cli, ["cls", "predict", str(ckpt), str(data / "val.csv"), str(tmp_path / "p.csv"),
+                                      "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p.csv").read_text().count("\n") == 4  # header + 3 images found in office/val/
+    missing = CliRunner().invoke(cli, ["cls", "predict", str(ckpt), str(data / "val.csv"), str(tmp_path / "nowhere"),
+                                       str(tmp_path / "p2.csv")])
+    assert missing.exit_code == 2 and "IMAGE_DIR" in missing.output
+    # one export command for classifier and SSL run checkpoints
+    result = CliRunner().invoke(cli, ["ssl", "export", str(ckpt), str(tmp_path / "bb.pt")])
+    assert result.exit_code == 0 and (tmp_path / "bb.pt").is_file(), result.output
+    result = CliRunner().invoke(cli, ["ssl", "export", str(tmp_path / "bb.pt"), str(tmp_path / "bb2.pt")])
+    assert result.exit_code == 2 and "not a run checkpoint" in result.output
+
+
+def test_a_skipped_setting_is_reported_not_fatal(data, tmp_path):
+    result = CliRunner().invoke(cli, ["cls", "experiments", "--train-csv", str(data / "train.csv"), "--val-csv",
+                                      str(data / "val.csv"), "--settings", "B", "--out-dir", str(tmp_path / "ex")])
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output and "--supervised-backbone" in result.output
+    assert (tmp_path / "ex" / "table.md").is_file()

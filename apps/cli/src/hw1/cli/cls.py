@@ -42,13 +42,10 @@ def _with_image_folders(config: Any) -> Any:
 
 @cls.command(
     "train", cls=ConfigCommand, config=_CONFIG, required=("train_csv", "val_csv"), choices=_CHOICES,
-    exclude=("cache_features",),
     overrides={"setting": {"type": click.Choice(list("ABCDE"), case_sensitive=False)}},
     epilog=example(f"hw1 cls train {_DATA} --setting C --ssl-backbone backbone.pt --out-dir runs/cls_C",
                    f"hw1 cls train {_DATA} --init random --freeze-backbone --out-dir runs/cls_random_frozen"),
 )
-@click.option("--cache-features/--no-cache-features", "cache_features", default=False, show_default=True,
-              help="Frozen backbone only: one backbone pass without augmentation, then head epochs on tensors.")
 @click.pass_context
 def train(ctx: click.Context, **options: Any) -> None:
     """Train a classifier under one setting (A-E) or an explicit --init/--freeze-backbone.
@@ -69,19 +66,19 @@ def train(ctx: click.Context, **options: Any) -> None:
 
 @cls.command(
     "experiments", cls=ConfigCommand, config=_CONFIG, required=("train_csv", "val_csv"), choices=_CHOICES,
-    exclude=("setting", "init", "freeze_backbone", "resume", "cache_features"),
-    overrides={"out_dir": {"default": "runs/cls_experiments"}},
+    exclude=("setting", "init", "freeze_backbone"),
+    overrides={"out_dir": {"default": "runs/cls_experiments"}, "cache_features": {"default": True}},
     epilog=example(f"hw1 cls experiments {_DATA} --supervised-backbone hw1_data/p1_data/pretrain_model_SL.pt \\",
                    "    --ssl-backbone backbone.pt --out-dir runs/cls_experiments --settings ABCDE"),
 )
 @click.option("--settings", default="ABCDE", show_default=True, help="Which settings to run, e.g. ACE.")
-@click.option("--cache-features/--no-cache-features", "cache_features", default=True, show_default=True,
-              help="Train frozen settings (D/E) on cached backbone features.")
 @click.pass_context
-def experiments(ctx: click.Context, settings: str, cache_features: bool, **options: Any) -> None:
+def experiments(ctx: click.Context, settings: str, **options: Any) -> None:
     """Run settings A-E with the same head and budget; write table.md and table.csv in OUT_DIR.
 
-    A setting whose backbone file is missing is skipped and reported (exit 0).
+    A setting whose backbone file is missing is skipped and reported (exit 0). --cache-features
+    applies to the frozen settings (D, E and the frozen random-init baseline); --resume continues
+    each setting from its own last.pt.
     """
     from hw1.classification import run_experiments
 
@@ -90,7 +87,8 @@ def experiments(ctx: click.Context, settings: str, cache_features: bool, **optio
         fail(f"unknown setting(s) {''.join(sorted(bad))} in --settings: use letters from ABCDE")
     command: ConfigCommand = ctx.command  # type: ignore[assignment]
     base = _with_image_folders(command.make_config(options))
-    rows = run_experiments(base, base.out_dir, settings=settings.upper(), cache_frozen=cache_features)
+    cache_frozen, base.cache_features = base.cache_features, False  # cached features: frozen settings only
+    rows = run_experiments(base, base.out_dir, settings=settings.upper(), cache_frozen=cache_frozen)
     for r in rows:
         click.echo(f"{r['setting']}  {r['mode']:<28} {r['best_val_acc'] or '-':>7}  {r['status']}")
     click.echo(f"table: {Path(base.out_dir) / 'table.md'}")

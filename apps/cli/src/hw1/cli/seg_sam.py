@@ -45,13 +45,19 @@ def _expand_images(paths: tuple[Path, ...]) -> list[Path]:
 @hidden_alias("--out", "out_dir", type=click.Path(file_okay=False))
 @click.option("--out-dir", "out_dir", default="sam_out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <stem>_sam.json (masks, RLE) and <stem>_sam.png (overlay).")
-@click.option("--points-per-side", default=32, show_default=True, type=int, help="Prompt grid: N×N points per image (per crop layer).")
-@click.option("--points-per-batch", default=64, show_default=True, type=int, help="Points run through the decoder at once (memory vs speed).")
-@click.option("--pred-iou-thresh", default=0.88, show_default=True, type=float, help="Keep masks whose predicted IoU exceeds this (0 disables).")
-@click.option("--stability-score-thresh", default=0.95, show_default=True, type=float, help="Keep masks at least this stable (0 disables).")
+@click.option("--points-per-side", default=32, show_default=True, type=int,
+              help="Prompt grid: N×N points per image (per crop layer).")
+@click.option("--points-per-batch", default=64, show_default=True, type=int,
+              help="Points run through the decoder at once (memory vs speed).")
+@click.option("--pred-iou-thresh", default=0.88, show_default=True, type=float,
+              help="Keep masks whose predicted IoU exceeds this (0 disables).")
+@click.option("--stability-score-thresh", default=0.95, show_default=True, type=float,
+              help="Keep masks at least this stable (0 disables).")
 @click.option("--stability-score-offset", default=1.0, show_default=True, type=float)
-@click.option("--box-nms-thresh", default=0.7, show_default=True, type=float, help="Box IoU above which duplicate masks are dropped.")
-@click.option("--crop-n-layers", default=0, show_default=True, type=int, help="Also run on 2^i × 2^i crops for i = 1..N (small objects).")
+@click.option("--box-nms-thresh", default=0.7, show_default=True, type=float,
+              help="Box IoU above which duplicate masks are dropped.")
+@click.option("--crop-n-layers", default=0, show_default=True, type=int,
+              help="Also run on 2^i × 2^i crops for i = 1..N (small objects).")
 @click.option("--crop-nms-thresh", default=0.7, show_default=True, type=float)
 @click.option("--crop-n-points-downscale-factor", default=1, show_default=True, type=int)
 @click.option("--min-mask-region-area", default=0, show_default=True, type=int,

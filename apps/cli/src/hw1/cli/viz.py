@@ -82,7 +82,8 @@ def viz_tsne(first: Path, last: Path, out: Path, method: str, seed: int, titles:
 @click.argument("image", type=click.Path(path_type=Path))
 @click.argument("mask", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--edge-width", default=5, show_default=True, type=click.IntRange(min=0), help="Opaque class-edge width in pixels.")
+@click.option("--edge-width", default=5, show_default=True, type=click.IntRange(min=0),
+              help="Opaque class-edge width in pixels.")
 @click.option("--alpha", "inner_alpha", default=0.3, show_default=True, type=click.FloatRange(0, 1),
               help="Share of class colour inside regions (official: 0.3).")
 @click.option("--legend/--no-legend", default=True, show_default=True,
@@ -90,7 +91,8 @@ def viz_tsne(first: Path, last: Path, out: Path, method: str, seed: int, titles:
 @click.option("--red", default="error", show_default=True, type=click.Choice(["error", "unknown"]),
               help="Red mask pixels (no class in the official decoding): refuse, or treat as Unknown.")
 @_viz_errors
-def viz_overlay(image: Path, mask: Path, out: Path, edge_width: int, inner_alpha: float, legend: bool, red: str) -> None:
+def viz_overlay(image: Path, mask: Path, out: Path, edge_width: int, inner_alpha: float, legend: bool,
+                red: str) -> None:
     """Draw MASK (an RGB class mask, e.g. xxxx_mask.png) over IMAGE in the official viz_mask.py
     look: 0.7·image + 0.3·class colour inside regions, opaque class-colour edges."""
     from hw1.core import Hw1DataError, read_rgb
@@ -159,7 +161,8 @@ def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
 
     if path.suffix == ".npy":
         if not path.is_file():
-            raise Hw1DataError(f"{path}: file not found; pass an eval.json of 'hw1 seg evaluate --out' or a .npy matrix")
+            raise Hw1DataError(f"{path}: file not found; pass an eval.json of 'hw1 seg evaluate --out' or a .npy "
+                               "matrix")
         try:
             return np.load(path, allow_pickle=False), None
         except (OSError, ValueError) as exc:
