@@ -108,8 +108,9 @@ def store_bytes(count: int, size: tuple[int, int], decoder: ItemDecoder | None =
 @dataclass
 class ImageStore:
     """An opened store: ``arrays[field]`` is a read-only memmap ``(N, H, W[, C])`` uint8, row ``i``
-    decoded from ``items[i]``; ``skipped`` holds one message per unreadable item; ``rebuilt`` says
-    whether this call decoded the items (False: reused from ``path``)."""
+    decoded from ``items[i]``, which was item ``kept[i]`` of the list the store was opened with;
+    ``skipped`` holds one message per unreadable item; ``rebuilt`` says whether this call decoded
+    the items (False: reused from ``path``)."""
 
     path: Path
     size: tuple[int, int]
@@ -117,6 +118,7 @@ class ImageStore:
     arrays: dict[str, np.ndarray]
     skipped: list[str]
     rebuilt: bool
+    kept: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -191,7 +193,8 @@ def open_store(
     kept = [paths[i] for i in manifest["kept"]]
     arrays = {name: np.memmap(path / f"{name}.u8", dtype=np.uint8, mode="r", shape=_shape(len(kept), hw, ch))
               for name, ch in dec.fields.items()}
-    return ImageStore(path=path, size=hw, items=kept, arrays=arrays, skipped=skipped, rebuilt=rebuilt)
+    return ImageStore(path=path, size=hw, items=kept, arrays=arrays, skipped=skipped, rebuilt=rebuilt,
+                      kept=list(manifest["kept"]))
 
 
 def _shape(count: int, hw: tuple[int, int], channels: int) -> tuple[int, ...]:
