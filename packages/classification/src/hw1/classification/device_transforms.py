@@ -58,7 +58,8 @@ def build_device_transform(image_size: int, augment: str = "none") -> DeviceImag
         elif kind == "Normalize":
             steps.append(K.Normalize(mean=torch.tensor(step.mean), std=torch.tensor(step.std)))
         else:
-            raise Hw1Error(f"classification augmentation step {kind} has no device version; use --data-pipeline workers")
+            raise Hw1Error(f"classification augmentation step {kind} has no device version; "
+                           "use --data-pipeline workers")
     return DeviceImageTransform(steps)
 
 
