@@ -307,7 +307,8 @@ def test_ssl_pretraining_two_processes_equal_one(tmp_path: Path) -> None:
     _write_images(images, 16, seed=3)  # 4 steps of global batch 4 per epoch
     config = dict(images=str(images), method="byol_plain_heads", backbone="timm:hw1_test_gn_resnet",
                   method_options={"hidden_dim": 32, "output_dim": 16}, epochs=2, num_workers=0, image_size=32,
-                  warmup_epochs=0.5, precision="fp32", device="cpu", seed=4)
+                  warmup_epochs=0.5, precision="fp32", device="cpu", seed=4,
+                  data_pipeline="workers")  # the fixed two-view transform above replaces the worker path's
     runs = _run_loop(tmp_path, SSL, config, "out_dir", batch=2)
     # feature_std is the spread of each rank's own batch, averaged over ranks (a collapse monitor,
     # not a global statistic), so it is not compared.
