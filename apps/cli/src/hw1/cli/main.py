@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from hw1.cli.lazy import LazyCommand, LazyGroup
+from hw1.cli.options import example
 
 #: Distributions whose versions ``hw1 --version`` prints.
 DISTRIBUTIONS = ("hw1-cli", "hw1-core", "hw1-ssl", "hw1-classification", "hw1-segmentation", "hw1-viz")
@@ -29,7 +30,7 @@ COMMANDS = {
     "demo": LazyCommand("hw1.cli.pipeline:demo", _STUDY,
                         "The whole study on generated data, sized for a laptop CPU."),
     "handin": LazyCommand("hw1.cli.handin:handin", ("hw1.classification", "hw1.segmentation"),
-                          "The course's hand-in: compact checkpoints and the graded scripts.", optional=True),
+                          "The course's hand-in: compact checkpoints for hw1_1.sh and hw1_2.sh.", optional=True),
 }
 
 
@@ -53,7 +54,8 @@ def _print_versions(ctx: click.Context, _param: click.Parameter, value: bool) ->
 
 @click.group(cls=LazyGroup, lazy=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog="Example: hw1 demo --out runs/demo   (the whole study on generated data)")
+             epilog=example("hw1 demo --out-dir runs/demo          # the whole study on generated data",
+                            "hw1 pipeline --data hw1_data --out-dir runs/study"))
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_versions,
               help="Print the version of every hw1 package and exit.")
 def cli() -> None:
