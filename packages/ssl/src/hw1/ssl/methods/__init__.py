@@ -59,16 +59,14 @@ def method_defaults(name: str) -> dict[str, Any]:
 def create_method(name: str, backbone: nn.Module, **kwargs: Any) -> SSLMethod:
     """Build method ``name`` around ``backbone`` (any module with ``.num_features``, e.g. from
     :func:`hw1.core.create_backbone`); ``kwargs`` override the paper defaults (head sizes,
-    temperature, momentum …). Unknown keyword arguments raise :class:`Hw1Error`."""
+    temperature, momentum …), converted to the parameters' types; unknown keyword arguments raise
+    :class:`Hw1Error` listing the valid ones."""
+    from hw1.core.options import bind_options
+
     cls = method_class(name)
-    allowed = method_defaults(cls.name)
-    unknown = sorted(set(kwargs) - set(allowed))
-    if unknown:
-        raise Hw1Error(
-            f"unknown option(s) {', '.join(unknown)} for method {cls.name}: "
-            f"use {', '.join(allowed) or 'none'}"
-        )
-    return cls(backbone, **kwargs)
+    # Unknown keys list the valid ones; "1024" or 1024.0 become the parameter's type.
+    options = bind_options(cls, kwargs, what=f"SSL method {cls.name!r}", option="option", exclude=("backbone",))
+    return cls(backbone, **options)
 
 
 __all__ = [
