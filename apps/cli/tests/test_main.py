@@ -95,3 +95,15 @@ def test_bad_input_is_one_line_exit_2_without_traceback(runner, tmp_path):
     lines = result.output.strip().splitlines()
     assert lines == [f"error: {tmp_path / 'missing'}: folder not found; check the path"]
     assert "Traceback" not in result.output
+
+
+def test_data_synth_takes_its_sizes_from_the_study_profiles(runner, tmp_path):
+    from hw1.cli.data import PROFILE_NAMES
+    from hw1.cli.study.profiles import PROFILES
+
+    assert set(PROFILE_NAMES) == set(PROFILES)  # names listed statically so 'hw1 data --help' stays light
+    result = runner.invoke(cli, ["data", "synth", str(tmp_path / "d"), "--profile", "micro"])
+    assert result.exit_code == 0, result.output
+    micro = PROFILES["micro"]
+    assert len(list((tmp_path / "d" / "p2_data" / "train").glob("*_sat.jpg"))) == micro.synth_seg["n_train"]
+    assert (tmp_path / "d" / "p1_data" / "office" / "train.csv").is_file()
