@@ -168,7 +168,8 @@ def test_a_claim_that_fails_says_so_with_the_measured_reason():
                                           "random-frozen": 0.30})
     claims = study_claims(n)
     assert claims[0].verdict == FAILS and "within the noise" in claims[0].reason
-    assert claims[1].verdict == FAILS and claims[1].reason.startswith("pre-training did not improve the features")
+    assert claims[1].verdict == FAILS
+    assert claims[1].reason.startswith("pre-training did not make the features better than random init")
     assert claims[2].verdict == FAILS
     # a collapse is named from the feature std
     collapsed = knn_claim(_numbers(knn_last=0.1, ssl_feature_std=(0.5, 0.01)))
@@ -181,8 +182,15 @@ def test_a_claim_that_fails_says_so_with_the_measured_reason():
     assert skipped[3].reason == "B: skipped: no file"
     negative = tsne_claim(_numbers(silhouette=(-0.5, -0.4)))
     assert negative.verdict == FAILS and "stays negative" in negative.reason
-    weak_a = segmentation_claim(_numbers(seg_miou={"model_a": 0.08, "model_b": 0.41}))
-    assert weak_a.verdict == FAILS and weak_a.reason.startswith("A is below 0.3 (0.0800)")
+    weak_a = segmentation_claim(_numbers(seg_miou={"model_a": 0.08, "model_b": 0.41},
+                                         seg_a_curve=[(1, 0.03), (2, 0.05), (3, 0.08)]))
+    assert weak_a.verdict == FAILS and weak_a.reason == (
+        "A is below 0.3 (0.0800); its validation mIoU rose from 0.0300 to 0.0800 and was still rising at the last "
+        "epoch (3): more epochs would help")
+    peaked = segmentation_claim(_numbers(seg_miou={"model_a": 0.2, "model_b": 0.41}, seg_a_curve=[(1, 0.2), (2, 0.1)]))
+    assert peaked.reason == "A is below 0.3 (0.2000); its validation mIoU peaked at 0.2000 in epoch 1 of 2"
+    few = study_claims(_numbers(accuracy={"A": 0.05, "B": 0.04, "C": 0.5, "D": 0.3, "E": 0.2, "random-frozen": 0.1}))
+    assert few[3].reason == "A and B stay below twice chance (1/10 = 0.1000): too little training"
     assert tsne_claim(_numbers(silhouette=None)).verdict == UNKNOWN
 
 

@@ -55,6 +55,7 @@ class StudyNumbers:
     silhouette: tuple[float, float] | None = None
     seg_miou: dict[str, float | None] | None = None  # "model_a"/"model_b" -> mean_iou
     seg_chance: float | None = None
+    seg_a_curve: list[tuple[int, float]] | None = None  # model A's (epoch, validation mIoU) during training
 
 
 def _verdict(ok: bool) -> str:
@@ -77,7 +78,7 @@ def _missing(numbers: StudyNumbers, *settings: str) -> str:
 def knn_claim(n: StudyNumbers) -> Claim:
     statement = "kNN accuracy after pre-training is above random init by more than two standard errors"
     if n.knn_first is None or n.knn_last is None:
-        return Claim(statement, "no kNN monitor records in `ssl/metrics.jsonl`", UNKNOWN,
+        return Claim(statement, "fewer than two kNN monitor records in `ssl/metrics.jsonl`", UNKNOWN,
                      "step `ssl` did not run or ran without the kNN monitor")
     gain = n.knn_last - n.knn_first
     noise = two_standard_errors(n.knn_first, n.knn_last, n.knn_n)
@@ -116,7 +117,7 @@ def _compare(n: StudyNumbers, statement: str, high: str, low: str,
 def _ssl_reason(n: StudyNumbers) -> str:
     knn = knn_claim(n)
     if knn.verdict == FAILS:
-        return f"pre-training did not improve the features either (kNN: {knn.measured}; {knn.reason})"
+        return "pre-training did not make the features better than random init either (the kNN claim above)"
     if knn.verdict == HOLDS:
         return "the kNN gain of pre-training did not carry over to this head and budget"
     return ""
@@ -128,7 +129,8 @@ def _chance_reason(n: StudyNumbers, *settings: str) -> str:
     chance = 1.0 / n.num_classes
     near = [s for s in settings if (_acc(n, s) or 0.0) < 2 * chance]
     if near:
-        return f"{', '.join(near)} stay within twice chance (1/{n.num_classes} = {chance:.4f}): too little training"
+        verb = "stays" if len(near) == 1 else "stay"
+        return f"{' and '.join(near)} {verb} below twice chance (1/{n.num_classes} = {chance:.4f}): too little training"
     return ""
 
 
@@ -178,8 +180,20 @@ def segmentation_claim(n: StudyNumbers) -> Claim:
     if chance is not None and not a > chance:
         failed.append("A is not above chance")
     if a < 0.3:
-        failed.append(f"A is below 0.3 ({a:.4f}): VGG16-FCN32s from scratch learns slowly at this budget")
+        failed.append(f"A is below 0.3 ({a:.4f})" + _curve_reason(n.seg_a_curve))
     return Claim(statement, measured, _verdict(not failed), "; ".join(failed))
+
+
+def _curve_reason(curve: list[tuple[int, float]] | None) -> str:
+    """What model A's validation curve says about its budget: still rising at the end, or peaked."""
+    if not curve:
+        return ""
+    best_epoch, best = max(curve, key=lambda point: point[1])
+    last_epoch = curve[-1][0]
+    if best_epoch == last_epoch and len(curve) > 1:
+        return (f"; its validation mIoU rose from {curve[0][1]:.4f} to {best:.4f} and was still rising at the last "
+                f"epoch ({last_epoch}): more epochs would help")
+    return f"; its validation mIoU peaked at {best:.4f} in epoch {best_epoch} of {last_epoch}"
 
 
 def study_claims(n: StudyNumbers) -> list[Claim]:
@@ -205,6 +219,6 @@ def read_table(path: Path) -> tuple[dict[str, float | None], dict[str, str]] | N
 
 
 def first_last(records: list[dict[str, Any]], key: str) -> tuple[float, float] | None:
-    """The first and last numeric ``key`` of ``records``; None when there are none."""
+    """The first and last numeric ``key`` of ``records``; None when there are fewer than two."""
     values = [float(r[key]) for r in records if isinstance(r.get(key), (int, float))]
-    return (values[0], values[-1]) if values else None
+    return (values[0], values[-1]) if len(values) >= 2 else None

@@ -203,12 +203,21 @@ def _read_eval(path: Path) -> dict[str, Any] | None:
     return read_evaluation(path).to_dict()
 
 
+def validation_curve(run: Path) -> list[tuple[int, float]]:
+    """(epoch, validation mIoU) of a segmentation run's ``metrics.jsonl`` (key ``mean_iou``; ``miou``
+    in runs of hw1-segmentation 0.1)."""
+    curve = []
+    for r in _read_jsonl(run / "metrics.jsonl"):
+        value = r.get("mean_iou", r.get("miou"))
+        if r.get("split") == "val" and isinstance(value, (int, float)) and not math.isnan(value):
+            curve.append((int(r.get("epoch", len(curve) + 1)), float(value)))
+    return curve
+
+
 def best_training_miou(run: Path) -> float | None:
-    """The best validation mIoU a segmentation run logged in ``metrics.jsonl`` (key ``mean_iou``;
-    ``miou`` in runs of hw1-segmentation 0.1)."""
-    values = [r.get("mean_iou", r.get("miou")) for r in _read_jsonl(run / "metrics.jsonl") if r.get("split") == "val"]
-    values = [float(v) for v in values if isinstance(v, (int, float)) and not math.isnan(v)]
-    return max(values) if values else None
+    """The best validation mIoU a segmentation run logged during training."""
+    curve = validation_curve(run)
+    return max(v for _, v in curve) if curve else None
 
 
 def _seg_section(doc: Document, out: Path) -> None:
@@ -260,6 +269,7 @@ def study_numbers(out: Path, data: StudyData) -> StudyNumbers:
         accuracy=table[0] if table else None, status=table[1] if table else None,
         val_n=_csv_rows(data.office / "val.csv"), num_classes=_num_classes(out / "cls" / "A" / "best.pt"),
         silhouette=silhouette, seg_miou=miou or None, seg_chance=chance,
+        seg_a_curve=validation_curve(out / "seg" / "model_a") or None,
     )
 
 
