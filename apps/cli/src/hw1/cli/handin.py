@@ -62,7 +62,8 @@ def export(checkpoint: Path, out: Path | None, keep_fp32: bool, probe_dir: Path 
            probe_count: int | None) -> None:
     """Write the hand-in checkpoint of CHECKPOINT (best.pt of 'hw1 cls train' or 'hw1 seg train') to OUT.
 
-    OUT defaults to where the graded scripts look: checkpoints/hw1_1_setting_C.pt for a classifier,
+    OUT defaults to where the graded scripts look (run it from the repository root):
+    checkpoints/hw1_1_setting_C.pt for a classifier,
     checkpoints/seg_best.pt for a segmentation model. The predictions of the compact model are
     compared with the full model's before it is written: the same class on >= 99.9% of probe pixels
     (segmentation) or on every probe image (classification), else fp32 is kept.
