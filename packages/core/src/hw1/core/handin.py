@@ -39,6 +39,7 @@ class HandinReport:
     agreement: float  # fraction of probe predictions (pixels or images) equal to the full model's
     min_agreement: float
     max_abs_diff: float  # largest |output difference| on the probe inputs
+    max_abs_output: float  # largest |output| of the full model on them (the scale of that difference)
     note: str = ""
 
     def summary(self) -> str:
@@ -46,7 +47,8 @@ class HandinReport:
         line = (f"wrote {self.out_path} ({format_size(self.size_bytes)}, {self.precision} weights; "
                 f"{self.source.name} was {format_size(self.source_bytes)}): predictions agree with it on "
                 f"{100 * self.agreement:.2f}% of probe outputs (tolerance >= {100 * self.min_agreement:.2f}%), "
-                f"max |output difference| {self.max_abs_diff:.2e}")
+                f"largest output difference {self.max_abs_diff:.2g} "
+                f"({100 * self.max_abs_diff / max(self.max_abs_output, 1e-12):.2g}% of the largest output)")
         return f"{line}; {self.note}" if self.note else line
 
 
@@ -122,5 +124,6 @@ def export_compact_checkpoint(
         source=Path(source), out_path=saved, source_bytes=Path(source).stat().st_size,
         size_bytes=saved.stat().st_size, precision="fp16" if halved else "fp32", half_tensors=halved,
         fp32_tensors=_float_tensor_count(ckpt["state_dict"]) - halved, agreement=agreement,
-        min_agreement=min_agreement, max_abs_diff=max_diff, note=note,
+        min_agreement=min_agreement, max_abs_diff=max_diff,
+        max_abs_output=float(reference.abs().max()) if reference.numel() else 0.0, note=note,
     )
