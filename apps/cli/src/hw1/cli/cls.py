@@ -113,11 +113,12 @@ def predict(checkpoint: str, csv_path: str, paths: tuple[str, ...], batch_size: 
     """Write OUT_CSV (id,filename,label) for the images listed in CSV, read from IMAGE_DIR
     (default: the folder named after the CSV, e.g. test.csv -> test/, else the CSV's folder)."""
     from hw1.classification import predict_csv
-    from hw1.cli.paths import csv_image_folder
+    from hw1.cli.paths import csv_image_folder, require
 
     if len(paths) > 2:
         raise click.UsageError("give CHECKPOINT CSV [IMAGE_DIR] OUT_CSV")
     image_dir, out_csv = (None, paths[0]) if len(paths) == 1 else paths
+    require(checkpoint, "CHECKPOINT")
     image_dir = csv_image_folder(csv_path, image_dir, option="IMAGE_DIR", csv_option="CSV")
     report = predict_csv(checkpoint, csv_path, image_dir, out_csv, batch_size=batch_size, device=device,
                          precision=precision, num_workers=num_workers)

@@ -29,3 +29,14 @@ def csv_image_folder(csv_path: str | Path, images: str | Path | None, *, option:
     if named.is_dir():
         return str(named)
     return str(csv_path.parent)
+
+
+def require(path: str | Path, name: str, *, folder: bool = False) -> None:
+    """Raise :class:`hw1.core.Hw1DataError` naming the argument or option ``name`` when ``path``
+    is not an existing file (or folder, with ``folder``)."""
+    from hw1.core.errors import Hw1DataError
+
+    p = Path(path)
+    if not (p.is_dir() if folder else p.is_file()):
+        kind = "folder" if folder else "file"
+        raise Hw1DataError(f"{p}: {kind} not found; check {name}")

@@ -94,9 +94,12 @@ def seg_train(ctx: click.Context, **options: Any) -> None:
 @click.option("--force", is_flag=True, help="Allow OUTPUT_DIR to be INPUT_DIR.")
 def seg_predict(**options: Any) -> None:
     """Write OUTPUT_DIR/xxxx_mask.png for every INPUT_DIR/xxxx_sat.jpg (exit 1 if any image failed)."""
+    from hw1.cli.paths import require
     from hw1.segmentation.predict import FROM_CHECKPOINT, predict_folder
 
     o = config_values(options)
+    require(o["checkpoint"], "CHECKPOINT")
+    require(o["input_dir"], "INPUT_DIR", folder=True)
     image_size = o["image_size"]
     size = FROM_CHECKPOINT if image_size is None else (image_size or None)
     report = predict_folder(o["checkpoint"], o["input_dir"], o["output_dir"], device=o["device"],
@@ -132,8 +135,11 @@ def seg_evaluate(gt_dir: str, pred_dir: str, as_json: bool, red: str, out_file: 
     """
     import json
 
+    from hw1.cli.paths import require
     from hw1.segmentation.evaluate import evaluate_folders, format_official, write_evaluation
 
+    require(gt_dir, "GT_DIR", folder=True)
+    require(pred_dir, "PRED_DIR", folder=True)
     result = evaluate_folders(gt_dir, pred_dir, num_workers=config_values(options)["num_workers"], red=red)
     if out_file is not None:
         write_evaluation(result, out_file)

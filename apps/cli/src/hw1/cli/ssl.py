@@ -95,5 +95,7 @@ def export_command(checkpoint: str, out_path: str) -> None:
     checkpoint (hw1 cls train: its backbone, e.g. the supervised stand-in for settings B/D).
     """
     from hw1.cli.export import export_any_backbone
+    from hw1.cli.paths import require
 
+    require(checkpoint, "CHECKPOINT")
     click.echo(f"backbone written to {export_any_backbone(checkpoint, out_path)}")
