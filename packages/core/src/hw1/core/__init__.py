@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 # Torch-free modules load at once; the rest (torch, torchvision) on first use (PEP 562), so that
 # `import hw1.core` and light commands such as `hw1 seg evaluate` never import torch.
+from hw1.core.atomic_files import atomic_write
+from hw1.core.csv_files import PREDICTIONS_HEADER, write_csv, write_predictions_csv
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name, to_rgb
 from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
@@ -109,11 +111,13 @@ __all__ = [
     "IMAGENET_STD",
     "LossMeter",
     "MetricsLogger",
+    "PREDICTIONS_HEADER",
     "RunFolder",
     "RunResult",
     "WarmupDecay",
     "all_reduce_mean",
     "all_reduce_sum",
+    "atomic_write",
     "autocast",
     "backbone_state_dict",
     "barrier",
@@ -157,4 +161,6 @@ __all__ = [
     "to_device_batch",
     "to_rgb",
     "unwrap_model",
+    "write_csv",
+    "write_predictions_csv",
 ]
