@@ -7,6 +7,9 @@ from torch.utils.data import DataLoader, DistributedSampler
 from hw1.core.device_batches import (
     DeviceBatchSampler,
     epoch_batches,
+    seeded_draw,
+    shard_parameters,
+    step_seed,
     memory_budget_bytes,
     resolve_data_pipeline,
 )
@@ -30,7 +33,7 @@ def test_epoch_order_equals_the_distributed_sampler_and_loader(world_size):
                                      drop_last=True)
         sampler.set_epoch(3)
         expected = [b.tolist() for b in DataLoader(list(sampler), batch_size=4, drop_last=True)]
-        got = epoch_batches(23, 4, seed=5, epoch=3, rank=rank, world_size=world_size).tolist()
+        got = [b.tolist() for b in epoch_batches(23, 4, seed=5, epoch=3, rank=rank, world_size=world_size)]
         assert got == expected
 
 
@@ -65,3 +68,20 @@ def test_auto_pipeline_follows_the_memory_budget():
     assert resolve_data_pipeline("workers", 1, cpu) == "workers"
     with pytest.raises(Hw1Error, match="auto, device, workers"):
         resolve_data_pipeline("gpu", 1, cpu)
+
+
+def test_count_and_last_partial_batch(store):
+    sampler = DeviceBatchSampler(store, 4, "cpu", seed=0, count=10, drop_last=False)
+    batches = [b["image"][:, 0, 0, 0] * 255 for b in sampler.epoch(0)]
+    assert len(batches) == sampler.steps_per_epoch == 3 and [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(torch.cat(batches).round().long().tolist()) == list(range(10))
+
+
+def test_sharded_parameters_give_each_rank_its_global_positions():
+    drawn = seeded_draw(lambda: {"p": torch.rand(6), "order": torch.arange(6), "forward_input_shape": torch.ones(4)},
+                        seed=3)
+    again = seeded_draw(lambda: {"p": torch.rand(6)}, seed=3)
+    assert torch.equal(drawn["p"], again["p"])
+    parts = [shard_parameters(drawn, 6, r, 2) for r in range(2)]
+    assert torch.equal(parts[1]["p"], drawn["p"][1::2]) and torch.equal(parts[0]["order"], drawn["order"])
+    assert step_seed(0, 1, 2) == step_seed(0, 1, 2) != step_seed(0, 1, 3)

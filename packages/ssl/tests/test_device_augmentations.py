@@ -123,3 +123,13 @@ def test_views_are_normalised_and_deterministic_under_a_seed():
 def test_unknown_recipe_is_a_user_error():
     with pytest.raises(Hw1Error, match="unknown augmentation"):
         view_recipes("nope", 64)
+
+
+def test_seeded_draws_split_over_ranks_equal_one_process():
+    aug = build_device_two_view_augmentation("vicreg", 16)
+    images = torch.rand(8, 3, 20, 20)
+    whole = aug(images, seed=5)
+    parts = [aug(images[r::2], seed=5, rank=r, world_size=2) for r in range(2)]
+    for v in range(2):
+        assert torch.equal(whole[v][0::2], parts[0][v]) and torch.equal(whole[v][1::2], parts[1][v])
+    assert not torch.equal(whole[0], aug(images, seed=6)[0])

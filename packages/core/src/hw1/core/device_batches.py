@@ -20,13 +20,16 @@ import os
 import queue
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from hw1.core.errors import Hw1Error
 from hw1.core.image_store import ImageStore
+
+T = TypeVar("T")
 
 #: Values of ``--data-pipeline``.
 DATA_PIPELINES = ("auto", "device", "workers")
@@ -57,17 +60,19 @@ def resolve_data_pipeline(requested: str, store_nbytes: int, device: torch.devic
     return "device" if store_nbytes <= memory_budget_bytes(device) else "workers"
 
 
-def epoch_batches(count: int, batch_size: int, *, seed: int, epoch: int, rank: int = 0,
-                  world_size: int = 1) -> torch.Tensor:
-    """The ``(steps, batch_size)`` item indices of one process in one epoch (same order as
-    ``DistributedSampler(shuffle=True, drop_last=True, seed=seed)`` + ``DataLoader(drop_last=True)``)."""
+def epoch_batches(count: int, batch_size: int, *, seed: int, epoch: int, rank: int = 0, world_size: int = 1,
+                  drop_last: bool = True) -> list[torch.Tensor]:
+    """The item indices of each batch of one process in one epoch, in the order of
+    ``DistributedSampler(shuffle=True, drop_last=True, seed=seed)`` + ``DataLoader(drop_last=drop_last)``."""
     g = torch.Generator()
     g.manual_seed(seed + epoch)
     order = torch.randperm(count, generator=g)
     total = (count // world_size) * world_size
     mine = order[:total][rank:total:world_size]
-    steps = len(mine) // batch_size
-    return mine[: steps * batch_size].view(steps, batch_size)
+    batches = list(mine.split(batch_size))
+    if drop_last and batches and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches
 
 
 class DeviceBatchSampler:
@@ -75,17 +80,20 @@ class DeviceBatchSampler:
 
     Image fields (3 channels) come as float ``(B, 3, H, W)`` in [0, 1]; single-channel fields
     (masks of class indices) as int64 ``(B, H, W)``. ``resident=None`` keeps the store on the
-    device when it fits :func:`memory_budget_bytes`.
+    device when it fits :func:`memory_budget_bytes`. ``count`` uses only the first ``count`` items;
+    ``drop_last=False`` keeps a last, smaller batch.
     """
 
     def __init__(self, store: ImageStore, batch_size: int, device: torch.device | str, *, seed: int,
                  rank: int = 0, world_size: int = 1, fields: Sequence[str] | None = None,
-                 resident: bool | None = None) -> None:
+                 resident: bool | None = None, count: int | None = None, drop_last: bool = True) -> None:
         self.store = store
         self.batch_size = int(batch_size)
         self.device = torch.device(device)
         self.seed, self.rank, self.world_size = int(seed), int(rank), int(world_size)
         self.fields = list(fields) if fields is not None else list(store.arrays)
+        self.count = len(store) if count is None else min(int(count), len(store))
+        self.drop_last = bool(drop_last)
         if resident is None:
             resident = store.nbytes <= memory_budget_bytes(self.device)
         self.resident = bool(resident)
@@ -100,16 +108,16 @@ class DeviceBatchSampler:
     @property
     def steps_per_epoch(self) -> int:
         """Whole batches per epoch for this process."""
-        per_rank = (len(self.store) // self.world_size)
-        return per_rank // self.batch_size
+        per_rank = self.count // self.world_size
+        return per_rank // self.batch_size if self.drop_last else -(-per_rank // self.batch_size)
 
     def __len__(self) -> int:
         return self.steps_per_epoch
 
     def epoch(self, epoch: int, start_step: int = 0) -> Iterator[dict[str, torch.Tensor]]:
         """The batches of ``epoch`` from step ``start_step`` on (a pure function of seed, epoch, step)."""
-        batches = epoch_batches(len(self.store), self.batch_size, seed=self.seed, epoch=epoch,
-                                rank=self.rank, world_size=self.world_size)[start_step:]
+        batches = epoch_batches(self.count, self.batch_size, seed=self.seed, epoch=epoch, rank=self.rank,
+                                world_size=self.world_size, drop_last=self.drop_last)[start_step:]
         if self.resident:
             for idx in batches:
                 idx = idx.to(self.device) if self.device.type != "cpu" else idx
@@ -117,7 +125,7 @@ class DeviceBatchSampler:
             return
         yield from self._streamed(batches)
 
-    def _streamed(self, batches: torch.Tensor) -> Iterator[dict[str, torch.Tensor]]:
+    def _streamed(self, batches: list[torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
         """Gather each batch in a background thread (pinned memory on CUDA) one batch ahead."""
         pin = self.device.type == "cuda"
         ready: queue.Queue[dict[str, torch.Tensor] | BaseException | None] = queue.Queue(maxsize=2)
@@ -125,7 +133,7 @@ class DeviceBatchSampler:
 
         def gather() -> None:
             try:
-                for idx in batches.numpy():
+                for idx in (b.numpy() for b in batches):
                     if stop.is_set():
                         return
                     host = {}
@@ -160,3 +168,40 @@ class DeviceBatchSampler:
         if batch.dim() == 4:  # NHWC uint8 image -> NCHW float in [0, 1]
             return batch.permute(0, 3, 1, 2).float().div_(255.0)
         return batch.long()
+
+
+def step_seed(seed: int, epoch: int, step: int) -> int:
+    """The seed of the augmentation draws of one global batch: a function of (seed, epoch, step)
+    only, the same on every rank, so N processes augment exactly like one (and a resumed run like
+    an uninterrupted one)."""
+    return (seed * 1_000_003 + epoch * 7919 + step * 104_729 + 15_485_863) % 2**31
+
+
+def seeded_draw(draw: Callable[[], T], seed: int) -> T:
+    """``draw()`` under CPU torch RNG seeded with ``seed``, leaving the global RNG stream untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return draw()
+
+
+#: Per-batch (not per-sample) entries of kornia parameter dicts, never sharded.
+_UNSHARDED = ("forward_input_shape", "order")
+
+
+def shard_parameters(params: Any, global_batch: int, rank: int, world_size: int) -> Any:
+    """This rank's part of augmentation parameters drawn for the whole global batch: per-sample
+    tensors (first dimension ``global_batch``) keep rows ``rank::world_size`` — the positions of
+    this rank's samples in the global batch (see :func:`epoch_batches`). Dicts, lists and
+    ``(name, data)`` named tuples (kornia's ``ParamItem``) are walked."""
+    if world_size == 1:
+        return params
+    if isinstance(params, torch.Tensor):
+        return params[rank::world_size] if params.dim() and params.shape[0] == global_batch else params
+    if isinstance(params, dict):
+        return {k: (v if k in _UNSHARDED else shard_parameters(v, global_batch, rank, world_size))
+                for k, v in params.items()}
+    if isinstance(params, list):
+        return [shard_parameters(v, global_batch, rank, world_size) for v in params]
+    if isinstance(params, tuple) and hasattr(params, "_replace") and hasattr(params, "data"):
+        return params._replace(data=shard_parameters(params.data, global_batch, rank, world_size))
+    return params

@@ -25,6 +25,7 @@ import kornia.augmentation as K
 import torch
 from torch import nn
 
+from hw1.core.device_batches import seeded_draw, shard_parameters
 from hw1.core.errors import Hw1Error
 from hw1.ssl.augmentations import build_two_view_transform
 
@@ -144,7 +145,12 @@ def build_view(view: ViewRecipe) -> nn.Sequential:
 
 class DeviceTwoViewAugmentation(nn.Module):
     """``aug(images)`` -> ``(view0, view1)``: the two views of a batch of float images in [0, 1]
-    (``(B, 3, H, W)``, on any device), each sample with its own random parameters."""
+    (``(B, 3, H, W)``, on any device), each sample with its own random parameters.
+
+    With ``seed`` the parameters are drawn from that seed for the whole global batch of
+    ``world_size`` processes and this ``rank`` applies its rows (:func:`hw1.core.device_batches.shard_parameters`):
+    N processes then augment every image exactly as one process does. Without it they come from
+    torch's global generator."""
 
     def __init__(self, views: tuple[ViewRecipe, ViewRecipe]) -> None:
         super().__init__()
@@ -153,10 +159,27 @@ class DeviceTwoViewAugmentation(nn.Module):
         self.view1 = build_view(views[1])
 
     @torch.no_grad()
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, images: torch.Tensor, seed: int | None = None, rank: int = 0,
+                world_size: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
         """Two augmented, normalised views of ``images``."""
         images = images.contiguous()
-        return self.view0(images), self.view1(images)
+        if seed is None:
+            return self.view0(images), self.view1(images)
+        return (_apply_seeded(self.view0, self.recipes[0], images, seed, rank, world_size),
+                _apply_seeded(self.view1, self.recipes[1], images, seed + 1, rank, world_size))
+
+
+def _apply_seeded(view: nn.Sequential, recipe: ViewRecipe, images: torch.Tensor, seed: int, rank: int,
+                  world_size: int) -> torch.Tensor:
+    n = images.shape[0] * world_size
+    shapes = [torch.Size([n, *images.shape[1:]])] + [torch.Size([n, images.shape[1], *recipe.size])] * (len(view) - 1)
+    params = seeded_draw(lambda: [m.forward_parameters(shape) for m, shape in zip(view, shapes)], seed)
+    out = images
+    for module, p in zip(view, params):
+        local = shard_parameters(p, n, rank, world_size)
+        local["forward_input_shape"] = torch.tensor(out.shape)
+        out = module(out, params=local)
+    return out
 
 
 def build_device_two_view_augmentation(recipe: str, image_size: int = 128, *, min_scale: float | None = None,

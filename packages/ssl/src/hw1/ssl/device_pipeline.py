@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import torch
 
-from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline
+from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline, step_seed
 from hw1.core.distributed import DistributedContext, barrier
 from hw1.core.errors import Hw1DataError
 from hw1.core.image_store import ImageStore, open_folder_store, store_bytes
@@ -51,12 +51,13 @@ def open_pretrain_store(images: str | os.PathLike[str], image_size: int, ctx: Di
 
 class DeviceTwoViewBatches:
     """Per-epoch iterables of ``(view0, view1)`` on ``device``: batches from ``store`` (same order as
-    the worker pipeline), augmented by ``augmentation`` with torch's generator, which the loop
-    re-seeds every epoch."""
+    the worker pipeline), augmented by ``augmentation`` with parameters drawn per global batch from
+    ``(seed, epoch, step)``: N processes train exactly like one, and a resumed run like an
+    uninterrupted one."""
 
     def __init__(self, store: ImageStore, augmentation: DeviceTwoViewAugmentation, batch_size: int,
                  ctx: DistributedContext, *, seed: int) -> None:
-        self.store = store
+        self.store, self.seed, self.rank, self.world_size = store, int(seed), ctx.rank, ctx.world_size
         self.augmentation = augmentation.to(ctx.device)
         self.sampler = DeviceBatchSampler(store, batch_size, ctx.device, seed=seed, rank=ctx.rank,
                                           world_size=ctx.world_size, fields=["image"])
@@ -65,6 +66,7 @@ class DeviceTwoViewBatches:
         return self.sampler.steps_per_epoch
 
     def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """The augmented two-view batches of ``epoch``."""
-        for batch in self.sampler.epoch(epoch):
-            yield self.augmentation(batch["image"])
+        """The augmented two-view batches of ``epoch``; the draws of step k are a function of
+        (seed, epoch, k) and identical on every rank (each applies its samples' rows)."""
+        for step, batch in enumerate(self.sampler.epoch(epoch)):
+            yield self.augmentation(batch["image"], step_seed(self.seed, epoch, step), self.rank, self.world_size)
