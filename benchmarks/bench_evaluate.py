@@ -63,7 +63,8 @@ def run(quick: bool) -> list[Figure]:
         repeats = 1 if quick else 3
         t_official, (ious_official, miou_official) = best_time(lambda: official_mean_iou(gt_dir, pred_dir), repeats)
         t_ours, ours = best_time(lambda: evaluate_folders(gt_dir, pred_dir), repeats, warmup=1)
-        official_script = [sys.executable, str(Path(__file__).with_name("official_miou.py")), str(gt_dir), str(pred_dir)]
+        official = str(Path(__file__).with_name("official_miou.py"))
+        official_script = [sys.executable, official, str(gt_dir), str(pred_dir)]
         ours_cli = [*hw1_command(), "seg", "evaluate", str(gt_dir), str(pred_dir)]
         t_official_proc, printed_official = best_time(lambda: _run_process(official_script), repeats)
         t_ours_proc, printed_ours = best_time(lambda: _run_process(ours_cli), repeats, warmup=1)

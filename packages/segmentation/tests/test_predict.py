@@ -164,7 +164,10 @@ def test_cli_train_predict_evaluate_round_trip(seg_train_data: Path, tmp_path: P
     logged = [r for r in read_metrics(run / "metrics.jsonl") if r["split"] == "val"][-1]
     assert evaluated["mean_iou_nansafe"] == pytest.approx(logged["mean_iou_nansafe"], abs=1e-6)
     for name, iou in evaluated["per_class_iou"].items():
-        assert iou == pytest.approx(logged["iou"][name], abs=1e-6, nan_ok=True) if iou is not None else logged["iou"][name] is None
+        if iou is None:
+            assert logged["iou"][name] is None
+        else:
+            assert iou == pytest.approx(logged["iou"][name], abs=1e-6, nan_ok=True)
 
 
 def test_fast_writer_and_device_decoding_give_the_same_masks(tiny_checkpoint: Path, tmp_path: Path) -> None:

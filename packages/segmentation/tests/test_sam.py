@@ -114,7 +114,8 @@ def test_missing_and_mismatched_checkpoints(tiny_checkpoint, tmp_path):
         load_sam(tiny_checkpoint, "test_tiny_deep")
     register_sam_architecture("test_tiny_wide_decoder", SamArchitecture(**{**TINY.__dict__, "decoder_mlp_dim": 128}))
     try:
-        with pytest.raises(Hw1CheckpointError, match="does not fit SAM model type test_tiny_wide_decoder.*size mismatch"):
+        expected = "does not fit SAM model type test_tiny_wide_decoder.*size mismatch"
+        with pytest.raises(Hw1CheckpointError, match=expected):
             load_sam(tiny_checkpoint, "test_tiny_wide_decoder")
     finally:
         SAM_ARCHITECTURES.pop("test_tiny_wide_decoder", None)

@@ -1,4 +1,5 @@
-"""hw1-segmentation: Satellite land-cover segmentation: official mask codec and mIoU, FCN32s/DeepLabV3/smp models, training, streaming prediction, SAM"""
+"""hw1-segmentation: Satellite land-cover segmentation: official mask codec and mIoU, FCN32s/DeepLabV3/smp
+models, training, streaming prediction, SAM"""
 
 from typing import TYPE_CHECKING
 

@@ -160,7 +160,8 @@ class SegmentationPairs(Dataset):
         image, labels, pair_id = self.load(index)
         if self.transform is not None:
             if self.sample_seed is not None and hasattr(self.transform, "set_random_seed"):
-                self.transform.set_random_seed(int(np.random.SeedSequence([self.sample_seed, index]).generate_state(1)[0]))
+                seed = np.random.SeedSequence([self.sample_seed, index]).generate_state(1)[0]
+                self.transform.set_random_seed(int(seed))
             else:
                 self._reseed_transform_in_worker()
             out = self.transform(image=image, mask=labels)

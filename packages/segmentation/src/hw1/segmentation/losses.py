@@ -29,7 +29,8 @@ class CrossEntropyLoss(nn.Module):
     def __init__(self, class_weights: Sequence[float] | None = None, ignore_index: int = NO_IGNORE) -> None:
         super().__init__()
         self.ignore_index = ignore_index
-        self.register_buffer("weight", None if class_weights is None else torch.tensor(list(class_weights), dtype=torch.float32))
+        weight = None if class_weights is None else torch.tensor(list(class_weights), dtype=torch.float32)
+        self.register_buffer("weight", weight)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits.float(), target, weight=self.weight, ignore_index=self.ignore_index)
@@ -43,7 +44,8 @@ class FocalLoss(nn.Module):
         super().__init__()
         self.gamma = gamma
         self.ignore_index = ignore_index
-        self.register_buffer("weight", None if class_weights is None else torch.tensor(list(class_weights), dtype=torch.float32))
+        weight = None if class_weights is None else torch.tensor(list(class_weights), dtype=torch.float32)
+        self.register_buffer("weight", weight)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         logp = F.log_softmax(logits.float(), dim=1)

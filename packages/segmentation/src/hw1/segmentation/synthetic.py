@@ -3,8 +3,8 @@
 Each image is generated, vectorised in numpy, from a random land-cover map: smooth irregular
 regions (the arg-max of class-biased low-frequency noise fields, with domain-warped boundaries,
 and a hidden terrain height that puts Water in valleys and Forest/Barren on heights, so
-neighbourhoods carry context), rare Unknown patches, and a class appearance that a model can learn but not trivially: class
-colours drawn per image so that they overlap between classes (Agriculture, Rangeland and Barren
+neighbourhoods carry context), rare Unknown patches, and a class appearance that a model can learn
+but not trivially: class colours drawn per image so that they overlap between classes (Agriculture, Rangeland and Barren
 share browns and yellows; Forest and Water share dark tones), class textures (urban street grids,
 striped agricultural parcels, forest canopy blobs, flat water …), illumination changes (gain, white
 balance, haze and a low-frequency shading field), sensor noise and JPEG artefacts (quality 85–90).

@@ -233,7 +233,7 @@ def _build(cls: type[Fcn32s], num_classes: int, weights: str | os.PathLike[str] 
 
 @register_model(options=Fcn32s)
 def fcn32s(num_classes: int = NUM_CLASSES, weights: str | None = None, **kwargs: object) -> nn.Module:
-    """Model A: VGG16-FCN32s (fc6 7x7 conv, x32 bilinear-initialised transposed conv); weights imagenet|none|VGG16 file."""
+    """Model A: VGG16-FCN32s (fc6 7x7 conv, x32 bilinear transposed conv); weights imagenet|none|VGG16 file."""
     return _build(Fcn32s, num_classes, weights, **kwargs)
 
 

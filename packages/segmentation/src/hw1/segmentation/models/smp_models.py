@@ -85,7 +85,8 @@ def create_smp_model(name: str, num_classes: int = NUM_CLASSES, weights: str | o
         raise Hw1Error(f"unknown smp encoder {encoder!r}: see segmentation_models_pytorch.encoders.get_encoder_names()"
                        " or use tu-TIMM_NAME")
     try:
-        net = _architectures()[arch](encoder_name=encoder, encoder_weights=encoder_weights, classes=num_classes, **kwargs)
+        net = _architectures()[arch](encoder_name=encoder, encoder_weights=encoder_weights, classes=num_classes,
+                                     **kwargs)
     except TypeError as exc:
         raise Hw1Error(f"{name}: {exc}") from exc
     except (KeyError, ValueError) as exc:

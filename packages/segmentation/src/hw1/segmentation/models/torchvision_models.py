@@ -32,7 +32,8 @@ from hw1.segmentation.models.weights import download_error, weights_file
 #: Builders and weight enums by registry name: (builder, COCO weights, ImageNet backbone weights).
 TORCHVISION_MODELS: dict[str, tuple[str, str, str]] = {
     "deeplabv3_resnet50": ("DeepLabV3_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet50_Weights.IMAGENET1K_V1"),
-    "deeplabv3_resnet101": ("DeepLabV3_ResNet101_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet101_Weights.IMAGENET1K_V1"),
+    "deeplabv3_resnet101": ("DeepLabV3_ResNet101_Weights", "COCO_WITH_VOC_LABELS_V1",
+                            "ResNet101_Weights.IMAGENET1K_V1"),
     "deeplabv3_mobilenet_v3_large": ("DeepLabV3_MobileNet_V3_Large_Weights", "COCO_WITH_VOC_LABELS_V1",
                                      "MobileNet_V3_Large_Weights.IMAGENET1K_V1"),
     "lraspp_mobilenet_v3_large": ("LRASPP_MobileNet_V3_Large_Weights", "COCO_WITH_VOC_LABELS_V1",
@@ -54,7 +55,8 @@ class TorchvisionSegmentation(nn.Module):
     def has_aux(self) -> bool:
         return getattr(self.net, "aux_classifier", None) is not None
 
-    def forward(self, x: torch.Tensor, return_aux: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(self, x: torch.Tensor,
+                return_aux: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
         out = self.net(x)
         if return_aux:
             return out["out"], out.get("aux")
