@@ -28,7 +28,11 @@ sha256_of() {
     if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
     elif command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1" | cut -d' ' -f1
     else "$(python_bin)" -c 'import hashlib, sys
-print(hashlib.file_digest(open(sys.argv[1], "rb"), "sha256").hexdigest())' "$1"
+digest = hashlib.sha256()
+with open(sys.argv[1], "rb") as fh:
+    for block in iter(lambda: fh.read(1 << 20), b""):
+        digest.update(block)
+print(digest.hexdigest())' "$1"
     fi
 }
 

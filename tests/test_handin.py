@@ -322,10 +322,10 @@ def test_graded_script_passes_hw1_errors_through(tmp_path: Path, satellite: Path
     assert "seg_best.pt: not a PyTorch checkpoint (a text file" in line
 
 
-def test_download_without_curl_uses_python(tmp_path: Path, uploaded: Path) -> None:
-    tools = tmp_path / "bin"  # a PATH with the basics and python3 but no curl or wget
+def test_download_without_curl_or_sha256sum_uses_python(tmp_path: Path, uploaded: Path) -> None:
+    tools = tmp_path / "bin"  # a PATH with the basics and python3 but no curl, wget, sha256sum or shasum
     tools.mkdir()
-    for tool in ("bash", "dirname", "mkdir", "head", "tr", "cut", "sha256sum", "mv", "rm", "wc", "grep", "tail"):
+    for tool in ("bash", "dirname", "mkdir", "head", "tr", "cut", "mv", "rm", "wc", "grep", "tail"):
         found = shutil.which(tool, path=BARE_PATH)
         assert found, tool
         (tools / tool).symlink_to(found)
