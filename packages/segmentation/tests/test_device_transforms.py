@@ -95,3 +95,13 @@ def test_pairs_are_stored_as_class_indices(synthetic_seg_data, tmp_path):
 def test_jitter_setting_reaches_the_device_version(jitter):
     aug = build_device_train_transform(None, color_jitter=jitter)
     assert (aug.jitter is None) == (jitter == 0)
+
+
+@pytest.mark.parametrize("size", [None, 12])
+def test_seeded_draws_split_over_ranks_equal_one_process(size):
+    aug = build_device_train_transform(size)
+    images, masks = torch.rand(8, 3, 16, 16), torch.randint(0, 7, (8, 16, 16))
+    whole = aug(images, masks, seed=3)
+    parts = [aug(images[r::2], masks[r::2], seed=3, rank=r, world_size=2) for r in range(2)]
+    for k in range(2):
+        assert torch.equal(whole[k][0::2], parts[0][k]) and torch.equal(whole[k][1::2], parts[1][k])

@@ -191,15 +191,20 @@ _UNSHARDED = ("forward_input_shape", "order")
 def shard_parameters(params: Any, global_batch: int, rank: int, world_size: int) -> Any:
     """This rank's part of augmentation parameters drawn for the whole global batch: per-sample
     tensors (first dimension ``global_batch``) keep rows ``rank::world_size`` — the positions of
-    this rank's samples in the global batch (see :func:`epoch_batches`). Dicts, lists and
-    ``(name, data)`` named tuples (kornia's ``ParamItem``) are walked."""
+    this rank's samples in the global batch (see :func:`epoch_batches`); a ``forward_input_shape``
+    gets the local batch size. Dicts, lists and ``(name, data)`` named tuples (kornia's
+    ``ParamItem``) are walked."""
     if world_size == 1:
         return params
     if isinstance(params, torch.Tensor):
         return params[rank::world_size] if params.dim() and params.shape[0] == global_batch else params
     if isinstance(params, dict):
-        return {k: (v if k in _UNSHARDED else shard_parameters(v, global_batch, rank, world_size))
-                for k, v in params.items()}
+        out = {k: (v if k in _UNSHARDED else shard_parameters(v, global_batch, rank, world_size))
+               for k, v in params.items()}
+        shape = out.get("forward_input_shape")
+        if isinstance(shape, torch.Tensor) and shape.dim() == 1 and len(shape) and int(shape[0]) == global_batch:
+            out["forward_input_shape"] = torch.cat([shape[:1] // world_size, shape[1:]])
+        return out
     if isinstance(params, list):
         return [shard_parameters(v, global_batch, rank, world_size) for v in params]
     if isinstance(params, tuple) and hasattr(params, "_replace") and hasattr(params, "data"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import kornia.augmentation as K
 import numpy as np
@@ -22,6 +23,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from hw1.core.device_batches import seeded_draw, shard_parameters
 from hw1.core.errors import Hw1Error
 from hw1.core.image_store import ImageStore, Item, open_store
 from hw1.core.images import open_image
@@ -63,12 +65,34 @@ class DeviceJointTransform(nn.Module):
                                      std=torch.tensor(list(normalization["std"])))
 
     @torch.no_grad()
-    def forward(self, images: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Augment a batch of images and their masks together."""
-        image, mask = self.geometric(images.contiguous(), masks.unsqueeze(1).float())
+    def forward(self, images: torch.Tensor, masks: torch.Tensor, seed: int | None = None, rank: int = 0,
+                world_size: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+        """Augment a batch of images and their masks together. With ``seed`` the parameters are drawn
+        from it for the global batch of ``world_size`` processes and this ``rank`` applies its rows
+        (N processes then augment exactly like one); without it from torch's global generator."""
+        images, masks = images.contiguous(), masks.unsqueeze(1).float()
+        if seed is None:
+            image, mask = self.geometric(images, masks)
+            if self.jitter is not None:
+                image = self.jitter(image)
+            return self.normalize(image), mask.squeeze(1).round().long()
+        n = images.shape[0] * world_size
+        shape = torch.Size([n, *images.shape[1:]])
+
+        def draw() -> tuple[Any, Any]:
+            geometric = self.geometric.forward_parameters(shape)
+            jitter = self.jitter.forward_parameters(self._output_shape(shape)) if self.jitter is not None else None
+            return geometric, jitter
+
+        geometric, jitter = seeded_draw(draw, seed)
+        image, mask = self.geometric(images, masks, params=shard_parameters(geometric, n, rank, world_size))
         if self.jitter is not None:
-            image = self.jitter(image)
+            image = self.jitter(image, params=shard_parameters(jitter, n, rank, world_size))
         return self.normalize(image), mask.squeeze(1).round().long()
+
+    def _output_shape(self, shape: torch.Size) -> torch.Size:
+        crop = next((m for m in self.geometric.children() if isinstance(m, K.RandomResizedCrop)), None)
+        return shape if crop is None else torch.Size([*shape[:2], *crop.flags["size"]])
 
 
 def build_device_train_transform(

@@ -151,6 +151,12 @@ class SegTrainConfig:
     """Continue the run in out_dir from last.pt (same step, LR, optimizer state)."""
     stop_after_epoch: int | None = None
     """End this invocation after that epoch (the schedule still spans ``epochs``); continue with --resume."""
+    data_pipeline: str = "auto"
+    """Training input: ``device`` (pairs decoded once into the image store, batches augmented on the
+    training device with kornia), ``workers`` (DataLoader workers with albumentations), or ``auto``:
+    ``device`` when the decoded pairs fit min(8 GiB, 25% of RAM), or 25% of free GPU memory on CUDA."""
+    cache_dir: str | None = None
+    """Folder of decoded-image stores (default ``$HW1_CACHE_DIR/images`` or ``~/.cache/hw1/images``)."""
 
 
 def _check_config(c: SegTrainConfig) -> None:
@@ -222,6 +228,18 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
                       persistent_workers=False)
 
 
+def _device_batches(c: SegTrainConfig, ctx: DistributedContext, norm: dict[str, list[float]]) -> Any:
+    """The device pipeline's training batches when ``--data-pipeline`` resolves to ``device``, else None."""
+    from hw1.segmentation.device_pipeline import build_device_seg_batches, choose_pipeline
+
+    train_dir = _split_dir(Path(c.data_dir), ("train",))
+    if choose_pipeline(c.data_pipeline, train_dir, c.image_size, ctx.device) != "device":
+        return None
+    return build_device_seg_batches(train_dir, image_size=c.image_size, crop_size=c.crop_size, normalization=norm,
+                                    batch_size=c.batch_size, ctx=ctx, seed=c.seed, max_train=c.max_train,
+                                    cache_dir=c.cache_dir)
+
+
 def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"num_classes": NUM_CLASSES, **c.model_kwargs}
     if c.aux_loss:
@@ -279,7 +297,8 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     if c.compile:
         net = torch.compile(net)  # type: ignore[assignment]
 
-    batches = len(_loader(train_ds, c, ctx, train=True, epoch=1))
+    device_train = _device_batches(c, ctx, norm)
+    batches = len(device_train) if device_train is not None else len(_loader(train_ds, c, ctx, train=True, epoch=1))
     if batches == 0:
         raise Hw1DataError(f"{c.data_dir}: no full training batch (batch size {c.batch_size}); lower --batch-size")
     steps_per_epoch = math.ceil(batches / c.accumulate)
@@ -310,7 +329,9 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     end_epoch = min(c.epochs, c.stop_after_epoch) if c.stop_after_epoch else c.epochs
     for epoch in range(start_epoch, end_epoch + 1):
         net.train()
-        train_loss, step = _train_epoch(net, loss_fn, optimizer, scheduler, scaler, _loader(train_ds, c, ctx, train=True, epoch=epoch),
+        train_batches = device_train.epoch(epoch) if device_train is not None else _loader(
+            train_ds, c, ctx, train=True, epoch=epoch)
+        train_loss, step = _train_epoch(net, loss_fn, optimizer, scheduler, scaler, train_batches,  # type: ignore[arg-type]
                                         c, ctx, epoch, step, precision, has_aux)
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
         broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics

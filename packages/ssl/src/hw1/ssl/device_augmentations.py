@@ -176,9 +176,7 @@ def _apply_seeded(view: nn.Sequential, recipe: ViewRecipe, images: torch.Tensor,
     params = seeded_draw(lambda: [m.forward_parameters(shape) for m, shape in zip(view, shapes)], seed)
     out = images
     for module, p in zip(view, params):
-        local = shard_parameters(p, n, rank, world_size)
-        local["forward_input_shape"] = torch.tensor(out.shape)
-        out = module(out, params=local)
+        out = module(out, params=shard_parameters(p, n, rank, world_size))
     return out
 
 
