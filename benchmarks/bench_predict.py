@@ -1,6 +1,8 @@
 """Figure 2: ``hw1 seg predict`` images/s end to end (decode in workers, normalise, model, encode
-and write PNGs) against the bare model forward on the same batches, and peak memory for many
-images against few (prediction must stream, not accumulate)."""
+and write PNGs from a writer per CPU) against the model alone on the same batches already decoded
+and normalised (same precision and resizing, forward + arg-max), and peak memory for many images
+against few (prediction must stream, not accumulate). The GPU version (nvJPEG decoding, 1,024
+images) is ``benchmarks/gpu.py``."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from PIL import Image
 
 from hw1.core import save_checkpoint
 from hw1.segmentation.checkpoint import model_checkpoint
+from hw1.segmentation.inference import predict_logits
 from hw1.segmentation.models import create_model
 from hw1.segmentation.predict import Predictor, predict_folder
 
@@ -71,17 +74,16 @@ def run(quick: bool) -> list[Figure]:
         # model-only: the same batches already decoded, normalised and on the device
         arrays = [torch.from_numpy(np.array(Image.open(p).convert("RGB"))) for p in paths]
         batches = [torch.stack(arrays[i:i + batch]) for i in range(0, n, batch)]
-        x_batches = [((b.permute(0, 3, 1, 2).float() - predictor.mean) / predictor.std).contiguous(
-            memory_format=torch.channels_last) for b in batches]
+        x_batches = [(b.permute(0, 3, 1, 2).float() - predictor.mean) / predictor.std for b in batches]
 
         def model_only() -> None:
-            with torch.no_grad():
-                for x in x_batches:
-                    predictor.model(x).argmax(1)
+            for x in x_batches:
+                predict_logits(predictor.model, x, size=predictor.size, precision=predictor.precision,
+                               channels_last=predictor.channels_last).argmax(1)
 
-        t_model, _ = best_time(model_only, 1, warmup=0)
-        t_e2e, report = best_time(lambda: predict_folder(ckpt, root / "in", root / "out", device="cpu",
-                                                         batch_size=batch, num_workers=2, force=False), 1)
+        t_model, _ = best_time(model_only, 1, warmup=1)
+        t_e2e, report = best_time(lambda: predict_folder(predictor, root / "in", root / "out", batch_size=batch,
+                                                         num_workers=2, force=False), 1, warmup=1)
         assert report.written == n and not report.failed
         _images(root / "few", few, mem_size)
         _images(root / "many", many, mem_size)
@@ -89,7 +91,7 @@ def run(quick: bool) -> list[Figure]:
         peak_many = _peak_mb(ckpt, root / "many", root / "out_many")
     return [
         Figure(name=f"seg predict end to end, {n} images {size}px ({MODEL[0]})", unit="img/s",
-               value=n / t_e2e, baseline=n / t_model, baseline_name="bare model forward, same batches",
+               value=n / t_e2e, baseline=n / t_model, baseline_name="model alone, same batches and precision",
                goal=0.9, notes=f"ours {n / t_e2e:.2f} img/s vs model-only {n / t_model:.2f} img/s"),
         Figure(name=f"seg predict peak memory, {many} vs {few} images {mem_size}px", unit="MB",
                value=peak_many, baseline=peak_few, higher_is_better=False, baseline_name=f"{few} images",
