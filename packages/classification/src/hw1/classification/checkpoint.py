@@ -32,7 +32,8 @@ def classifier_checkpoint(model: Classifier, *, arch: str, normalization: dict, 
 
 def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the classifier saved in an ``hw1-classification/1`` checkpoint (strict load);
-    returns the model (eval mode, CPU) and the checkpoint dict."""
+    returns the model (eval mode, CPU) and the checkpoint dict. fp16 weights (a hand-in checkpoint
+    of :mod:`hw1.classification.handin`) are cast to the model's fp32."""
     ckpt = load_checkpoint(path)
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
@@ -43,7 +44,8 @@ def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)
     except RuntimeError as exc:
-        raise Hw1CheckpointError(f"{path}: weights do not fit the recorded model ({str(exc).splitlines()[0][:200]})") from exc
+        first = str(exc).splitlines()[0][:200]
+        raise Hw1CheckpointError(f"{path}: weights do not fit the recorded model ({first})") from exc
     model.eval()
     return model, ckpt
 

@@ -191,7 +191,8 @@ def make_synthetic_classification(
     for i in range(n_mini):
         label = int(rng.integers(num_mini_classes))
         name = f"{i:05d}.jpg"
-        Image.fromarray(render_object_image(rng, *mini_classes[label], mini_size)).save(mini / "train" / name, quality=92)
+        image = render_object_image(rng, *mini_classes[label], mini_size)
+        Image.fromarray(image).save(mini / "train" / name, quality=92)
         mini_rows.append((i, name, label))
     write_predictions_csv(mini / "labels.csv", mini_rows)
     return SyntheticClassificationSet(

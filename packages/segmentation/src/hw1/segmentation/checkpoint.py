@@ -71,7 +71,8 @@ def read_segmentation_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]
         )
     spec = ckpt.get("model")
     if not isinstance(spec, dict) or "name" not in spec or not isinstance(ckpt.get("state_dict"), dict):
-        raise Hw1CheckpointError(f"{path}: checkpoint lacks the model name/kwargs or its state_dict; re-train or re-export it")
+        raise Hw1CheckpointError(
+            f"{path}: checkpoint lacks the model name/kwargs or its state_dict; re-train or re-export it")
     return ckpt
 
 
@@ -79,7 +80,8 @@ def load_model_from_checkpoint(
     path: str | os.PathLike[str], device: torch.device | str = "cpu"
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the model a checkpoint describes (``weights=None``: nothing is downloaded), load its
-    weights strictly, move it to ``device`` in eval mode; returns ``(model, checkpoint_dict)``."""
+    weights strictly, move it to ``device`` in eval mode; returns ``(model, checkpoint_dict)``.
+    fp16 weights (a hand-in checkpoint of :mod:`hw1.segmentation.handin`) are cast to the model's fp32."""
     ckpt = read_segmentation_checkpoint(path)
     spec = ckpt["model"]
     try:
@@ -90,7 +92,8 @@ def load_model_from_checkpoint(
         model.load_state_dict(ckpt["state_dict"], strict=True)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0][:200]
-        raise Hw1CheckpointError(f"{path}: weights do not fit model {spec['name']!r} ({first}); the file is damaged or edited") from exc
+        raise Hw1CheckpointError(
+            f"{path}: weights do not fit model {spec['name']!r} ({first}); the file is damaged or edited") from exc
     model.to(torch.device(device)).eval()
     return model, ckpt
 
