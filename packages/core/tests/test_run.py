@@ -160,3 +160,29 @@ def test_run_result_flattens_the_loops_numbers():
     result = RunResult(run_dir="r", epoch=2, step=10, seconds=1.23456, metrics={"loss": 0.5}, extra={"best_acc": 0.9})
     assert result.to_dict() == {"run_dir": "r", "epoch": 2, "step": 10, "seconds": 1.235, "metrics": {"loss": 0.5},
                                 "best_acc": 0.9}
+
+
+def test_checkpoint_writer_writes_a_snapshot_in_the_background(tmp_path):
+    from hw1.core import load_checkpoint
+    from hw1.core.run import CheckpointWriter
+
+    weights = torch.ones(3)
+    with CheckpointWriter() as writer:
+        writer.save({"w": weights, "nested": [weights], "epoch": 1}, tmp_path / "a.pt", tmp_path / "b.pt")
+        weights += 1  # training goes on changing the tensor while the save is in flight
+    for name in ("a.pt", "b.pt"):
+        saved = load_checkpoint(tmp_path / name)
+        assert torch.equal(saved["w"], torch.ones(3)) and torch.equal(saved["nested"][0], torch.ones(3))
+        assert saved["epoch"] == 1
+
+
+def test_checkpoint_writer_reraises_a_failed_save(tmp_path):
+    from hw1.core.run import CheckpointWriter
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    writer = CheckpointWriter()
+    writer.save({"w": torch.zeros(1)}, blocker / "sub" / "last.pt")  # a folder under a file: cannot exist
+    with pytest.raises(Exception):
+        writer.wait()
+    writer.wait()  # the error is raised once

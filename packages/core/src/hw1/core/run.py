@@ -10,6 +10,8 @@
   normalisation weights from weight decay (and thus from LARS adaptation).
 * :class:`LossMeter`: the epoch's loss summed on the device and read by the host only every
   ``sync_every`` steps (progress bar, non-finite check), never once per step.
+* :class:`CheckpointWriter`: checkpoints written on a background thread from a snapshot, so the
+  next epoch trains while the disk write (hundreds of MB for a BYOL run) and its fsync go on.
 * :class:`RunResult`: what every loop returns besides its own numbers.
 """
 
@@ -20,6 +22,7 @@ import json
 import math
 import os
 import random
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from hw1.core.checkpoint import save_checkpoint
 from hw1.core.distributed import DistributedContext, cleanup_distributed, init_distributed
 from hw1.core.errors import Hw1CheckpointError, Hw1Error
 
@@ -203,6 +207,67 @@ class LossMeter:
         return self._calls
 
 
+def snapshot(obj: Any) -> Any:
+    """A copy of a checkpoint payload whose tensors are cloned to CPU (nested dicts, lists, tuples),
+    so training may go on changing the originals while the copy is written."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu", copy=True)
+    if isinstance(obj, Mapping):
+        return {k: snapshot(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(snapshot(v) for v in obj)
+    return obj
+
+
+class CheckpointWriter:
+    """Writes checkpoints with :func:`hw1.core.save_checkpoint` on one background thread.
+
+    :meth:`save` snapshots the payload (tensors cloned, a memory copy taking milliseconds) and
+    returns; the atomic write and fsync happen while training continues. At most one write is in
+    flight: the next :meth:`save` (and :meth:`wait`, and leaving the ``with`` block) waits for it
+    and re-raises its error, so a failed save still stops the run, one epoch later at most. A
+    process killed mid-write leaves the previous checkpoint intact (the save is atomic).
+    """
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def save(self, payload: Any, *paths: str | os.PathLike[str]) -> None:
+        """Write ``payload`` to every path in ``paths`` (in order) in the background."""
+        self.wait()
+        copy = snapshot(payload)
+
+        def write() -> None:
+            try:
+                for path in paths:
+                    save_checkpoint(copy, path)
+            except BaseException as exc:  # re-raised in the training thread by wait()
+                self._error = exc
+
+        self._thread = threading.Thread(target=write, name="hw1-checkpoint-writer")
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Block until the write in flight (if any) is on disk; raise its error."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def __enter__(self) -> CheckpointWriter:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if exc_info[0] is None:
+            self.wait()
+        elif self._thread is not None:  # the run failed: let the last good checkpoint land, keep its error
+            self._thread.join()
+            self._thread = None
+
+
 @dataclass
 class RunResult:
     """What every training loop reports: its folder, the epochs completed, optimizer steps, wall
@@ -226,6 +291,7 @@ __all__ = [
     "CONFIG_FILE",
     "LAST_CHECKPOINT",
     "OPTIMIZER_CHOICES",
+    "CheckpointWriter",
     "LossMeter",
     "RunFolder",
     "RunResult",
@@ -236,5 +302,6 @@ __all__ = [
     "epoch_seed",
     "open_run_folder",
     "seed_epoch",
+    "snapshot",
     "upgrade_config",
 ]

@@ -19,7 +19,6 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler
 
 from hw1.core.backbone import create_backbone
-from hw1.core.checkpoint import save_checkpoint
 from hw1.core.device import prepare_model, to_device_batch
 from hw1.core.distributed import DistributedContext, barrier, reduce_metrics, unwrap_model
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
@@ -27,6 +26,7 @@ from hw1.core.metrics import MetricsLogger
 from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress
 from hw1.core.run import (
+    CheckpointWriter,
     LossMeter,
     RunFolder,
     RunResult,
@@ -208,6 +208,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
 
     record: dict[str, Any] = {}
     momentum = method.momentum_at(step, total_steps)
+    writer = CheckpointWriter()  # the next epoch trains while a checkpoint goes to disk
     for epoch in range(start_epoch, config.epochs):
         seed_epoch(config.seed, epoch, ctx.rank, generator)
         sampler.set_epoch(epoch)
@@ -234,10 +235,10 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             run_knn(epoch + 1)
         if ctx.is_main:
             payload = _checkpoint(method, optimizer, scheduler, scaler, config, epoch + 1, step, record)
-            save_checkpoint(payload, last)
-            if config.save_every and (epoch + 1) % config.save_every == 0:
-                save_checkpoint(payload, out / f"epoch_{epoch + 1:04d}.pt")
+            keep = config.save_every and (epoch + 1) % config.save_every == 0
+            writer.save(payload, last, *([out / f"epoch_{epoch + 1:04d}.pt"] if keep else []))
         barrier()
+    writer.wait()
 
     extra = {"last_checkpoint": str(last), "knn_top1": knn_top1, "skipped_images": len(dataset.skipped)}
     return RunResult(run_dir=str(out), epoch=config.epochs, step=step, seconds=time.time() - started,
