@@ -46,6 +46,12 @@ class InputItem:
     data: torch.Tensor | None = None
     error: str | None = None
 
+    def pin_memory(self) -> InputItem:
+        """The DataLoader's ``pin_memory=True`` hook: decoded pixels in page-locked memory, so the
+        copy to the GPU runs asynchronously."""
+        image = self.image.pin_memory() if self.image is not None else None
+        return InputItem(self.index, image=image, data=self.data, error=self.error)
+
 
 def _pil_item(index: int, path: Path) -> InputItem:
     try:
