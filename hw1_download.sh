@@ -64,6 +64,7 @@ line_no=0
 while IFS= read -r line || [ -n "$line" ]; do
     line_no=$((line_no + 1))
     line="${line%%#*}"
+    line="${line//$'\r'/}"  # a list saved with Windows line ends
     [ -n "${line//[[:space:]]/}" ] || continue
     read -r name url sha extra <<<"$line"
     where="$list line $line_no"

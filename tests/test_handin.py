@@ -243,8 +243,8 @@ def uploaded(tmp_path: Path) -> Path:
 def test_download_verifies_sha256_and_places_the_file(tmp_path: Path, uploaded: Path) -> None:
     repo = _clone(tmp_path, with_venv=False)
     source = uploaded / "seg_best.pt"
-    (repo / "checkpoints.txt").write_text(f"seg_best.pt {source.as_uri()} {_sha256(source).upper()}  # comment\n",
-                                          encoding="utf-8")
+    (repo / "checkpoints.txt").write_bytes(  # upper-case hash, a comment, Windows line ends
+        f"# list\r\nseg_best.pt {source.as_uri()} {_sha256(source).upper()}  # comment\r\n".encode())
     done = _bash(repo / "hw1_download.sh", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (repo / "checkpoints" / "seg_best.pt").read_bytes() == source.read_bytes()
