@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tqdm.auto import tqdm
+if TYPE_CHECKING:  # tqdm costs ~70 ms to import: light commands that draw no bar never pay it
+    from tqdm.auto import tqdm
 
 T = TypeVar("T")
 
@@ -44,5 +45,7 @@ def progress(
 ) -> tqdm:
     """A tqdm bar over ``iterable`` (or a manual bar when ``iterable`` is None) that is disabled
     when :func:`progress_enabled` says so, or when ``enabled=False``."""
+    from tqdm.auto import tqdm
+
     on = progress_enabled() if enabled is None else (enabled and _on_main_process())
     return tqdm(iterable, desc=desc, total=total, unit=unit, leave=leave, disable=not on, dynamic_ncols=True, **kwargs)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from hw1.core import Hw1DataError, open_image, progress
+from hw1.core import Hw1DataError, open_image, progress, progress_enabled
 from hw1.segmentation.codec import _lookup_table, mask_codes, read_mask
 from hw1.segmentation.metrics import ConfusionMatrix, MeanIoUResult
 from hw1.segmentation.palette import MIOU_CLASSES, NUM_CLASSES
@@ -164,7 +164,10 @@ def evaluate_folders(
     total = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     problems: list[str] = []
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        for outcome in progress(pool.map(score, pairs), desc="evaluate", total=len(pairs), unit="mask"):
+        outcomes = pool.map(score, pairs)
+        if progress_enabled():  # no bar to draw: skip importing tqdm (start-up of `hw1 seg evaluate`)
+            outcomes = progress(outcomes, desc="evaluate", total=len(pairs), unit="mask")
+        for outcome in outcomes:
             if isinstance(outcome, Hw1DataError):
                 problems.append(str(outcome))
             else:
