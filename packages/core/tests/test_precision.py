@@ -2,17 +2,62 @@ import pytest
 import torch
 
 from hw1.core import Hw1Error, autocast, make_grad_scaler, resolve_precision
-from hw1.core.precision import cpu_has_native_bf16
 
 CPU = torch.device("cpu")
 
 
-def test_auto_uses_bf16_only_on_cpus_that_compute_it_natively(monkeypatch):
-    assert resolve_precision("auto", CPU) == ("bf16" if cpu_has_native_bf16() else "fp32")
+class _Slow(torch.nn.Module):
+    """A model whose step is slower in the precision named ``slow`` (a sleep), with BatchNorm
+    statistics and an RNG draw the probe must not leave behind."""
+
+    def __init__(self, slow: str) -> None:
+        super().__init__()
+        self.slow = slow
+        self.lin = torch.nn.Linear(4, 4)
+        self.bn = torch.nn.BatchNorm1d(4)
+        self.calls = 0
+
+    def forward(self, x):
+        import time
+
+        self.calls += 1
+        bf16 = torch.is_autocast_enabled("cpu")
+        if (self.slow == "bf16") == bf16:
+            time.sleep(0.02)
+        return self.bn(self.lin(x + torch.rand_like(x))).sum()
+
+
+def _probe(slow: str, key: str):
+    from hw1.core.precision import PrecisionProbe
+
+    model = _Slow(slow)
+    x = torch.randn(8, 4)
+    return model, PrecisionProbe(model=model, loss=lambda: model(x), key=key)
+
+
+def test_auto_on_cpu_is_fp32_without_a_probe_or_native_bf16(monkeypatch):
     monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
-    assert resolve_precision("auto", CPU) == "bf16"
-    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: False)
     assert resolve_precision("auto", CPU) == "fp32"
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: False)
+    _, probe = _probe("fp32", "no-native")
+    assert resolve_precision("auto", CPU, probe=probe) == "fp32"  # emulated bf16 is never probed
+
+
+@pytest.mark.parametrize(("slow", "expected"), [("bf16", "fp32"), ("fp32", "bf16")])
+def test_auto_probe_keeps_the_faster_precision(monkeypatch, slow, expected):
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
+    model, probe = _probe(slow, f"faster-{slow}")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    assert resolve_precision("auto", CPU, probe=probe) == expected
+    assert model.calls >= 2  # at least a warm-up step of each precision
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key]), key  # BatchNorm statistics restored
+    assert all(p.grad is None for p in model.parameters())
+    assert torch.equal(torch.get_rng_state(), rng)
+    calls = model.calls
+    assert resolve_precision("auto", CPU, probe=probe) == expected and model.calls == calls  # cached per key
+    assert resolve_precision("fp32", CPU, probe=probe) == "fp32"  # an explicit choice is never probed
 
 
 def test_explicit_choices_and_fp16_needs_cuda():

@@ -1,11 +1,21 @@
-"""Mixed precision: which dtype to autocast to, the autocast context, and the GradScaler."""
+"""Mixed precision: which dtype to autocast to, the autocast context, and the GradScaler.
+
+``auto`` on a CPU with native bf16 (AVX512-BF16/AMX) is decided by measurement, not by the flag:
+bf16 autocast is faster there for a ResNet-50 at 128 px or a U-Net at 256 px, but several times
+slower for a ResNet-18 at 32 px (oneDNN's bf16 kernels pay per-op conversions that small tensors
+never win back). A loop passes a :class:`PrecisionProbe` — one training step of its actual model
+at its actual input size — and :func:`resolve_precision` times fp32 against bf16 for a few steps
+(once per model class and input shape in a process) and keeps the faster.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import platform
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -13,22 +23,47 @@ import torch
 from hw1.core.errors import Hw1Error
 
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+#: Wall-clock budget of one probe (after one warm-up step per precision).
+PROBE_BUDGET_S = 5.0
+#: Warm-up steps this far apart decide at once (a bf16 ResNet-18 BYOL step at 32 px takes 5× an fp32 one).
+PROBE_CLEAR_RATIO = 2.0
+#: Timed steps per precision when the budget allows.
+PROBE_REPEATS = 3
+#: The probe's choices, by (key, device type, intra-op threads): probed once per process.
+_PROBED: dict[Hashable, str] = {}
 
 
-def resolve_precision(precision: str, device: torch.device) -> str:
+@dataclass
+class PrecisionProbe:
+    """One representative training step for ``auto``: ``loss()`` runs ``model`` forward on a batch of
+    the run's input size and returns a scalar to back-propagate. ``key`` names what was probed (e.g.
+    the model class and input shape) so later runs in the process reuse the choice. The probe leaves
+    no trace: parameters, buffers (BatchNorm statistics, queues), gradients and the torch RNG are
+    restored afterwards."""
+
+    model: torch.nn.Module
+    loss: Callable[[], torch.Tensor]
+    key: Hashable
+
+
+def resolve_precision(precision: str, device: torch.device, *, probe: PrecisionProbe | None = None) -> str:
     """Turn a requested precision into the one that will run on ``device``.
 
-    ``auto`` means bf16 where the hardware computes it natively (Ampere+ CUDA; CPUs with
-    AVX512-BF16 or AMX), fp16 on older CUDA, else fp32 — on a CPU without native bf16, oneDNN
-    emulates it and autocast makes training 2–3× *slower*, so auto stays in fp32 there. ``fp16`` is only honoured on CUDA (with a GradScaler); asking for it elsewhere is an
-    error rather than a silent slow path.
+    ``auto``: on CUDA bf16 where supported (Ampere+), else fp16. On a CPU with native bf16
+    (AVX512-BF16 or AMX) the faster of fp32 and bf16 for ``probe``'s model and input size, timed
+    (see :func:`probe_precision`); without a probe, fp32 — never the several-times-slower choice
+    bf16 is for small models. On other CPUs (bf16 emulated: 2–3× slower) and other devices, fp32.
+    ``fp16`` is only honoured on CUDA (with a GradScaler); asking for it elsewhere is an error
+    rather than a silent slow path.
     """
     p = precision.lower()
     if p not in PRECISION_CHOICES:
         raise Hw1Error(f"unknown precision {precision!r}: use one of {', '.join(PRECISION_CHOICES)}")
     if p == "auto":
         if device.type == "cpu":
-            return "bf16" if cpu_has_native_bf16() else "fp32"
+            if probe is None or not cpu_has_native_bf16():
+                return "fp32"
+            return probe_precision(probe, device)
         if device.type == "cuda":
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
         return "fp32"
@@ -37,6 +72,63 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     if p == "bf16" and device.type == "mps":
         raise Hw1Error("precision bf16 is not supported on mps: use fp32")
     return p
+
+
+def probe_precision(probe: PrecisionProbe, device: torch.device, *, budget_s: float = PROBE_BUDGET_S,
+                    repeats: int = PROBE_REPEATS) -> str:
+    """``"bf16"`` when a bf16-autocast training step of ``probe`` is faster than an fp32 one on
+    ``device``, else ``"fp32"``: one warm-up step each (decisive when one is
+    :data:`PROBE_CLEAR_RATIO` times the other), then up to ``repeats`` alternating timed steps each
+    within ``budget_s``; the fastest step of each decides (ties keep fp32). Cached per
+    ``(probe.key, device type, threads)`` for the process."""
+    cache_key = (probe.key, device.type, torch.get_num_threads())
+    if cache_key in _PROBED:
+        return _PROBED[cache_key]
+    model = probe.model
+    saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    best = {"fp32": float("inf"), "bf16": float("inf")}
+
+    def step(choice: str) -> float:
+        start = time.perf_counter()
+        with autocast(device, choice):
+            loss = probe.loss()
+        loss.float().backward()
+        for p in model.parameters():
+            p.grad = None
+        return time.perf_counter() - start
+
+    try:
+        started = time.perf_counter()
+        warm = {choice: step(choice) for choice in best}
+        clear = max(warm.values()) > PROBE_CLEAR_RATIO * min(warm.values())
+        for _ in range(0 if clear else repeats):
+            if time.perf_counter() - started > budget_s:
+                break
+            for choice in best:
+                best[choice] = min(best[choice], step(choice))
+        if best["fp32"] == float("inf"):  # no time for timed steps: the warm-up steps decide
+            best = warm
+    finally:
+        model.load_state_dict(saved)
+        torch.set_rng_state(rng)
+        for p in model.parameters():
+            p.grad = None
+    choice = "bf16" if best["bf16"] < best["fp32"] else "fp32"
+    choice = _rank_zero_choice(choice)
+    _PROBED[cache_key] = choice
+    return choice
+
+
+def _rank_zero_choice(choice: str) -> str:
+    """Under DDP every rank probes on its own; all must run rank 0's choice."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return choice
+    flag = torch.tensor([1 if choice == "bf16" else 0])
+    dist.broadcast(flag, 0)
+    return "bf16" if int(flag) else "fp32"
 
 
 @functools.lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from hw1.core.device import prepare_model, to_device_batch
 from hw1.core.distributed import DistributedContext, barrier, reduce_metrics, unwrap_model
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.metrics import MetricsLogger
-from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
+from hw1.core.precision import PrecisionProbe, autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress
 from hw1.core.run import (
     CheckpointWriter,
@@ -113,7 +113,6 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     config, ckpt = _resolve_config(config, folder)
     seed_everything(config.seed, deterministic=config.deterministic)
     device = ctx.device
-    precision = resolve_precision(config.precision, device)
     cls = method_class(config.method)
 
     generator = make_generator(config.seed)
@@ -152,6 +151,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             raise Hw1Error("--sync-batchnorm needs CUDA devices (PyTorch's SyncBatchNorm is GPU-only); drop it on CPU")
         method = torch.nn.SyncBatchNorm.convert_sync_batchnorm(method)  # type: ignore[assignment]
     method = prepare_model(method, device, channels_last=config.channels_last)  # type: ignore[assignment]
+    precision = _resolve_precision(config, method, device, ckpt)
     optimizer = build_optimizer(method, config.optimizer, lr=config.lr, weight_decay=config.weight_decay,
                                 momentum=config.momentum)
     scheduler = build_lr_scheduler(optimizer, total_steps=total_steps,
@@ -234,7 +234,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         if (epoch + 1) % config.knn_every == 0 or epoch + 1 == config.epochs:
             run_knn(epoch + 1)
         if ctx.is_main:
-            payload = _checkpoint(method, optimizer, scheduler, scaler, config, epoch + 1, step, record)
+            payload = _checkpoint(method, optimizer, scheduler, scaler, config, epoch + 1, step, record, precision)
             keep = config.save_every and (epoch + 1) % config.save_every == 0
             writer.save(payload, last, *([out / f"epoch_{epoch + 1:04d}.pt"] if keep else []))
         barrier()
@@ -283,8 +283,25 @@ def train_one_epoch(model: torch.nn.Module, method: SSLMethod, batches: Any, opt
             "momentum": momentum}
 
 
+def _resolve_precision(config: PretrainConfig, method: SSLMethod, device: torch.device,
+                       ckpt: dict[str, Any] | None) -> str:
+    """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
+    on a bf16-capable CPU times one training step of this method at this batch and image size."""
+    if ckpt is not None and config.precision == "auto" and ckpt.get("precision"):
+        return str(ckpt["precision"])
+    shape = (config.batch_size, 3, config.image_size, config.image_size)
+
+    def loss() -> torch.Tensor:
+        views = [to_device_batch(torch.rand(shape), device, config.channels_last) for _ in range(2)]
+        return method(*views).loss
+
+    probe = PrecisionProbe(model=method, loss=loss, key=("ssl", config.method, config.backbone, shape))
+    return resolve_precision(config.precision, device, probe=probe)
+
+
 def _checkpoint(method: SSLMethod, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
-                config: PretrainConfig, epoch: int, step: int, record: dict[str, Any]) -> dict[str, Any]:
+                config: PretrainConfig, epoch: int, step: int, record: dict[str, Any],
+                precision: str = "fp32") -> dict[str, Any]:
     raw = unwrap_model(method)
     return {
         "format": CHECKPOINT_FORMAT,
@@ -298,6 +315,7 @@ def _checkpoint(method: SSLMethod, optimizer: torch.optim.Optimizer, scheduler: 
         "epoch": epoch,
         "step": step,
         "config": dataclasses.asdict(config),
+        "precision": precision,
         "metrics": {k: v for k, v in record.items() if isinstance(v, (int, float, str)) or v is None},
     }
 
