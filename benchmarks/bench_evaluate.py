@@ -6,6 +6,7 @@ same as processes, as a user runs them: ``hw1 seg evaluate GT PRED`` against
 
 from __future__ import annotations
 
+import resource
 import shutil
 import subprocess
 import sys
@@ -49,8 +50,12 @@ def hw1_command() -> list[str]:
     return [found]
 
 
-def _run_process(command: list[str]) -> str:
+def _run_process(command: list[str], cpu_seconds: list[float]) -> str:
+    """Run ``command``, append its CPU time (user + system) to ``cpu_seconds``, return its output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return done.stdout
@@ -66,8 +71,11 @@ def run(quick: bool) -> list[Figure]:
         official = str(Path(__file__).with_name("official_miou.py"))
         official_script = [sys.executable, official, str(gt_dir), str(pred_dir)]
         ours_cli = [*hw1_command(), "seg", "evaluate", str(gt_dir), str(pred_dir)]
-        t_official_proc, printed_official = best_time(lambda: _run_process(official_script), repeats)
-        t_ours_proc, printed_ours = best_time(lambda: _run_process(ours_cli), repeats, warmup=1)
+        # Both read files the in-process runs above already brought into the page cache.
+        cpu_official: list[float] = []
+        cpu_ours: list[float] = []
+        t_official_proc, printed_official = best_time(lambda: _run_process(official_script, cpu_official), repeats)
+        t_ours_proc, printed_ours = best_time(lambda: _run_process(ours_cli, cpu_ours), repeats)
     identical = bool(np.allclose(ours.per_class_iou, ious_official, rtol=0, atol=1e-12)
                      and abs(ours.mean_iou - miou_official) < 1e-12)
     if not identical:
@@ -82,5 +90,6 @@ def run(quick: bool) -> list[Figure]:
         unit="pairs/s", value=n / t_ours_proc, baseline=n / t_official_proc,
         baseline_name="official algorithm as a process", goal=8.0,
         notes=f"same printed text: {printed_ours == printed_official}; "
-              f"ours {t_ours_proc:.2f} s vs {t_official_proc:.2f} s, start-up included",
+              f"ours {t_ours_proc:.2f} s vs {t_official_proc:.2f} s, start-up included; CPU time "
+              f"{min(cpu_ours):.2f} s vs {min(cpu_official):.2f} s ({min(cpu_official) / min(cpu_ours):.1f}x)",
     )]
