@@ -48,6 +48,7 @@ from hw1.core import (
     to_device_batch,
     unwrap_model,
 )
+from hw1.core.precision import PrecisionProbe
 from hw1.core.run import (
     LossMeter,
     RunResult,
@@ -178,7 +179,6 @@ def train_classifier(config: FinetuneConfig) -> dict[str, Any]:
 def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict[str, Any]:
     started = time.time()
     device = ctx.device
-    precision = resolve_precision(config.precision, device)
     seed_everything(config.seed)
     run_dir = folder.path
     if ctx.is_main:
@@ -196,6 +196,8 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     if frozen:
         freeze_backbone(model)
     model = prepare_model(model, device, channels_last=config.channels_last)
+    state = load_checkpoint(folder.last) if folder.resuming else None
+    precision = _resolve_precision(config, model, device, state, frozen)
 
     cached = config.cache_features
     if cached:
@@ -230,8 +232,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     start_epoch, best_acc, best_epoch, step, last_acc = 1, -1.0, 0, 0, 0.0
     best_head: tuple[int, float, dict] = (0, 0.0, {})
     last_path = folder.last
-    if folder.resuming:
-        state = load_checkpoint(last_path)
+    if state is not None:
         model_ref = unwrap_model(model)
         model_ref.load_state_dict(state["state_dict"])
         optimizer.load_state_dict(state["optimizer"])
@@ -300,7 +301,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
                 save_checkpoint(classifier_checkpoint(
                     bare, epoch=epoch, val_acc=val["acc"], **common, optimizer=optimizer.state_dict(),
                     scheduler=scheduler.state_dict(), scaler=scaler.state_dict(), best_acc=best_acc,
-                    best_epoch=best_epoch, step=step), last_path)
+                    best_epoch=best_epoch, step=step, precision=precision), last_path)
             if epoch == 1:
                 features_of_train(run_dir / "features_first.npz")
             if final:
@@ -311,6 +312,21 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
              "cached": cached}
     return RunResult(run_dir=str(run_dir), epoch=config.epochs, step=step, seconds=time.time() - started,
                      metrics=record, extra=extra).to_dict()
+
+
+def _resolve_precision(config: FinetuneConfig, model: nn.Module, device: torch.device,
+                       state: dict[str, Any] | None, frozen: bool) -> str:
+    """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
+    on a bf16-capable CPU times one training step of this classifier at this batch and image size."""
+    if state is not None and config.precision == "auto" and state.get("precision"):
+        return str(state["precision"])
+    shape = (config.batch_size, 3, config.image_size, config.image_size)
+
+    def loss() -> torch.Tensor:
+        return model(to_device_batch(torch.rand(shape), device, config.channels_last)).float().logsumexp(1).mean()
+
+    key = ("cls", config.backbone, config.head, config.head_hidden, frozen, shape)
+    return resolve_precision(config.precision, device, probe=PrecisionProbe(model=model, loss=loss, key=key))
 
 
 class _HiddenFeatures(nn.Module):
