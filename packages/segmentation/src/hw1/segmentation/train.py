@@ -54,6 +54,7 @@ from hw1.core import (
     seed_worker,
     to_device_batch,
 )
+from hw1.core.precision import PrecisionProbe
 from hw1.core.run import (
     LossMeter,
     RunFolder,
@@ -247,6 +248,24 @@ def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
     return kwargs
 
 
+def _resolve_precision(c: SegTrainConfig, model: nn.Module, device: torch.device, resume_ckpt: dict[str, Any] | None,
+                       train_ds: Dataset) -> str:
+    """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
+    on a bf16-capable CPU times one training step of this model at this batch and training image size."""
+    if resume_ckpt is not None and c.precision == "auto" and resume_ckpt.get("precision"):
+        return str(resume_ckpt["precision"])
+    if c.precision != "auto" or device.type != "cpu":
+        return resolve_precision(c.precision, device)
+    height, width = train_ds[0][0].shape[-2:]  # one decoded pair: the size a training batch has
+    shape = (c.batch_size, 3, int(height), int(width))
+
+    def loss() -> torch.Tensor:
+        return model(to_device_batch(torch.rand(shape), device, c.channels_last)).float().logsumexp(1).mean()
+
+    probe = PrecisionProbe(model=model, loss=loss, key=("seg", c.model, repr(sorted(c.model_kwargs.items())), shape))
+    return resolve_precision(c.precision, device, probe=probe)
+
+
 def _payload(model: nn.Module, c: SegTrainConfig, norm: dict[str, list[float]], *, epoch: int, step: int,
              miou: float | None) -> dict[str, Any]:
     return model_checkpoint(model, c.model, _model_kwargs(c), normalization=norm, image_size=c.image_size,
@@ -278,7 +297,6 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
 
     seed_everything(c.seed, deterministic=c.deterministic)
     device = ctx.device
-    precision = resolve_precision(c.precision, device)
     train_ds, val_ds, norm = _datasets(c)
     if len(train_ds) < ctx.world_size or len(val_ds) == 0:  # type: ignore[arg-type]
         raise Hw1DataError(f"{c.data_dir}: too few pairs to train ({len(train_ds)} train, {len(val_ds)} validation)")  # type: ignore[arg-type]
@@ -289,6 +307,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     if ctx.is_distributed and device.type == "cuda" and c.sync_batchnorm:
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model = prepare_model(model, device, channels_last=c.channels_last)
+    precision = _resolve_precision(c, model, device, resume_ckpt, train_ds)
     if resume_ckpt is not None:
         model.load_state_dict(resume_ckpt["state_dict"])
     net: nn.Module = model
@@ -351,7 +370,8 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
                 if stages[stage] == epoch:
                     save_checkpoint({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
             save_checkpoint({**payload, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                             "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch}, last_path)
+                             "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch,
+                             "precision": precision}, last_path)
         barrier()
     extra = {"rank": ctx.rank, "best_mean_iou": best_miou, "best_epoch": best_epoch, "last_mean_iou": last_miou,
              "epochs_run": len(history), "history": history}
