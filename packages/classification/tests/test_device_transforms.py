@@ -23,6 +23,8 @@ def test_no_augmentation_is_only_the_normalisation():
     norm = _steps("none")["Normalize"]
     expected = (images - torch.tensor(norm.mean).view(1, 3, 1, 1)) / torch.tensor(norm.std).view(1, 3, 1, 1)
     assert torch.allclose(build_device_transform(16, "none")(images), expected, atol=1e-6)
+    per_image = build_transform(16, "none")
+    assert torch.equal(build_device_transform(16, "none")(images, seed=1), torch.stack([per_image(x) for x in images]))
 
 
 @pytest.mark.parametrize("recipe", [r for r in AUGMENTATIONS if r != "none"])
@@ -31,7 +33,7 @@ def test_random_steps_follow_the_recipe(recipe):
     aug = build_device_transform(side, recipe)
     ref = _steps(recipe)
     shape = torch.Size([n, 3, side, side])
-    mods = {type(m).__name__: m for m in aug.steps}
+    mods = {type(m).__name__: m for m in aug.steps if hasattr(m, "forward_parameters")}
     p = ref["RandomHorizontalFlip"].p
     rate = float(mods["RandomHorizontalFlip"].forward_parameters(shape)["batch_prob"].float().mean())
     assert abs(rate - p) <= 4 * math.sqrt(p * (1 - p) / n)
@@ -78,3 +80,12 @@ def test_csv_store_skips_an_unreadable_image_with_its_row(synth, tmp_path):
     assert labels.tolist() == [r.label for i, r in enumerate(rows) if i != 1]
     with pytest.raises(Hw1DataError):
         open_csv_store(tmp_path / "missing.csv", images, 32, cache_dir=str(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("recipe", AUGMENTATIONS)
+def test_seeded_draws_split_over_ranks_equal_one_process(recipe):
+    aug = build_device_transform(16, recipe)
+    images = torch.rand(8, 3, 16, 16)
+    whole = aug(images, seed=2)
+    parts = [aug(images[r::2], seed=2, rank=r, world_size=2) for r in range(2)]
+    assert torch.equal(whole[0::2], parts[0]) and torch.equal(whole[1::2], parts[1])

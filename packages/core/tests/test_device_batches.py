@@ -85,3 +85,9 @@ def test_sharded_parameters_give_each_rank_its_global_positions():
     parts = [shard_parameters(drawn, 6, r, 2) for r in range(2)]
     assert torch.equal(parts[1]["p"], drawn["p"][1::2]) and torch.equal(parts[0]["order"], drawn["order"])
     assert step_seed(0, 1, 2) == step_seed(0, 1, 2) != step_seed(0, 1, 3)
+
+
+def test_ordered_batches_follow_the_given_indices(store):
+    sampler = DeviceBatchSampler(store, 4, "cpu", seed=0, resident=False)
+    got = [(b["image"][:, 0, 0, 0] * 255).round().long().tolist() for b in sampler.ordered([5, 1, 22, 0, 7, 3])]
+    assert got == [[5, 1, 22, 0], [7, 3]]

@@ -85,3 +85,10 @@ class FinetuneConfig:
     """Frozen backbone only: one backbone pass without augmentation, then head epochs on cached features."""
     save_features: bool = True
     """Write features_first.npz / features_last.npz (second-last layer, train set) for t-SNE."""
+    data_pipeline: str = "auto"
+    """Training input when fine-tuning from images: ``device`` (training images decoded once into the
+    image store, batches augmented on the training device with kornia), ``workers`` (DataLoader
+    workers with torchvision transforms), or ``auto``: ``device`` when the decoded images fit
+    min(8 GiB, 25% of RAM), or 25% of free GPU memory on CUDA."""
+    cache_dir: str | None = None
+    """Folder of decoded-image stores (default ``$HW1_CACHE_DIR/images`` or ``~/.cache/hw1/images``)."""

@@ -17,7 +17,9 @@ import os
 import kornia.augmentation as K
 import torch
 from torch import nn
+from torchvision.transforms.v2 import functional as F
 
+from hw1.core.device_batches import seeded_draw, shard_parameters
 from hw1.core.errors import Hw1Error
 from hw1.core.image_store import ImageStore, open_store
 from hw1.core.images import relative_image_name
@@ -33,9 +35,39 @@ class DeviceImageTransform(nn.Module):
         self.steps = nn.Sequential(*steps)
 
     @torch.no_grad()
+    def forward(self, images: torch.Tensor, seed: int | None = None, rank: int = 0,
+                world_size: int = 1) -> torch.Tensor:
+        """Augment and normalise a batch. With ``seed`` the parameters are drawn from it for the
+        global batch of ``world_size`` processes and this ``rank`` applies its rows (N processes
+        then augment exactly like one); without it from torch's global generator."""
+        images = images.contiguous()
+        if seed is None:
+            return self.steps(images)
+        n = images.shape[0] * world_size
+        shapes, shape = [], torch.Size([n, *images.shape[1:]])
+        for step in self.steps:
+            shapes.append(shape)
+            if isinstance(step, K.RandomResizedCrop):
+                shape = torch.Size([*shape[:2], *step.flags["size"]])
+        random = [(m, sh) for m, sh in zip(self.steps, shapes) if not isinstance(m, _Normalize)]
+        params = iter(seeded_draw(lambda: [m.forward_parameters(sh) for m, sh in random], seed))
+        for step in self.steps:
+            deterministic = isinstance(step, _Normalize)
+            images = step(images) if deterministic else step(images, params=shard_parameters(next(params), n, rank,
+                                                                                          world_size))
+        return images
+
+
+class _Normalize(nn.Module):
+    """torchvision's normalisation on the batch: the same arithmetic as the worker path's
+    ``v2.Normalize``, so un-augmented inputs are bit-identical in both pipelines."""
+
+    def __init__(self, mean: list[float], std: list[float]) -> None:
+        super().__init__()
+        self.mean, self.std = list(mean), list(std)
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Augment and normalise a batch."""
-        return self.steps(images.contiguous())
+        return F.normalize(images, self.mean, self.std)
 
 
 def build_device_transform(image_size: int, augment: str = "none") -> DeviceImageTransform:
@@ -56,7 +88,7 @@ def build_device_transform(image_size: int, augment: str = "none") -> DeviceImag
                                          (step.saturation, (1.0, 1.0)), (step.hue, (0.0, 0.0)))]
             steps.append(K.ColorJitter(*[tuple(map(float, r)) for r in ranges], p=1.0))
         elif kind == "Normalize":
-            steps.append(K.Normalize(mean=torch.tensor(step.mean), std=torch.tensor(step.std)))
+            steps.append(_Normalize(step.mean, step.std))
         else:
             raise Hw1Error(f"classification augmentation step {kind} has no device version; "
                            "use --data-pipeline workers")

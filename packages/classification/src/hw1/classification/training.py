@@ -102,6 +102,18 @@ def _loader(ds, order: list[int], batch_size: int, workers: int, drop_last: bool
                       persistent_workers=False)
 
 
+def _device_batches(config: FinetuneConfig, ctx) -> Any:
+    """The device pipeline's training batches when ``--data-pipeline`` resolves to ``device``, else None."""
+    from hw1.classification.device_pipeline import build_device_class_batches, choose_pipeline
+
+    if choose_pipeline(config.data_pipeline, config.train_csv, config.image_size, ctx.device) != "device":
+        return None
+    return build_device_class_batches(config.train_csv, config.train_images, image_size=config.image_size,
+                                      augment=config.augment, num_classes=config.num_classes,
+                                      batch_size=config.batch_size, ctx=ctx, seed=config.seed,
+                                      cache_dir=config.cache_dir)
+
+
 def _count_dtype(device: torch.device) -> torch.dtype:
     return torch.float32 if device.type == "mps" else torch.float64  # MPS has no float64
 
@@ -211,6 +223,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         net: nn.Module = model.head
     else:
         fit_ds, score_ds, net = train_ds, val_ds, model
+    device_fit = None if cached else _device_batches(config, ctx)
     if ctx.is_distributed:
         net = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
 
@@ -264,8 +277,9 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         seed_epoch(config.seed, epoch, ctx.rank)  # augmentation and dropout repeat on resume
         set_train_mode(net, frozen and not cached)
         order = _order(len(fit_ds), epoch, config.seed, ctx.rank, ctx.world_size, True)
-        bar = progress(_loader(fit_ds, order, config.batch_size, 0 if cached else config.num_workers),
-                       desc=f"epoch {epoch}/{config.epochs}", unit="batch")
+        batches = device_fit.epoch(order, epoch) if device_fit is not None else _loader(
+            fit_ds, order, config.batch_size, 0 if cached else config.num_workers)
+        bar = progress(batches, desc=f"epoch {epoch}/{config.epochs}", unit="batch")
         train, step = train_one_epoch(net, bar, optimizer, scheduler, scaler, device=device, precision=precision,
                                       config=config, epoch=epoch, step=step,
                                       channels_last=config.channels_last and not cached, bar=bar)

@@ -118,6 +118,14 @@ class DeviceBatchSampler:
         """The batches of ``epoch`` from step ``start_step`` on (a pure function of seed, epoch, step)."""
         batches = epoch_batches(self.count, self.batch_size, seed=self.seed, epoch=epoch, rank=self.rank,
                                 world_size=self.world_size, drop_last=self.drop_last)[start_step:]
+        yield from self._iterate(batches)
+
+    def ordered(self, indices: Sequence[int]) -> Iterator[dict[str, torch.Tensor]]:
+        """Batches of ``batch_size`` (the last may be smaller) of the items ``indices``, in that order:
+        for loops that draw their own sample order."""
+        yield from self._iterate(list(torch.as_tensor(list(indices), dtype=torch.int64).split(self.batch_size)))
+
+    def _iterate(self, batches: list[torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
         if self.resident:
             for idx in batches:
                 idx = idx.to(self.device) if self.device.type != "cpu" else idx
@@ -165,8 +173,8 @@ class DeviceBatchSampler:
 
     @staticmethod
     def _finish(batch: torch.Tensor) -> torch.Tensor:
-        if batch.dim() == 4:  # NHWC uint8 image -> NCHW float in [0, 1]
-            return batch.permute(0, 3, 1, 2).float().div_(255.0)
+        if batch.dim() == 4:  # NHWC uint8 image -> NCHW float in [0, 1], rounded as torchvision's ToDtype does
+            return batch.permute(0, 3, 1, 2).float().mul_(1.0 / 255)
         return batch.long()
 
 

@@ -1,0 +1,88 @@
+"""The ``--data-pipeline device`` input of classifier training: the training CSV's images decoded
+once into core's image store, batches gathered by index onto the training device in the loop's own
+sample order, augmented there (:mod:`hw1.classification.device_transforms`).
+
+The augmentation of step k is drawn from ``(seed, epoch, k)`` for the global batch and each rank
+applies its samples' rows, so N processes and a resumed run train like one uninterrupted process.
+Used for fine-tuning from images; cached-feature probing (settings D/E) needs no image pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from hw1.classification.dataset import read_csv_rows
+from hw1.classification.device_transforms import DeviceImageTransform, build_device_transform, open_csv_store
+from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline, step_seed
+from hw1.core.distributed import DistributedContext, barrier
+from hw1.core.errors import Hw1DataError
+from hw1.core.image_store import ImageStore, store_bytes
+
+
+def choose_pipeline(requested: str, train_csv: str | os.PathLike[str], image_size: int, device: torch.device) -> str:
+    """``device`` or ``workers`` for ``--data-pipeline requested`` (``auto``: the decoded training
+    images at ``image_size``² must fit :func:`hw1.core.device_batches.memory_budget_bytes`)."""
+    if requested != "auto":
+        return resolve_data_pipeline(requested, 0, device)
+    count = len(read_csv_rows(train_csv, labels=True))
+    return resolve_data_pipeline("auto", store_bytes(count, (image_size, image_size)), device)
+
+
+class DeviceClassBatches:
+    """``epoch(order, epoch)``: ``(images, labels, indices)`` batches on the device for the CSV rows
+    ``order`` (this rank's part of the loop's permutation)."""
+
+    def __init__(self, store: ImageStore, labels: torch.Tensor, transform: DeviceImageTransform, batch_size: int,
+                 ctx: DistributedContext, *, seed: int) -> None:
+        self.store, self.transform, self.seed = store, transform.to(ctx.device), int(seed)
+        self.labels = labels.to(ctx.device)
+        self.rank, self.world_size, self.device = ctx.rank, ctx.world_size, ctx.device
+        self.sampler = DeviceBatchSampler(store, batch_size, ctx.device, seed=seed, fields=["image"])
+
+    def epoch(self, order: Sequence[int], epoch: int) -> _Epoch:
+        """The batches of ``order`` in ``epoch`` (an iterable with ``len``)."""
+        return _Epoch(self, list(order), epoch)
+
+
+class _Epoch:
+    def __init__(self, batches: DeviceClassBatches, order: list[int], epoch: int) -> None:
+        self.batches, self.order, self.epoch = batches, order, epoch
+
+    def __len__(self) -> int:
+        return -(-len(self.order) // self.batches.sampler.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        # Creating a DataLoader iterator takes one draw from the global generator (its workers' base
+        # seed), eagerly; doing the same keeps dropout masks equal to the worker path's.
+        torch.empty((), dtype=torch.int64).random_()
+        return self._batches()
+
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        b = self.batches
+        size = b.sampler.batch_size
+        for step, batch in enumerate(b.sampler.ordered(self.order)):
+            index = torch.as_tensor(self.order[step * size:(step + 1) * size], dtype=torch.int64)
+            images = b.transform(batch["image"], step_seed(b.seed, self.epoch, step), b.rank, b.world_size)
+            yield images, b.labels[index.to(b.device)], index
+
+
+def build_device_class_batches(train_csv: str | os.PathLike[str], train_images: str | os.PathLike[str], *,
+                               image_size: int, augment: str, num_classes: int | None, batch_size: int,
+                               ctx: DistributedContext, seed: int, cache_dir: str | None) -> DeviceClassBatches:
+    """The device pipeline of ``hw1 cls train``: rank 0 builds (or checks) the store, then the other
+    ranks open it. Every listed image must be readable (as for the worker path, which fails on the
+    first bad one): otherwise :class:`Hw1DataError` names it."""
+    def open_it(report: bool) -> tuple[ImageStore, torch.Tensor]:
+        return open_csv_store(train_csv, train_images, image_size, cache_dir=cache_dir, num_classes=num_classes,
+                              report=report)
+
+    opened = open_it(True) if ctx.is_main else None
+    barrier()
+    store, labels = opened if opened is not None else open_it(False)
+    if store.skipped:
+        raise Hw1DataError(f"{store.skipped[0]} (listed in {train_csv}; {len(store.skipped)} unreadable in all); "
+                           "replace the file or remove its row")
+    return DeviceClassBatches(store, labels, build_device_transform(image_size, augment), batch_size, ctx, seed=seed)
