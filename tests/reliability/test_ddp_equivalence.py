@@ -15,8 +15,9 @@ from the runs, not tolerated:
   heads minus BatchNorm (registered through ``hw1.ssl.methods.register_method``); everything else
   (EMA target, momentum schedule, loss) is BYOL's.
 * Dropout draws differ per rank: dropout is 0.
-* Augmentation: segmentation draws each pair's augmentation from (seed, epoch, index), so it stays
-  on. Classification runs ``augment="none"``. SSL runs the device pipeline (``data_pipeline="device"``),
+* Augmentation: segmentation's device pipeline (the default here) draws each global batch's
+  augmentation from (seed, epoch, step) and its worker path each pair's from (seed, epoch, index),
+  so it stays on. Classification runs ``augment="none"``. SSL runs the device pipeline (``data_pipeline="device"``),
   whose kornia views draw each global batch's parameters from (seed, epoch, step) and give every
   rank its samples' rows, so its random augmentations stay on. (The worker path's lightly views
   draw from each process's RNG stream; the script still replaces them with a fixed two-view
