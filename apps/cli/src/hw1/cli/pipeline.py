@@ -89,7 +89,7 @@ def pipeline(data: Path, out_dir: Path, out_alias: Path | None, profile: str, on
 @click.option("--device", default="auto", show_default=True)
 def demo(out_dir: Path, out_alias: Path | None, profile: str, device: str) -> None:
     """Generate a synthetic hw1_data/ tree in OUT/hw1_data and run the pipeline on it
-    (profile tiny: about ten minutes on a 2-core CPU). Re-running resumes."""
+    (profile tiny: minutes on a 2-core CPU). Re-running resumes."""
     out = out_alias or out_dir
     data = out / "hw1_data"
     if not (data / "p1_data").is_dir() or not (data / "p2_data").is_dir():
