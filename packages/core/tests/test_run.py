@@ -186,3 +186,14 @@ def test_checkpoint_writer_reraises_a_failed_save(tmp_path):
     with pytest.raises(Exception):
         writer.wait()
     writer.wait()  # the error is raised once
+
+
+def test_snapshot_copies_shared_tensors_once():
+    from hw1.core.run import snapshot
+
+    w = torch.zeros(2)
+    memo: dict = {}
+    a, b = snapshot({"w": w}, memo), snapshot({"w": w, "extra": [w]}, memo)
+    assert a["w"] is b["w"] is b["extra"][0] and a["w"] is not w
+    w += 1
+    assert torch.equal(a["w"], torch.zeros(2))

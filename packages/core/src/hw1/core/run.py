@@ -207,15 +207,19 @@ class LossMeter:
         return self._calls
 
 
-def snapshot(obj: Any) -> Any:
+def snapshot(obj: Any, memo: dict[int, torch.Tensor] | None = None) -> Any:
     """A copy of a checkpoint payload whose tensors are cloned to CPU (nested dicts, lists, tuples),
-    so training may go on changing the originals while the copy is written."""
+    so training may go on changing the originals while the copy is written. Payloads snapshotted
+    with one ``memo`` share the copy of a tensor they share."""
+    memo = {} if memo is None else memo
     if isinstance(obj, torch.Tensor):
-        return obj.detach().to("cpu", copy=True)
+        if id(obj) not in memo:
+            memo[id(obj)] = obj.detach().to("cpu", copy=True)
+        return memo[id(obj)]
     if isinstance(obj, Mapping):
-        return {k: snapshot(v) for k, v in obj.items()}
+        return {k: snapshot(v, memo) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(snapshot(v) for v in obj)
+        return type(obj)(snapshot(v, memo) for v in obj)
     return obj
 
 
@@ -235,12 +239,18 @@ class CheckpointWriter:
 
     def save(self, payload: Any, *paths: str | os.PathLike[str]) -> None:
         """Write ``payload`` to every path in ``paths`` (in order) in the background."""
+        self.save_each([(payload, path) for path in paths])
+
+    def save_each(self, items: Iterable[tuple[Any, str | os.PathLike[str]]]) -> None:
+        """Write each ``(payload, path)`` (in order) in the background; tensors the payloads share
+        are copied once."""
         self.wait()
-        copy = snapshot(payload)
+        memo: dict[int, torch.Tensor] = {}
+        copies = [(snapshot(payload, memo), path) for payload, path in items]
 
         def write() -> None:
             try:
-                for path in paths:
+                for copy, path in copies:
                     save_checkpoint(copy, path)
             except BaseException as exc:  # re-raised in the training thread by wait()
                 self._error = exc

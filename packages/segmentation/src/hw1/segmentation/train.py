@@ -49,13 +49,13 @@ from hw1.core import (
     progress,
     reduce_metrics,
     resolve_precision,
-    save_checkpoint,
     seed_everything,
     seed_worker,
     to_device_batch,
 )
 from hw1.core.precision import PrecisionProbe
 from hw1.core.run import (
+    CheckpointWriter,
     LossMeter,
     RunFolder,
     RunResult,
@@ -346,6 +346,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     last_miou = float("nan")
     record: dict[str, Any] = {}
     end_epoch = min(c.epochs, c.stop_after_epoch) if c.stop_after_epoch else c.epochs
+    writer = CheckpointWriter()
     for epoch in range(start_epoch, end_epoch + 1):
         net.train()
         train_batches = device_train.epoch(epoch) if device_train is not None else _loader(
@@ -364,15 +365,15 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
                         "mean_iou_nansafe": last_miou})
         if ctx.is_main:
             payload = _payload(model, c, norm, epoch=epoch, step=step, miou=last_miou)
-            if improved:
-                save_checkpoint(payload, run_dir / "best.pt")
-            for stage in STAGES:
-                if stages[stage] == epoch:
-                    save_checkpoint({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
-            save_checkpoint({**payload, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                             "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch,
-                             "precision": precision}, last_path)
+            files = [(payload, run_dir / "best.pt")] if improved else []
+            files += [({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
+                      for stage in STAGES if stages[stage] == epoch]
+            files.append(({**payload, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                           "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch,
+                           "precision": precision}, last_path))
+            writer.save_each(files)  # written while the next epoch trains
         barrier()
+    writer.wait()
     extra = {"rank": ctx.rank, "best_mean_iou": best_miou, "best_epoch": best_epoch, "last_mean_iou": last_miou,
              "epochs_run": len(history), "history": history}
     return RunResult(run_dir=str(run_dir), epoch=end_epoch if history else start_epoch - 1, step=step,
