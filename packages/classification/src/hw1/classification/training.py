@@ -43,13 +43,13 @@ from hw1.core import (
     prepare_model,
     progress,
     resolve_precision,
-    save_checkpoint,
     seed_everything,
     to_device_batch,
     unwrap_model,
 )
 from hw1.core.precision import PrecisionProbe
 from hw1.core.run import (
+    CheckpointWriter,
     LossMeter,
     RunResult,
     build_optimizer,
@@ -58,6 +58,7 @@ from hw1.core.run import (
     epoch_seed,
     open_run_folder,
     seed_epoch,
+    snapshot,
 )
 
 NONFINITE_HINT = "lower --lr, raise --warmup-epochs or use --precision fp32"
@@ -273,6 +274,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         save_features(path, feats, train_eval_ds.labels, [r.filename for r in train_eval_ds.rows])
 
     record: dict[str, Any] = {}
+    writer = CheckpointWriter()
     for epoch in range(start_epoch, config.epochs + 1):
         seed_epoch(config.seed, epoch, ctx.rank)  # augmentation and dropout repeat on resume
         set_train_mode(net, frozen and not cached)
@@ -299,28 +301,31 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
             final = epoch == config.epochs
             # A cached run's head epochs take milliseconds while a checkpoint holds the whole backbone, so
             # it keeps the best head in memory and writes best.pt / last.pt once, after the last epoch.
+            files: list[tuple[dict[str, Any], Path]] = []
             if improved:
                 if cached:
                     best_head = (epoch, val["acc"], {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()})
                 else:
-                    save_checkpoint(classifier_checkpoint(bare, epoch=epoch, val_acc=val["acc"], **common),
-                                    run_dir / "best.pt")
+                    files.append((classifier_checkpoint(bare, epoch=epoch, val_acc=val["acc"], **common),
+                                  run_dir / "best.pt"))
             if cached and final and best_head[2]:  # empty: no gain since a resume; best.pt stands
                 head_now = {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()}
                 bare.head.load_state_dict(best_head[2])
-                save_checkpoint(classifier_checkpoint(bare, epoch=best_head[0], val_acc=best_head[1], **common),
-                                run_dir / "best.pt")
+                best = classifier_checkpoint(bare, epoch=best_head[0], val_acc=best_head[1], **common)
+                files.append((snapshot(best), run_dir / "best.pt"))  # copied before the head is put back
                 bare.head.load_state_dict(head_now)
             if not cached or final:
-                save_checkpoint(classifier_checkpoint(
+                files.append((classifier_checkpoint(
                     bare, epoch=epoch, val_acc=val["acc"], **common, optimizer=optimizer.state_dict(),
                     scheduler=scheduler.state_dict(), scaler=scaler.state_dict(), best_acc=best_acc,
-                    best_epoch=best_epoch, step=step, precision=precision), last_path)
+                    best_epoch=best_epoch, step=step, precision=precision), last_path))
+            writer.save_each(files)  # written while the next epoch trains
             if epoch == 1:
                 features_of_train(run_dir / "features_first.npz")
             if final:
                 features_of_train(run_dir / "features_last.npz")
         barrier()
+    writer.wait()
     extra = {"best_acc": best_acc, "best_epoch": best_epoch, "last_acc": last_acc, "setting": config.setting or "",
              "init": "random" if is_random_spec(spec) else str(spec), "frozen": frozen, "backbone": config.backbone,
              "cached": cached}
