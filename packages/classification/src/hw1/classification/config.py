@@ -70,7 +70,8 @@ class FinetuneConfig:
     label_smoothing: float = 0.1
     """Label smoothing of the cross-entropy loss."""
     precision: str = "auto"
-    """auto (bf16 where the hardware has it natively, fp16 on older GPUs, else fp32), fp32, bf16 or fp16."""
+    """auto (bf16 on Ampere+ GPUs, fp16 on older ones; on a CPU with native bf16 the faster of fp32/bf16 for this
+    model and input size, by a short timed probe; else fp32), fp32, bf16 or fp16."""
     device: str = "auto"
     """auto (cuda when present, else cpu), cpu, cuda or cuda:N."""
     channels_last: bool = True

@@ -51,8 +51,8 @@ class PretrainConfig:
     device: str = "auto"
     """auto (cuda when present, else cpu), cpu, cuda or cuda:N."""
     precision: str = "auto"
-    """auto = bf16 autocast where the hardware has native bf16 (Ampere+ GPUs, AVX512-BF16/AMX CPUs),
-    fp16 on older GPUs, else fp32 (hw1.core.resolve_precision)."""
+    """auto (bf16 on Ampere+ GPUs, fp16 on older ones; on a CPU with native bf16 the faster of fp32/bf16 for this
+    model and input size, by a short timed probe; else fp32), fp32, bf16 or fp16."""
     channels_last: bool = True
     """Run convolutions in channels-last memory format (faster on GPUs)."""
     compile: bool = False
