@@ -119,11 +119,13 @@ def test_missing_data_dir(tmp_path) -> None:
         train_segmentation(SegTrainConfig(data_dir=str(tmp_path / "nope"), out_dir=str(tmp_path / "o")))
 
 
-def test_cli_model_kwargs_are_typed() -> None:
-    _parse_model_kwargs = pytest.importorskip("hw1.cli.seg", reason="hw1-cli not installed (package tested alone)")._parse_model_kwargs
+def test_cli_model_options_are_typed() -> None:
+    cli_seg = pytest.importorskip("hw1.cli.seg", reason="hw1-cli not installed (package tested alone)")
 
-    parsed = _parse_model_kwargs(None, None, "width=0.25,batch_norm=True,decoder_channels=[32, 16, 16],act=relu")  # type: ignore[arg-type]
-    assert parsed == {"width": 0.25, "batch_norm": True, "decoder_channels": [32, 16, 16], "act": "relu"}
+    assert cli_seg.bind_model_options("fcn32s", {"width": "0.25", "batch_norm": "True"}) == {
+        "width": 0.25, "batch_norm": True}
+    assert cli_seg.bind_model_options("smp:Unet:resnet18", {"decoder_channels": "[32, 16, 16]"}) == {
+        "decoder_channels": [32, 16, 16]}
 
 
 def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -> None:
