@@ -125,3 +125,10 @@ def test_a_non_finite_loss_fails_the_run_naming_the_epoch(tiny_config, monkeypat
     monkeypatch.setattr(training.F, "cross_entropy", poisoned)
     with pytest.raises(Hw1Error, match="loss became nan in epoch 1; lower --lr"):
         train_classifier(tiny_config(setting="D", cache_features=True))
+
+
+def test_auto_precision_probes_the_classifier(tiny_config, monkeypatch):
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr("hw1.core.precision.PROBE_MIN_RUN_STEPS", 0)
+    result = train_classifier(tiny_config(setting="A", precision="auto"))
+    assert load_checkpoint(f"{result['run_dir']}/last.pt")["precision"] in ("fp32", "bf16")

@@ -80,3 +80,12 @@ def test_autocast_runs_matmuls_in_the_chosen_dtype():
 def test_grad_scaler_only_enabled_for_cuda_fp16():
     assert not make_grad_scaler(CPU, "bf16").is_enabled()
     assert not make_grad_scaler(CPU, "fp32").is_enabled()
+
+
+def test_a_short_run_is_not_probed(monkeypatch):
+    from hw1.core.precision import PROBE_MIN_RUN_STEPS, PrecisionProbe
+
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
+    model, probe = _probe("fp32", "short-run")
+    short = PrecisionProbe(model=model, loss=probe.loss, key="short-run", run_steps=PROBE_MIN_RUN_STEPS - 1)
+    assert resolve_precision("auto", CPU, probe=short) == "fp32" and model.calls == 0

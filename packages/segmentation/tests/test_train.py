@@ -140,3 +140,12 @@ def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -
     one_dim = sum(1 for p in model.parameters() if p.ndim <= 1)
     assert [g["weight_decay"] for g in groups] == [1e-3, 0.0]
     assert len(groups[1]["params"]) == one_dim > 0  # every bias and BatchNorm weight, undecayed
+
+
+def test_auto_precision_probes_the_model(seg_train_data, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr("hw1.core.precision.PROBE_MIN_RUN_STEPS", 0)
+    train_segmentation(SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn32s",
+                                      model_kwargs=TINY_FCN, epochs=1, batch_size=4, max_train=4, max_val=1,
+                                      image_size=32, num_workers=0, precision="auto"))
+    assert load_checkpoint(tmp_path / "last.pt")["precision"] in ("fp32", "bf16")

@@ -99,3 +99,18 @@ def test_a_checkpoint_with_hw1_ssl_0_1_config_keys_still_resumes(tiny_images, tm
     assert result["epoch"] == 2 and result["step"] == 6
     stored = torch.load(run / "last.pt", weights_only=True)["config"]
     assert stored["out_dir"] == str(run) and "out" not in stored and "workers" not in stored
+
+
+def test_auto_precision_probes_the_method_and_a_resume_keeps_the_choice(tiny_images, tmp_path, make_config,
+                                                                        monkeypatch):
+    monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr("hw1.core.precision.PROBE_MIN_RUN_STEPS", 0)
+    pretrain(make_config(tiny_images, tmp_path / "full", epochs=2, save_every=1, precision="auto"))
+    first = torch.load(tmp_path / "full" / "epoch_0001.pt", weights_only=True)
+    assert first["precision"] in ("fp32", "bf16")
+    first["precision"] = "bf16" if first["precision"] == "fp32" else "fp32"  # as if the probe had chosen the other
+    (tmp_path / "part").mkdir()
+    torch.save(first, tmp_path / "part" / "last.pt")
+    pretrain(make_config(tiny_images, tmp_path / "part", epochs=2, precision="auto", resume=True))
+    resumed = torch.load(tmp_path / "part" / "last.pt", weights_only=True)
+    assert resumed["epoch"] == 2 and resumed["precision"] == first["precision"]  # not probed again

@@ -210,7 +210,8 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         freeze_backbone(model)
     model = prepare_model(model, device, channels_last=config.channels_last)
     state = load_checkpoint(folder.last) if folder.resuming else None
-    precision = _resolve_precision(config, model, device, state, frozen)
+    precision = _resolve_precision(config, model, device, state, frozen,
+                                   run_steps=config.epochs * math.ceil(len(train_ds) / config.batch_size))
 
     cached = config.cache_features
     if cached:
@@ -334,7 +335,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
 
 
 def _resolve_precision(config: FinetuneConfig, model: nn.Module, device: torch.device,
-                       state: dict[str, Any] | None, frozen: bool) -> str:
+                       state: dict[str, Any] | None, frozen: bool, run_steps: int) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this classifier at this batch and image size."""
     if state is not None and config.precision == "auto" and state.get("precision"):
@@ -345,7 +346,8 @@ def _resolve_precision(config: FinetuneConfig, model: nn.Module, device: torch.d
         return model(to_device_batch(torch.rand(shape), device, config.channels_last)).float().logsumexp(1).mean()
 
     key = ("cls", config.backbone, config.head, config.head_hidden, frozen, shape)
-    return resolve_precision(config.precision, device, probe=PrecisionProbe(model=model, loss=loss, key=key))
+    probe = PrecisionProbe(model=model, loss=loss, key=key, run_steps=run_steps)
+    return resolve_precision(config.precision, device, probe=probe)
 
 
 class _HiddenFeatures(nn.Module):

@@ -29,6 +29,8 @@ PROBE_BUDGET_S = 5.0
 PROBE_CLEAR_RATIO = 2.0
 #: Timed steps per precision when the budget allows.
 PROBE_REPEATS = 3
+#: Runs with fewer training steps are not probed (fp32).
+PROBE_MIN_RUN_STEPS = 50
 #: bf16 must be this much faster (step time ratio) to be chosen: near-ties keep fp32.
 PROBE_BF16_MARGIN = 0.95
 #: The probe's choices, by (key, device type, intra-op threads): probed once per process.
@@ -46,6 +48,9 @@ class PrecisionProbe:
     model: torch.nn.Module
     loss: Callable[[], torch.Tensor]
     key: Hashable
+    run_steps: int | None = None
+    """Training steps of the whole run: a run shorter than :data:`PROBE_MIN_RUN_STEPS` stays in fp32
+    (the probe costs about three steps; a smoke test would spend most of its time probing)."""
 
 
 def resolve_precision(precision: str, device: torch.device, *, probe: PrecisionProbe | None = None) -> str:
@@ -64,6 +69,8 @@ def resolve_precision(precision: str, device: torch.device, *, probe: PrecisionP
     if p == "auto":
         if device.type == "cpu":
             if probe is None or not cpu_has_native_bf16():
+                return "fp32"
+            if probe.run_steps is not None and probe.run_steps < PROBE_MIN_RUN_STEPS:
                 return "fp32"
             return probe_precision(probe, device)
         if device.type == "cuda":

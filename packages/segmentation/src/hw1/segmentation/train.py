@@ -263,7 +263,8 @@ def _resolve_precision(c: SegTrainConfig, model: nn.Module, device: torch.device
     def loss() -> torch.Tensor:
         return model(to_device_batch(torch.rand(shape), device, c.channels_last)).float().logsumexp(1).mean()
 
-    probe = PrecisionProbe(model=model, loss=loss, key=("seg", c.model, repr(sorted(c.model_kwargs.items())), shape))
+    probe = PrecisionProbe(model=model, loss=loss, key=("seg", c.model, repr(sorted(c.model_kwargs.items())), shape),
+                           run_steps=c.epochs * max(1, len(train_ds) // c.batch_size))  # type: ignore[arg-type]
     return resolve_precision(c.precision, device, probe=probe)
 
 

@@ -151,7 +151,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             raise Hw1Error("--sync-batchnorm needs CUDA devices (PyTorch's SyncBatchNorm is GPU-only); drop it on CPU")
         method = torch.nn.SyncBatchNorm.convert_sync_batchnorm(method)  # type: ignore[assignment]
     method = prepare_model(method, device, channels_last=config.channels_last)  # type: ignore[assignment]
-    precision = _resolve_precision(config, method, device, ckpt)
+    precision = _resolve_precision(config, method, device, ckpt, total_steps)
     optimizer = build_optimizer(method, config.optimizer, lr=config.lr, weight_decay=config.weight_decay,
                                 momentum=config.momentum)
     scheduler = build_lr_scheduler(optimizer, total_steps=total_steps,
@@ -284,7 +284,7 @@ def train_one_epoch(model: torch.nn.Module, method: SSLMethod, batches: Any, opt
 
 
 def _resolve_precision(config: PretrainConfig, method: SSLMethod, device: torch.device,
-                       ckpt: dict[str, Any] | None) -> str:
+                       ckpt: dict[str, Any] | None, run_steps: int) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this method at this batch and image size."""
     if ckpt is not None and config.precision == "auto" and ckpt.get("precision"):
@@ -295,7 +295,8 @@ def _resolve_precision(config: PretrainConfig, method: SSLMethod, device: torch.
         views = [to_device_batch(torch.rand(shape), device, config.channels_last) for _ in range(2)]
         return method(*views).loss
 
-    probe = PrecisionProbe(model=method, loss=loss, key=("ssl", config.method, config.backbone, shape))
+    probe = PrecisionProbe(model=method, loss=loss, key=("ssl", config.method, config.backbone, shape),
+                           run_steps=run_steps)
     return resolve_precision(config.precision, device, probe=probe)
 
 
