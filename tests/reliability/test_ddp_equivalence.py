@@ -17,11 +17,11 @@ from the runs, not tolerated:
 * Dropout draws differ per rank: dropout is 0.
 * Augmentation: segmentation's device pipeline (the default here) draws each global batch's
   augmentation from (seed, epoch, step) and its worker path each pair's from (seed, epoch, index),
-  so it stays on. Classification runs ``augment="none"``. SSL runs the device pipeline (``data_pipeline="device"``),
-  whose kornia views draw each global batch's parameters from (seed, epoch, step) and give every
-  rank its samples' rows, so its random augmentations stay on. (The worker path's lightly views
-  draw from each process's RNG stream; the script still replaces them with a fixed two-view
-  transform should a run take that path.)
+  so it stays on. Classification runs ``augment="none"``. SSL's lightly two-view augmentations draw
+  from each process's RNG stream, so the ssl runs take the worker path (``data_pipeline="workers"``)
+  with a fixed two-view transform (resize + the mirrored copy) — the loop, not the augmentation, is
+  under test. (The device pipeline's views are the same for N processes as for one:
+  packages/ssl/tests/test_device_augmentations.py.)
 * Dataset sizes divide by the global batch (no uneven last batch); validation shards may be uneven
   (5 images on 2 ranks) because validation sums counts over ranks.
 
@@ -311,7 +311,7 @@ def test_ssl_pretraining_two_processes_equal_one(tmp_path: Path) -> None:
     config = dict(images=str(images), method="byol_plain_heads", backbone="timm:hw1_test_gn_resnet",
                   method_options={"hidden_dim": 32, "output_dim": 16}, epochs=2, num_workers=0, image_size=32,
                   warmup_epochs=0.5, precision="fp32", device="cpu", seed=4,
-                  data_pipeline="device")  # random kornia views, drawn per global batch
+                  data_pipeline="workers")  # the fixed two-view transform above replaces the worker path's
     runs = _run_loop(tmp_path, SSL, config, "out_dir", batch=2)
     # feature_std is the spread of each rank's own batch, averaged over ranks (a collapse monitor,
     # not a global statistic), so it is not compared.
