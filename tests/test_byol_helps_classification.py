@@ -6,8 +6,11 @@ SimCLR). The chain runs through the CLI and files: ``hw1 data synth-cls`` writes
 labeled set and the Mini-shaped unlabeled set (disjoint classes, shared primitives), ``hw1 ssl
 pretrain --method byol`` pre-trains on Mini, ``hw1 ssl export`` writes the backbone and ``hw1 cls
 train --setting E --cache-features`` trains the head, against ``--init random --freeze-backbone``.
-Sizes: a reduced-width ResNet at 32 px, 2000 Mini images, BYOL_EPOCHS epochs of batch 128, 20
-Office classes with 10 labeled and 30 validation images each (chance 0.05).
+Sizes: a reduced-width ResNet at 32 px, 2000 Mini images, 10 epochs of batch 128 (150 steps) at
+``hw1 ssl pretrain``'s defaults (AdamW, paper heads and augmentation, target momentum 0.99) except
+a peak LR of 3e-3 (the default 1e-3 is for long runs) and a 1-epoch warm-up, 20 Office classes with 10 labeled and 30 validation images each (chance
+0.05). A BYOL step costs about twice a SimCLR step here (target forward, 4096-wide heads): the
+pre-training measured 89 s against 42 s for the SimCLR test's on the shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -26,15 +29,13 @@ from hw1.cli.main import cli
 from hw1.core import read_metrics
 
 #: Best validation accuracy of setting E must exceed the frozen random-init backbone's by this much
-#: (20 classes, 600 validation images, chance 0.05). Measured with HW1_BYOL_GAIN_SEED=0/1/2 (the
-#: seed of the data, pre-training and head): BYOL 0.222 / 0.198 / 0.172 against random init
-#: 0.158 / 0.178 / 0.143, gaps 0.063 / 0.020 / 0.028; runs where BYOL did not learn (the paper's
-#: LARS recipe at this budget, colour jitter x2) measured gaps of -0.017 and -0.005. The margin is
-#: half the smallest gap: it separates "learns" from "does not" on these seeds, but is within the
-#: noise of one comparison on 600 images (two standard errors ~0.04), which is why the gap is
-#: small: 150 BYOL steps on 2000 images are a fraction of what BYOL needs (hw1-ssl README, "BYOL
-#: at small budgets").
-MARGIN = 0.01
+#: (20 classes, 600 validation images, chance 0.05). Measured with HW1_BYOL_GAIN_SEED=0..5 (the
+#: seed of the data, pre-training and head), BYOL with --lr 3e-3: 0.225 / 0.257 / 0.227 / 0.232 /
+#: 0.212 / 0.243 against random init 0.158 / 0.178 / 0.143 / 0.170 / 0.177 / 0.193, gaps 0.035-0.083.
+#: At the default --lr 1e-3 the same seeds 0-4 gave gaps 0.015 / 0.020 / 0.028 / 0.000 / 0.005: at
+#: 150 steps the learning rate decides whether BYOL beats random init (hw1-ssl README, "BYOL at
+#: small budgets"). The margin is about half the smallest gap at 3e-3, for other CPUs' rounding.
+MARGIN = 0.02
 SEED = int(os.environ.get("HW1_BYOL_GAIN_SEED", "0"))
 NUM_CLASSES = 20
 BYOL_EPOCHS = 10
@@ -75,7 +76,7 @@ def test_byol_backbone_beats_random_init_in_the_frozen_setting(tmp_path, monkeyp
          "--n-mini", 2000, "--n-mini-classes", 32, "--size", 32, "--mini-size", 32, "--seed", SEED)
     _hw1("ssl", "pretrain", "--images", data / "mini" / "train", "--out", tmp_path / "ssl", "--method", "byol",
          "--backbone", BACKBONE, "--epochs", BYOL_EPOCHS, "--batch-size", 128, "--workers", 1, "--image-size", 32,
-         "--warmup-epochs", 1, "--precision", "fp32", "--device", "cpu", "--seed", SEED, "--no-verify-images")
+         "--lr", 3e-3, "--warmup-epochs", 1, "--precision", "fp32", "--device", "cpu", "--seed", SEED, "--no-verify-images")
     _hw1("ssl", "export", tmp_path / "ssl" / "last.pt", tmp_path / "ssl.pt")
 
     office = data / "office"
