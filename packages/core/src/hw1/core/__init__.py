@@ -98,7 +98,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_MODULE_OF))
 
 
-__version__ = "0.1.1"
+__version__ = "0.2.0"
 
 __all__ = [
     "BackboneLoadReport",

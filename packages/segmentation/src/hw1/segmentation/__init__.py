@@ -152,4 +152,4 @@ __all__ = [
     "write_sam_json",
 ]
 
-__version__ = "0.1.1"
+__version__ = "0.2.0"

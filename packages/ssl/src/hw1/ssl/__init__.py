@@ -25,7 +25,7 @@ from hw1.core.run import build_optimizer
 from hw1.ssl.pretrain import pretrain
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 
-__version__ = "0.1.2"
+__version__ = "0.2.0"
 
 __all__ = [
     "AUGMENTATIONS",
