@@ -13,7 +13,7 @@ DEMO_OUT ?= runs/demo
 # (training steps measured up to 10x slower on 2 cores); passive waiting costs nothing measurable.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: help setup demo test test-fast bench bench-quick lint constraints dist clean
+.PHONY: help setup demo test test-fast bench bench-quick lint format constraints dist clean
 
 help:
 	@echo "make demo   - set up .venv if missing, then run the whole study on generated data (runs/demo)"
@@ -52,9 +52,19 @@ bench: $(BENCH_STAMP)
 bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py --quick
 
-lint: $(STAMP)
-	$(PY) -m pip install --quiet ruff==0.17.6
-	$(VENV)/bin/ruff check packages apps tests benchmarks
+# Lint and formatting are enforced: CI runs `make lint` before `make test`. `make format` fixes.
+RUFF_PATHS := packages apps tests benchmarks scripts conftest.py
+RUFF := $(VENV)/bin/ruff
+$(RUFF): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check ruff==0.17.6
+
+lint: $(RUFF)
+	$(RUFF) check $(RUFF_PATHS)
+	$(RUFF) format --check $(RUFF_PATHS)
+
+format: $(RUFF)
+	$(RUFF) format $(RUFF_PATHS)
+	$(RUFF) check --fix $(RUFF_PATHS)
 
 # Re-pin the exact versions the suite runs with, from the current .venv.
 constraints: $(STAMP)

@@ -80,11 +80,23 @@ def run(quick: bool) -> list[Figure]:
     theirs = _byol_pytorch_rate(batch, size, steps)
     loader = _loader_rate(batch * (8 if quick else 20), batch, size)
     return [
-        Figure(name=f"BYOL step, ResNet-50 {size}px batch {batch}", unit="img/s", value=ours, baseline=theirs,
-               baseline_name="byol-pytorch BYOL learner (defaults)", goal=1.5,
-               notes=f"ours {ours:.2f} img/s vs {theirs:.2f} img/s; precision auto = "
-                     f"{resolve_precision('auto', torch.device('cpu'))}"),
-        Figure(name="BYOL data loader vs training step (2 workers)", unit="img/s", value=loader, baseline=ours,
-               baseline_name="our training step rate", goal=2.0,
-               notes=f"loader {loader:.1f} img/s (two views each) vs step {ours:.2f} img/s"),
+        Figure(
+            name=f"BYOL step, ResNet-50 {size}px batch {batch}",
+            unit="img/s",
+            value=ours,
+            baseline=theirs,
+            baseline_name="byol-pytorch BYOL learner (defaults)",
+            goal=1.5,
+            notes=f"ours {ours:.2f} img/s vs {theirs:.2f} img/s; precision auto = "
+            f"{resolve_precision('auto', torch.device('cpu'))}",
+        ),
+        Figure(
+            name="BYOL data loader vs training step (2 workers)",
+            unit="img/s",
+            value=loader,
+            baseline=ours,
+            baseline_name="our training step rate",
+            goal=2.0,
+            notes=f"loader {loader:.1f} img/s (two views each) vs step {ours:.2f} img/s",
+        ),
     ]

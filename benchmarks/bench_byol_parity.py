@@ -46,12 +46,18 @@ BATCH_SIZE = 128
 #: a 150-step run needs a higher peak LR than the default 1e-3 and a short warm-up.
 OURS_BYOL: dict[str, Any] = dict(method="byol", lr=3e-3, warmup_epochs=1)
 #: SimCLR at the settings of tests/test_ssl_helps_classification.py.
-OURS_SIMCLR: dict[str, Any] = dict(method="simclr", method_options={"temperature": 0.2}, min_scale=0.6,
-                                   color_jitter_strength=0.5, lr=6e-3, warmup_epochs=1)
+OURS_SIMCLR: dict[str, Any] = dict(
+    method="simclr",
+    method_options={"temperature": 0.2},
+    min_scale=0.6,
+    color_jitter_strength=0.5,
+    lr=6e-3,
+    warmup_epochs=1,
+)
 
 
 def _register_backbone() -> None:
-    if BACKBONE[len("timm:"):] in timm.list_models("hw1_bench_*"):
+    if BACKBONE[len("timm:") :] in timm.list_models("hw1_bench_*"):
         return
 
     @register_model
@@ -80,11 +86,22 @@ def _knn(backbone: torch.nn.Module, data: Any) -> float:
 
 def _ours(data: Any, out: Path, epochs: int, seed: int, settings: dict[str, Any]) -> float:
     fields = {f.name for f in dataclasses.fields(PretrainConfig)}
-    kw: dict[str, Any] = dict(images=str(data.mini_dir), backbone=BACKBONE, epochs=epochs, batch_size=BATCH_SIZE,
-                              image_size=IMAGE_SIZE, precision="fp32", device="cpu", seed=seed, verify_images=False,
-                              knn_train_csv=str(data.office_train_csv), knn_val_csv=str(data.office_val_csv),
-                              knn_train_images=str(data.office_train_dir), knn_val_images=str(data.office_val_dir),
-                              knn_every=epochs)
+    kw: dict[str, Any] = dict(
+        images=str(data.mini_dir),
+        backbone=BACKBONE,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        image_size=IMAGE_SIZE,
+        precision="fp32",
+        device="cpu",
+        seed=seed,
+        verify_images=False,
+        knn_train_csv=str(data.office_train_csv),
+        knn_val_csv=str(data.office_val_csv),
+        knn_train_images=str(data.office_train_dir),
+        knn_val_images=str(data.office_val_dir),
+        knn_every=epochs,
+    )
     kw.update(settings)
     kw["out_dir" if "out_dir" in fields else "out"] = str(out)
     kw["num_workers" if "num_workers" in fields else "workers"] = 1
@@ -110,7 +127,7 @@ def _byol_pytorch(data: Any, epochs: int, seed: int) -> float:
     for _ in range(epochs):
         order = torch.randperm(len(images), generator=generator)
         for start in range(0, len(images) - BATCH_SIZE + 1, BATCH_SIZE):  # drop-last, as ours
-            loss = learner(images[order[start:start + BATCH_SIZE]].float() / 255.0)
+            loss = learner(images[order[start : start + BATCH_SIZE]].float() / 255.0)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -129,9 +146,17 @@ def measure(quick: bool, seed: int = 0) -> dict[str, float]:
     n_mini, epochs = (2000, 10) if quick else (4000, 20)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        data = make_synthetic_classification(root / "data", num_classes=20, n_train_per_class=10,
-                                             n_val_per_class=30, n_mini=n_mini, num_mini_classes=32,
-                                             size=IMAGE_SIZE, mini_size=IMAGE_SIZE, seed=seed)
+        data = make_synthetic_classification(
+            root / "data",
+            num_classes=20,
+            n_train_per_class=10,
+            n_val_per_class=30,
+            n_mini=n_mini,
+            num_mini_classes=32,
+            size=IMAGE_SIZE,
+            mini_size=IMAGE_SIZE,
+            seed=seed,
+        )
         result = {
             "random": _random_init(data, seed),
             "ours": _ours(data, root / "byol", epochs, seed, OURS_BYOL),
@@ -151,16 +176,33 @@ def run(quick: bool) -> list[Figure]:
     noise_simclr = two_standard_errors(r["simclr"], r["random"], n)
     where = f"{steps} steps of batch {BATCH_SIZE}, {IMAGE_SIZE} px, tiny ResNet, kNN on {n} images"
     return [
-        Figure(name="BYOL kNN top-1 vs byol-pytorch, same steps", unit="top-1", value=r["ours"],
-               baseline=r["theirs"], baseline_name="byol-pytorch BYOL at its documented usage",
-               goal=(r["theirs"] - 0.02) / r["theirs"],
-               notes=f"ours {r['ours']:.3f} vs {r['theirs']:.3f} (goal: ours >= theirs - 0.02); {where}"),
-        Figure(name="BYOL kNN top-1 vs random init", unit="top-1", value=r["ours"], baseline=r["random"],
-               baseline_name="same backbone at random init", goal=(r["random"] + noise) / r["random"],
-               notes=f"ours {r['ours']:.3f} vs {r['random']:.3f}, gain {r['ours'] - r['random']:+.3f} "
-                     f"(goal: > two standard errors {noise:.3f}); {where}"),
-        Figure(name="SimCLR kNN top-1 vs random init", unit="top-1", value=r["simclr"], baseline=r["random"],
-               baseline_name="same backbone at random init", goal=(r["random"] + noise_simclr) / r["random"],
-               notes=f"SimCLR {r['simclr']:.3f} vs {r['random']:.3f}, gain {r['simclr'] - r['random']:+.3f} "
-                     f"(two standard errors {noise_simclr:.3f}); {where}"),
+        Figure(
+            name="BYOL kNN top-1 vs byol-pytorch, same steps",
+            unit="top-1",
+            value=r["ours"],
+            baseline=r["theirs"],
+            baseline_name="byol-pytorch BYOL at its documented usage",
+            goal=(r["theirs"] - 0.02) / r["theirs"],
+            notes=f"ours {r['ours']:.3f} vs {r['theirs']:.3f} (goal: ours >= theirs - 0.02); {where}",
+        ),
+        Figure(
+            name="BYOL kNN top-1 vs random init",
+            unit="top-1",
+            value=r["ours"],
+            baseline=r["random"],
+            baseline_name="same backbone at random init",
+            goal=(r["random"] + noise) / r["random"],
+            notes=f"ours {r['ours']:.3f} vs {r['random']:.3f}, gain {r['ours'] - r['random']:+.3f} "
+            f"(goal: > two standard errors {noise:.3f}); {where}",
+        ),
+        Figure(
+            name="SimCLR kNN top-1 vs random init",
+            unit="top-1",
+            value=r["simclr"],
+            baseline=r["random"],
+            baseline_name="same backbone at random init",
+            goal=(r["random"] + noise_simclr) / r["random"],
+            notes=f"SimCLR {r['simclr']:.3f} vs {r['random']:.3f}, gain {r['simclr'] - r['random']:+.3f} "
+            f"(two standard errors {noise_simclr:.3f}); {where}",
+        ),
     ]

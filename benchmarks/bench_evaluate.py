@@ -76,20 +76,31 @@ def run(quick: bool) -> list[Figure]:
         cpu_ours: list[float] = []
         t_official_proc, printed_official = best_time(lambda: _run_process(official_script, cpu_official), repeats)
         t_ours_proc, printed_ours = best_time(lambda: _run_process(ours_cli, cpu_ours), repeats)
-    identical = bool(np.allclose(ours.per_class_iou, ious_official, rtol=0, atol=1e-12)
-                     and abs(ours.mean_iou - miou_official) < 1e-12)
+    identical = bool(
+        np.allclose(ours.per_class_iou, ious_official, rtol=0, atol=1e-12)
+        and abs(ours.mean_iou - miou_official) < 1e-12
+    )
     if not identical:
         raise AssertionError(f"mIoU differs: ours {ours.mean_iou!r} vs official {miou_official!r}")
-    return [Figure(
-        name=f"seg evaluate: {n} mask pairs 512x512",
-        unit="pairs/s", value=n / t_ours, baseline=n / t_official,
-        baseline_name="official algorithm (float64 stack)", goal=8.0,
-        notes=f"identical mIoU {ours.mean_iou:.6f}; ours {t_ours:.2f} s vs {t_official:.2f} s",
-    ), Figure(
-        name=f"hw1 seg evaluate as a process: {n} mask pairs 512x512",
-        unit="pairs/s", value=n / t_ours_proc, baseline=n / t_official_proc,
-        baseline_name="official algorithm as a process", goal=8.0,
-        notes=f"same printed text: {printed_ours == printed_official}; "
-              f"ours {t_ours_proc:.2f} s vs {t_official_proc:.2f} s, start-up included; CPU time "
-              f"{min(cpu_ours):.2f} s vs {min(cpu_official):.2f} s ({min(cpu_official) / min(cpu_ours):.1f}x)",
-    )]
+    return [
+        Figure(
+            name=f"seg evaluate: {n} mask pairs 512x512",
+            unit="pairs/s",
+            value=n / t_ours,
+            baseline=n / t_official,
+            baseline_name="official algorithm (float64 stack)",
+            goal=8.0,
+            notes=f"identical mIoU {ours.mean_iou:.6f}; ours {t_ours:.2f} s vs {t_official:.2f} s",
+        ),
+        Figure(
+            name=f"hw1 seg evaluate as a process: {n} mask pairs 512x512",
+            unit="pairs/s",
+            value=n / t_ours_proc,
+            baseline=n / t_official_proc,
+            baseline_name="official algorithm as a process",
+            goal=8.0,
+            notes=f"same printed text: {printed_ours == printed_official}; "
+            f"ours {t_ours_proc:.2f} s vs {t_official_proc:.2f} s, start-up included; CPU time "
+            f"{min(cpu_ours):.2f} s vs {min(cpu_official):.2f} s ({min(cpu_official) / min(cpu_ours):.1f}x)",
+        ),
+    ]

@@ -12,8 +12,9 @@ from hw1.core import autocast, create_backbone, resolve_precision
 from hw1.segmentation.models import create_model
 
 
-def _step_time(model: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str, channels_last: bool,
-               steps: int) -> float:
+def _step_time(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str, channels_last: bool, steps: int
+) -> float:
     device = torch.device("cpu")
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -41,18 +42,29 @@ def run(quick: bool) -> list[Figure]:
     cases = {
         f"classification step, resnet50 128px batch {batch}": (
             lambda: nn.Sequential(create_backbone("resnet50"), nn.Linear(2048, 65)),
-            torch.randn(batch, 3, 128, 128), torch.randint(0, 65, (batch,))),
+            torch.randn(batch, 3, 128, 128),
+            torch.randint(0, 65, (batch,)),
+        ),
         "segmentation step, smp Unet-resnet18 256px batch 4": (
             lambda: create_model("smp:Unet:resnet18", weights="none", num_classes=7),
-            torch.randn(4, 3, 256, 256), torch.randint(0, 7, (4, 256, 256))),
+            torch.randn(4, 3, 256, 256),
+            torch.randint(0, 7, (4, 256, 256)),
+        ),
     }
     for name, (make, x, y) in cases.items():
         torch.manual_seed(0)
         plain = _step_time(make(), x, y, "fp32", False, steps)
         fast = _step_time(make(), x, y, auto, True, steps)
         bf16 = _step_time(make(), x, y, "bf16", True, steps)
-        figures.append(Figure(name=name, unit="steps/s", value=fast, baseline=plain,
-                              baseline_name="fp32 eager, contiguous",
-                              notes=f"fast path = channels_last + precision auto ({auto}); "
-                                    f"bf16 autocast: {bf16 / plain:.2f}x of plain"))
+        figures.append(
+            Figure(
+                name=name,
+                unit="steps/s",
+                value=fast,
+                baseline=plain,
+                baseline_name="fp32 eager, contiguous",
+                notes=f"fast path = channels_last + precision auto ({auto}); "
+                f"bf16 autocast: {bf16 / plain:.2f}x of plain",
+            )
+        )
     return figures

@@ -73,9 +73,20 @@ def _epoch_vs_step(folder: Path, cache: Path, quick: bool) -> tuple[float, float
     batch, size, epochs = 64, 32, (2 if quick else 3)
     backbone = "resnet18"
     with tempfile.TemporaryDirectory() as out:
-        cfg = PretrainConfig(images=str(folder), out_dir=str(Path(out) / "run"), backbone=backbone, epochs=epochs,
-                             batch_size=batch, image_size=size, precision="fp32", warmup_epochs=0, device="cpu",
-                             data_pipeline="device", cache_dir=str(cache), channels_last=True)
+        cfg = PretrainConfig(
+            images=str(folder),
+            out_dir=str(Path(out) / "run"),
+            backbone=backbone,
+            epochs=epochs,
+            batch_size=batch,
+            image_size=size,
+            precision="fp32",
+            warmup_epochs=0,
+            device="cpu",
+            data_pipeline="device",
+            cache_dir=str(cache),
+            channels_last=True,
+        )
         pretrain(cfg)
         rows = [json.loads(line) for line in (Path(out) / "run" / "metrics.jsonl").read_text().splitlines()]
     train = [r for r in rows if r.get("split") == "train"]
@@ -115,19 +126,36 @@ def run(quick: bool) -> list[Figure]:
         epoch_rate, step_rate, setup = _epoch_vs_step(folder, cache, quick)
     ms = 1000.0
     return [
-        Figure(name=f"host CPU per training image, device pipeline vs workers (BYOL {size}px, batch {batch})",
-               unit="ms", value=gather * ms, baseline=workers * ms, higher_is_better=False, goal=10.0,
-               baseline_name="2 DataLoader workers: decode + lightly two views",
-               notes=f"device path: store gather {gather * ms:.3f} ms/img (augmentation on the training device); "
-                     f"one-time store build {build * ms:.2f} ms/img"),
-        Figure(name=f"CPU per image incl. kornia augmentation when the training device is this CPU ({size}px)",
-               unit="ms", value=with_aug * ms, baseline=workers * ms, higher_is_better=False, goal=None,
-               baseline_name="2 DataLoader workers: decode + lightly two views",
-               notes=f"{os.cpu_count()} CPUs; on a GPU this work leaves the host"),
-        Figure(name=f"pretrain epoch rate vs bare step, {setup['backbone']} BYOL {setup['size']}px batch "
-                    f"{setup['batch']} (device pipeline, CPU, fp32)",
-               unit="img/s", value=epoch_rate, baseline=step_rate, goal=0.9,
-               baseline_name="the same step on pre-made views",
-               notes=f"epoch {epoch_rate:.1f} img/s (best epoch after the first) vs step {step_rate:.1f} img/s "
-                     f"(best of 2); two kornia views of a batch take {setup['aug_ms']:.0f} ms on this CPU"),
+        Figure(
+            name=f"host CPU per training image, device pipeline vs workers (BYOL {size}px, batch {batch})",
+            unit="ms",
+            value=gather * ms,
+            baseline=workers * ms,
+            higher_is_better=False,
+            goal=10.0,
+            baseline_name="2 DataLoader workers: decode + lightly two views",
+            notes=f"device path: store gather {gather * ms:.3f} ms/img (augmentation on the training device); "
+            f"one-time store build {build * ms:.2f} ms/img",
+        ),
+        Figure(
+            name=f"CPU per image incl. kornia augmentation when the training device is this CPU ({size}px)",
+            unit="ms",
+            value=with_aug * ms,
+            baseline=workers * ms,
+            higher_is_better=False,
+            goal=None,
+            baseline_name="2 DataLoader workers: decode + lightly two views",
+            notes=f"{os.cpu_count()} CPUs; on a GPU this work leaves the host",
+        ),
+        Figure(
+            name=f"pretrain epoch rate vs bare step, {setup['backbone']} BYOL {setup['size']}px batch "
+            f"{setup['batch']} (device pipeline, CPU, fp32)",
+            unit="img/s",
+            value=epoch_rate,
+            baseline=step_rate,
+            goal=0.9,
+            baseline_name="the same step on pre-made views",
+            notes=f"epoch {epoch_rate:.1f} img/s (best epoch after the first) vs step {step_rate:.1f} img/s "
+            f"(best of 2); two kornia views of a batch take {setup['aug_ms']:.0f} ms on this CPU",
+        ),
     ]

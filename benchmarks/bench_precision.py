@@ -25,8 +25,9 @@ from hw1.core.precision import PrecisionProbe, cpu_has_native_bf16, resolve_prec
 CPU = torch.device("cpu")
 
 
-def _cases(quick: bool) -> dict[str, tuple[Callable[[], nn.Module], Callable[[nn.Module, torch.Tensor], torch.Tensor],
-                                           tuple[int, ...]]]:
+def _cases(
+    quick: bool,
+) -> dict[str, tuple[Callable[[], nn.Module], Callable[[nn.Module, torch.Tensor], torch.Tensor], tuple[int, ...]]]:
     """name: (build the model, its training loss on a batch, batch shape) — the tiny profile's runs."""
     from hw1.segmentation.models import create_model
     from hw1.ssl.methods import create_method
@@ -40,12 +41,14 @@ def _cases(quick: bool) -> dict[str, tuple[Callable[[], nn.Module], Callable[[nn
         return build_classifier(create_backbone("resnet18"), 65, head="mlp", hidden=512, dropout=0.3)
 
     def fcn() -> nn.Module:
-        return create_model("fcn32s", weights="none", num_classes=7, width=0.125, fc_channels=128, batch_norm=True,
-                            dropout=0.1)
+        return create_model(
+            "fcn32s", weights="none", num_classes=7, width=0.125, fc_channels=128, batch_norm=True, dropout=0.1
+        )
 
     def unet() -> nn.Module:
-        return create_model("smp:Unet:resnet18", weights="none", num_classes=7, encoder_depth=3,
-                            decoder_channels=[32, 16, 16])
+        return create_model(
+            "smp:Unet:resnet18", weights="none", num_classes=7, encoder_depth=3, decoder_channels=[32, 16, 16]
+        )
 
     def two_views(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return m(x, x.flip(-1)).loss
@@ -62,8 +65,13 @@ def _cases(quick: bool) -> dict[str, tuple[Callable[[], nn.Module], Callable[[nn
     }
 
 
-def _rate(model: nn.Module, loss_of: Callable[[nn.Module, torch.Tensor], torch.Tensor], x: torch.Tensor,
-          precision: str, steps: int) -> float:
+def _rate(
+    model: nn.Module,
+    loss_of: Callable[[nn.Module, torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    precision: str,
+    steps: int,
+) -> float:
     """Training steps per CPU second (forward, backward, SGD step): the best of ``steps`` after a warm-up."""
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
 
@@ -96,11 +104,18 @@ def run(quick: bool) -> list[Figure]:
         probe_s = time.perf_counter() - t0
         rates = {p: _rate(model, loss_of, x, p, steps) for p in ("fp32", "bf16")}
         faster = max(rates, key=rates.__getitem__)
-        figures.append(Figure(
-            name=f"precision auto, {name} {'x'.join(map(str, shape))}", unit="steps/CPU-s", value=rates[auto],
-            baseline=rates[faster], baseline_name=f"faster of fp32/bf16: {faster}", goal=0.95,
-            notes=f"auto picked {auto} (probe {probe_s:.1f} s, native bf16: {cpu_has_native_bf16()}); "
-                  f"fp32 {rates['fp32']:.3g}, bf16 {rates['bf16']:.3g} steps/CPU-s"))
+        figures.append(
+            Figure(
+                name=f"precision auto, {name} {'x'.join(map(str, shape))}",
+                unit="steps/CPU-s",
+                value=rates[auto],
+                baseline=rates[faster],
+                baseline_name=f"faster of fp32/bf16: {faster}",
+                goal=0.95,
+                notes=f"auto picked {auto} (probe {probe_s:.1f} s, native bf16: {cpu_has_native_bf16()}); "
+                f"fp32 {rates['fp32']:.3g}, bf16 {rates['bf16']:.3g} steps/CPU-s",
+            )
+        )
     return figures
 
 

@@ -57,8 +57,12 @@ PEAK_SCRIPT = textwrap.dedent("""
 
 
 def _peak_mb(ckpt: Path, images: Path, out: Path) -> float:
-    proc = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(ckpt), str(images), str(out)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(ckpt), str(images), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])["peak_mb"]
 
 
@@ -73,27 +77,48 @@ def run(quick: bool) -> list[Figure]:
         predictor = Predictor(ckpt, device="cpu")
         # model-only: the same batches already decoded, normalised and on the device
         arrays = [torch.from_numpy(np.array(Image.open(p).convert("RGB"))) for p in paths]
-        batches = [torch.stack(arrays[i:i + batch]) for i in range(0, n, batch)]
+        batches = [torch.stack(arrays[i : i + batch]) for i in range(0, n, batch)]
         x_batches = [(b.permute(0, 3, 1, 2).float() - predictor.mean) / predictor.std for b in batches]
 
         def model_only() -> None:
             for x in x_batches:
-                predict_logits(predictor.model, x, size=predictor.size, precision=predictor.precision,
-                               channels_last=predictor.channels_last).argmax(1)
+                predict_logits(
+                    predictor.model,
+                    x,
+                    size=predictor.size,
+                    precision=predictor.precision,
+                    channels_last=predictor.channels_last,
+                ).argmax(1)
 
         t_model, _ = best_time(model_only, 1, warmup=1)
-        t_e2e, report = best_time(lambda: predict_folder(predictor, root / "in", root / "out", batch_size=batch,
-                                                         num_workers=2, force=False), 1, warmup=1)
+        t_e2e, report = best_time(
+            lambda: predict_folder(predictor, root / "in", root / "out", batch_size=batch, num_workers=2, force=False),
+            1,
+            warmup=1,
+        )
         assert report.written == n and not report.failed
         _images(root / "few", few, mem_size)
         _images(root / "many", many, mem_size)
         peak_few = _peak_mb(ckpt, root / "few", root / "out_few")
         peak_many = _peak_mb(ckpt, root / "many", root / "out_many")
     return [
-        Figure(name=f"seg predict end to end, {n} images {size}px ({MODEL[0]})", unit="img/s",
-               value=n / t_e2e, baseline=n / t_model, baseline_name="model alone, same batches and precision",
-               goal=0.9, notes=f"ours {n / t_e2e:.2f} img/s vs model-only {n / t_model:.2f} img/s"),
-        Figure(name=f"seg predict peak memory, {many} vs {few} images {mem_size}px", unit="MB",
-               value=peak_many, baseline=peak_few, higher_is_better=False, baseline_name=f"{few} images",
-               goal=1 / 1.1, notes=f"{peak_many:.0f} MB vs {peak_few:.0f} MB (goal: within 10%)"),
+        Figure(
+            name=f"seg predict end to end, {n} images {size}px ({MODEL[0]})",
+            unit="img/s",
+            value=n / t_e2e,
+            baseline=n / t_model,
+            baseline_name="model alone, same batches and precision",
+            goal=0.9,
+            notes=f"ours {n / t_e2e:.2f} img/s vs model-only {n / t_model:.2f} img/s",
+        ),
+        Figure(
+            name=f"seg predict peak memory, {many} vs {few} images {mem_size}px",
+            unit="MB",
+            value=peak_many,
+            baseline=peak_few,
+            higher_is_better=False,
+            baseline_name=f"{few} images",
+            goal=1 / 1.1,
+            notes=f"{peak_many:.0f} MB vs {peak_few:.0f} MB (goal: within 10%)",
+        ),
     ]

@@ -24,11 +24,18 @@ def run(quick: bool) -> list[Figure]:
     figures = []
     for args, goal in ((["--help"], 1 / 3), (["seg", "--help"], None), (["--version"], None)):
         seconds, _ = best_time(lambda a=args: _process([*hw1, *a]), repeats=repeats, warmup=1)
-        figures.append(Figure(
-            name=f"hw1 {' '.join(args)} start-up", unit="s", value=seconds, baseline=baseline,
-            baseline_name='python -c "import click"', higher_is_better=False, goal=goal,
-            notes=f"best of {repeats} runs as a process; ratio = click / hw1 (goal ≥ 0.33: hw1 ≤ 3× click)",
-        ))
+        figures.append(
+            Figure(
+                name=f"hw1 {' '.join(args)} start-up",
+                unit="s",
+                value=seconds,
+                baseline=baseline,
+                baseline_name='python -c "import click"',
+                higher_is_better=False,
+                goal=goal,
+                notes=f"best of {repeats} runs as a process; ratio = click / hw1 (goal ≥ 0.33: hw1 ≤ 3× click)",
+            )
+        )
     return figures
 
 

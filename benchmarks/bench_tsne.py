@@ -21,9 +21,15 @@ def run(quick: bool) -> list[Figure]:
     x = _features(n, 2048)
     t_ours, _ = best_time(lambda: embed(x, method="tsne", seed=0), 1)
     t_sk, _ = best_time(lambda: TSNE(n_components=2, random_state=0, n_jobs=2, init="pca").fit_transform(x), 1)
-    return [Figure(
-        name=f"t-SNE of {n} x 2048 features",
-        unit="s", value=t_ours, baseline=t_sk, higher_is_better=False,
-        baseline_name="scikit-learn TSNE (n_jobs=2)", goal=1.5,
-        notes=f"ours {t_ours:.1f} s vs {t_sk:.1f} s",
-    )]
+    return [
+        Figure(
+            name=f"t-SNE of {n} x 2048 features",
+            unit="s",
+            value=t_ours,
+            baseline=t_sk,
+            higher_is_better=False,
+            baseline_name="scikit-learn TSNE (n_jobs=2)",
+            goal=1.5,
+            notes=f"ours {t_ours:.1f} s vs {t_sk:.1f} s",
+        )
+    ]

@@ -66,9 +66,24 @@ class Sizes:
 
 FULL = Sizes()
 QUICK = replace(FULL, byol_images=5_120, seg_train=200, seg_epochs=2)
-TINY = Sizes(byol_backbone="resnet18", byol_size=32, byol_batch=8, byol_images=48, byol_epochs=2, byol_steps=2,
-             seg_model="fcn32s", seg_kwargs={"width": 0.0625, "fc_channels": 16}, seg_size=64, seg_batch=4,
-             seg_train=16, seg_epochs=2, seg_steps=2, predict_images=24, predict_batch=4, agreement_images=8)
+TINY = Sizes(
+    byol_backbone="resnet18",
+    byol_size=32,
+    byol_batch=8,
+    byol_images=48,
+    byol_epochs=2,
+    byol_steps=2,
+    seg_model="fcn32s",
+    seg_kwargs={"width": 0.0625, "fc_channels": 16},
+    seg_size=64,
+    seg_batch=4,
+    seg_train=16,
+    seg_epochs=2,
+    seg_steps=2,
+    predict_images=24,
+    predict_batch=4,
+    agreement_images=8,
+)
 
 
 def _sync(device: torch.device) -> None:
@@ -94,6 +109,7 @@ def _workers() -> int:
 
 # --- BYOL ------------------------------------------------------------------------------------------
 
+
 def byol_step_rate(s: Sizes, device: torch.device) -> float:
     """Images/s of the BYOL training step alone (two views already on the device)."""
     from hw1.core import autocast, create_backbone, resolve_precision
@@ -102,8 +118,12 @@ def byol_step_rate(s: Sizes, device: torch.device) -> float:
     precision = resolve_precision("auto", device)
     method = create_method("byol", create_backbone(s.byol_backbone)).to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW([p for p in method.parameters() if p.requires_grad], lr=1e-4)
-    views = [torch.randn(s.byol_batch, 3, s.byol_size, s.byol_size, device=device)
-             .contiguous(memory_format=torch.channels_last) for _ in range(2)]
+    views = [
+        torch.randn(s.byol_batch, 3, s.byol_size, s.byol_size, device=device).contiguous(
+            memory_format=torch.channels_last
+        )
+        for _ in range(2)
+    ]
 
     def step() -> None:
         with autocast(device, precision):
@@ -134,9 +154,17 @@ def pretrain_epoch_rate(s: Sizes, device: torch.device, root: Path) -> float:
     from hw1.ssl import PretrainConfig, pretrain
 
     images = write_mini_images(root / "mini", s.byol_images)
-    config = PretrainConfig(images=str(images), out_dir=str(root / "ssl_run"), backbone=s.byol_backbone,
-                            epochs=s.byol_epochs, batch_size=s.byol_batch, num_workers=_workers(),
-                            image_size=s.byol_size, device=str(device), warmup_epochs=0.0)
+    config = PretrainConfig(
+        images=str(images),
+        out_dir=str(root / "ssl_run"),
+        backbone=s.byol_backbone,
+        epochs=s.byol_epochs,
+        batch_size=s.byol_batch,
+        num_workers=_workers(),
+        image_size=s.byol_size,
+        device=str(device),
+        warmup_epochs=0.0,
+    )
     pretrain(config)
     rows = [r for r in read_metrics(root / "ssl_run" / "metrics.jsonl") if r.get("split") == "train"]
     later = rows[1:] or rows
@@ -144,6 +172,7 @@ def pretrain_epoch_rate(s: Sizes, device: torch.device, root: Path) -> float:
 
 
 # --- segmentation training -------------------------------------------------------------------------
+
 
 def seg_step_rate(s: Sizes, device: torch.device) -> float:
     """Images/s of the segmentation training step alone (a batch already on the device)."""
@@ -174,12 +203,22 @@ def seg_epoch_rate(s: Sizes, device: torch.device, root: Path) -> float:
     from hw1.segmentation.synthetic import make_synthetic_segmentation
     from hw1.segmentation.train import SegTrainConfig, train_segmentation
 
-    data = make_synthetic_segmentation(root / "p2_data", n_train=s.seg_train, n_val=s.seg_batch,
-                                       size=s.seg_size, seed=0)
+    data = make_synthetic_segmentation(
+        root / "p2_data", n_train=s.seg_train, n_val=s.seg_batch, size=s.seg_size, seed=0
+    )
     run = root / "seg_run"
-    train_segmentation(SegTrainConfig(data_dir=str(data), out_dir=str(run), model=s.seg_model,
-                                      model_kwargs=dict(s.seg_kwargs), epochs=s.seg_epochs,
-                                      batch_size=s.seg_batch, num_workers=_workers(), device=str(device)))
+    train_segmentation(
+        SegTrainConfig(
+            data_dir=str(data),
+            out_dir=str(run),
+            model=s.seg_model,
+            model_kwargs=dict(s.seg_kwargs),
+            epochs=s.seg_epochs,
+            batch_size=s.seg_batch,
+            num_workers=_workers(),
+            device=str(device),
+        )
+    )
     rows = read_metrics(run / "metrics.jsonl")
     per_epoch = (s.seg_train // s.seg_batch) * s.seg_batch
     rates = []
@@ -192,6 +231,7 @@ def seg_epoch_rate(s: Sizes, device: torch.device, root: Path) -> float:
 
 
 # --- prediction ------------------------------------------------------------------------------------
+
 
 def write_satellite_jpegs(folder: Path, n: int, size: int) -> list[Path]:
     """``n`` generated satellite-looking 512² JPEGs (8 rendered scenes, shifted copies)."""
@@ -234,22 +274,28 @@ def predict_rates(s: Sizes, device: torch.device, root: Path) -> tuple[float, fl
     predict_folder(predictor, warm, root / "warm_out", batch_size=s.predict_batch, num_workers=workers)
     _sync(device)
     t0 = time.perf_counter()
-    report = predict_folder(predictor, root / "images", root / "masks", batch_size=s.predict_batch,
-                            num_workers=workers)
+    report = predict_folder(predictor, root / "images", root / "masks", batch_size=s.predict_batch, num_workers=workers)
     _sync(device)
     e2e = len(paths) / (time.perf_counter() - t0)
     if report.failed or report.written != len(paths):
         raise RuntimeError(f"predict_folder failed on {len(report.failed)} image(s): {report.failed[:2]}")
 
     arrays = [torch.from_numpy(np.array(Image.open(p).convert("RGB"))) for p in paths]
-    batches = [torch.stack(arrays[i:i + s.predict_batch]).to(device).permute(0, 3, 1, 2).float()
-               for i in range(0, len(arrays), s.predict_batch)]
+    batches = [
+        torch.stack(arrays[i : i + s.predict_batch]).to(device).permute(0, 3, 1, 2).float()
+        for i in range(0, len(arrays), s.predict_batch)
+    ]
     batches = [((b - predictor.mean) / predictor.std) for b in batches]
     model_iter = iter(batches * 2)
 
     def model_only() -> None:
-        predict_logits(predictor.model, next(model_iter), size=predictor.size, precision=predictor.precision,
-                       channels_last=predictor.channels_last).argmax(1)
+        predict_logits(
+            predictor.model,
+            next(model_iter),
+            size=predictor.size,
+            precision=predictor.precision,
+            channels_last=predictor.channels_last,
+        ).argmax(1)
 
     model = _rate(model_only, max(1, len(batches) - 3), s.predict_batch, device)
     return e2e, model, decoder_agreement(predictor, paths[: s.agreement_images], root)
@@ -274,11 +320,14 @@ def decoder_agreement(predictor: Any, paths: list[Path], root: Path) -> str:
         same_files += int(np.array_equal(a, b))
         same_pixels += int((a == b).sum())
         total += a.size
-    return (f"device JPEG decoding vs PIL: {same_files}/{len(paths)} masks bit-identical, "
-            f"{same_pixels / total:.6%} of pixels equal")
+    return (
+        f"device JPEG decoding vs PIL: {same_files}/{len(paths)} masks bit-identical, "
+        f"{same_pixels / total:.6%} of pixels equal"
+    )
 
 
 # --- report ----------------------------------------------------------------------------------------
+
 
 def measure(s: Sizes, device: torch.device, parts: set[str]) -> tuple[list[Figure], list[str]]:
     """The figures of ``parts`` (byol, seg, predict) and extra lines to print."""
@@ -289,23 +338,44 @@ def measure(s: Sizes, device: torch.device, parts: set[str]) -> tuple[list[Figur
         if "byol" in parts:
             step = byol_step_rate(s, device)
             epoch = pretrain_epoch_rate(s, device, root / "byol")
-            figures.append(Figure(
-                name=f"hw1 ssl pretrain epoch vs BYOL step, {s.byol_backbone} {s.byol_size}px batch {s.byol_batch}",
-                unit="img/s", value=epoch, baseline=step, baseline_name="BYOL step alone", goal=0.85,
-                notes=f"{s.byol_images} images, epochs 2-{s.byol_epochs}"))
+            figures.append(
+                Figure(
+                    name=f"hw1 ssl pretrain epoch vs BYOL step, {s.byol_backbone} {s.byol_size}px batch {s.byol_batch}",
+                    unit="img/s",
+                    value=epoch,
+                    baseline=step,
+                    baseline_name="BYOL step alone",
+                    goal=0.85,
+                    notes=f"{s.byol_images} images, epochs 2-{s.byol_epochs}",
+                )
+            )
         if "seg" in parts:
             step = seg_step_rate(s, device)
             epoch = seg_epoch_rate(s, device, root / "seg")
-            figures.append(Figure(
-                name=f"seg train epoch vs step, {s.seg_model} {s.seg_size}px batch {s.seg_batch}", unit="img/s",
-                value=epoch, baseline=step, baseline_name="training step alone", goal=0.7,
-                notes=f"{s.seg_train} pairs, epochs 2-{s.seg_epochs}, validation excluded"))
+            figures.append(
+                Figure(
+                    name=f"seg train epoch vs step, {s.seg_model} {s.seg_size}px batch {s.seg_batch}",
+                    unit="img/s",
+                    value=epoch,
+                    baseline=step,
+                    baseline_name="training step alone",
+                    goal=0.7,
+                    notes=f"{s.seg_train} pairs, epochs 2-{s.seg_epochs}, validation excluded",
+                )
+            )
         if "predict" in parts:
             e2e, model, agreement = predict_rates(s, device, root / "predict")
-            figures.append(Figure(
-                name=f"predict_folder vs model alone, {s.predict_images} images {s.seg_size}px ({s.seg_model})",
-                unit="img/s", value=e2e, baseline=model, baseline_name="model alone (forward + arg-max)",
-                goal=0.7, notes=f"batch {s.predict_batch}"))
+            figures.append(
+                Figure(
+                    name=f"predict_folder vs model alone, {s.predict_images} images {s.seg_size}px ({s.seg_model})",
+                    unit="img/s",
+                    value=e2e,
+                    baseline=model,
+                    baseline_name="model alone (forward + arg-max)",
+                    goal=0.7,
+                    notes=f"batch {s.predict_batch}",
+                )
+            )
             notes.append(agreement)
     return figures, notes
 
@@ -313,13 +383,20 @@ def measure(s: Sizes, device: torch.device, parts: set[str]) -> tuple[list[Figur
 def markdown(figures: list[Figure], notes: list[str], device: torch.device) -> str:
     """The results as ``results_gpu.md``: device, date, one row per figure."""
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
-    lines = ["# hw1 GPU figures (benchmarks/gpu.py)", "",
-             f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {name}, {os.cpu_count()} CPU threads, "
-             f"torch {torch.__version__}.", "",
-             "| figure | ours | baseline | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# hw1 GPU figures (benchmarks/gpu.py)",
+        "",
+        f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {name}, {os.cpu_count()} CPU threads, "
+        f"torch {torch.__version__}.",
+        "",
+        "| figure | ours | baseline | ratio | goal | met |",
+        "|---|---|---|---|---|---|",
+    ]
     for f in figures:
-        lines.append(f"| {f.name} | {f.value:.1f} {f.unit} | {f.baseline:.1f} {f.unit} ({f.baseline_name}) | "
-                     f"{f.ratio:.2f} | ≥ {f.goal} | {'yes' if f.met else '**no**'} |")
+        lines.append(
+            f"| {f.name} | {f.value:.1f} {f.unit} | {f.baseline:.1f} {f.unit} ({f.baseline_name}) | "
+            f"{f.ratio:.2f} | ≥ {f.goal} | {'yes' if f.met else '**no**'} |"
+        )
     return "\n".join([*lines, "", *notes, ""])
 
 

@@ -69,8 +69,18 @@ def machine() -> dict[str, Any]:
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
         "versions": {},
     }
-    for dist in ("torch", "torchvision", "hw1-core", "hw1-ssl", "hw1-classification", "hw1-segmentation",
-                 "hw1-viz", "openTSNE", "scikit-learn", "byol-pytorch"):
+    for dist in (
+        "torch",
+        "torchvision",
+        "hw1-core",
+        "hw1-ssl",
+        "hw1-classification",
+        "hw1-segmentation",
+        "hw1-viz",
+        "openTSNE",
+        "scikit-learn",
+        "byol-pytorch",
+    ):
         try:
             info["versions"][dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

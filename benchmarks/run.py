@@ -19,8 +19,19 @@ sys.path.insert(0, str(HERE))
 from harness import machine  # noqa: E402
 
 #: Benchmark modules in the order of the issue's figures.
-BENCHMARKS = ("bench_startup", "bench_evaluate", "bench_predict", "bench_byol", "bench_byol_parity", "bench_frozen",
-              "bench_tsne", "bench_fastpath", "bench_precision", "bench_pipeline", "gpu")  # gpu: skipped without CUDA
+BENCHMARKS = (
+    "bench_startup",
+    "bench_evaluate",
+    "bench_predict",
+    "bench_byol",
+    "bench_byol_parity",
+    "bench_frozen",
+    "bench_tsne",
+    "bench_fastpath",
+    "bench_precision",
+    "bench_pipeline",
+    "gpu",
+)  # gpu: skipped without CUDA
 
 
 def _markdown(meta: dict, figures: list[dict], failures: list[dict]) -> str:

@@ -19,8 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Every distribution of the workspace, dependencies before their dependents.
-PACKAGE_DIRS = ("packages/core", "packages/ssl", "packages/classification", "packages/segmentation",
-                "packages/viz", "apps/cli")
+PACKAGE_DIRS = (
+    "packages/core",
+    "packages/ssl",
+    "packages/classification",
+    "packages/segmentation",
+    "packages/viz",
+    "apps/cli",
+)
 
 
 def distribution_name(package_dir: Path) -> str:
@@ -41,8 +47,10 @@ def build_package(package_dir: Path, out_dir: Path) -> list[Path]:
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"error: building {package_dir} failed (output above); "
-                         "is 'build' and 'hatchling' installed? run: pip install build hatchling")
+        raise SystemExit(
+            f"error: building {package_dir} failed (output above); "
+            "is 'build' and 'hatchling' installed? run: pip install build hatchling"
+        )
     return sorted([*out_dir.glob(f"{stem}-*.whl"), *out_dir.glob(f"{stem}-*.tar.gz")])
 
 

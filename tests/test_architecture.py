@@ -74,7 +74,8 @@ def discover_modules() -> dict[str, Path]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _walk(node: ast.AST, in_function: bool = False, type_checking: bool = False):
@@ -134,8 +135,10 @@ def layering_violations(imports: list[Import]) -> list[str]:
     for imp in imports:
         src, dst = _package(imp.source), _package(imp.target)
         if dst != src and dst not in ALLOWED[src]:
-            bad.append(f"{imp.source} (line {imp.line}) imports {imp.target}: "
-                       f"hw1.{src} may import {sorted(ALLOWED[src]) or 'no other package of ours'}")
+            bad.append(
+                f"{imp.source} (line {imp.line}) imports {imp.target}: "
+                f"hw1.{src} may import {sorted(ALLOWED[src]) or 'no other package of ours'}"
+            )
     return bad
 
 
@@ -251,6 +254,7 @@ def _group_of(imports: list[Import], module: str) -> set[str]:
 
 # The checker itself, on small made-up trees.
 
+
 def _write(tmp_path: Path, files: dict[str, str]) -> dict[str, Path]:
     paths = {}
     for rel, text in files.items():
@@ -277,15 +281,17 @@ def fake_packages(tmp_path, monkeypatch):
 
 
 def test_relative_and_function_level_imports_are_resolved(fake_packages):
-    imports = fake_packages({
-        "cli/main.py": "from . import pipeline\n",
-        "cli/pipeline.py": "from .study import steps\n",
-        "cli/study/__init__.py": "",
-        "cli/study/steps.py": "def f():\n    from ..main import cli\n",
-        "segmentation/models/registry.py": "from .fcn import Fcn\nfrom hw1.core.errors import E\n",
-        "segmentation/models/fcn.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                                      "    from .registry import R\n",
-    })
+    imports = fake_packages(
+        {
+            "cli/main.py": "from . import pipeline\n",
+            "cli/pipeline.py": "from .study import steps\n",
+            "cli/study/__init__.py": "",
+            "cli/study/steps.py": "def f():\n    from ..main import cli\n",
+            "segmentation/models/registry.py": "from .fcn import Fcn\nfrom hw1.core.errors import E\n",
+            "segmentation/models/fcn.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from .registry import R\n",
+        }
+    )
     edges = {(i.source, i.target, i.in_function, i.type_checking) for i in imports}
     assert ("hw1.cli.main", "hw1.cli.pipeline", False, False) in edges
     assert ("hw1.cli.pipeline", "hw1.cli.study.steps", False, False) in edges
@@ -297,12 +303,14 @@ def test_relative_and_function_level_imports_are_resolved(fake_packages):
 
 
 def test_layering_counts_lazy_imports(fake_packages):
-    imports = fake_packages({
-        "core/run.py": "def f():\n    import hw1.ssl.byol\n",
-        "viz/plots.py": "from hw1.core import seed\n",
-        "segmentation/train.py": "from hw1.core import seed\nfrom hw1.segmentation import palette\n",
-        "cli/seg.py": "import hw1.segmentation.train\nimport hw1.viz.plots\n",
-    })
+    imports = fake_packages(
+        {
+            "core/run.py": "def f():\n    import hw1.ssl.byol\n",
+            "viz/plots.py": "from hw1.core import seed\n",
+            "segmentation/train.py": "from hw1.core import seed\nfrom hw1.segmentation import palette\n",
+            "cli/seg.py": "import hw1.segmentation.train\nimport hw1.viz.plots\n",
+        }
+    )
     bad = layering_violations(imports)
     assert len(bad) == 2
     assert bad[0].startswith("hw1.core.run (line 2) imports hw1.ssl.byol")

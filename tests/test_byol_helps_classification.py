@@ -72,18 +72,88 @@ def _best_val_acc(run_dir) -> float:
 def test_byol_backbone_beats_random_init_in_the_frozen_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("HW1_PROGRESS", "0")
     data = tmp_path / "data"
-    _hw1("data", "synth-cls", data, "--n-classes", NUM_CLASSES, "--n-train-per-class", 10, "--n-val-per-class", 30,
-         "--n-mini", 2000, "--n-mini-classes", 32, "--size", 32, "--mini-size", 32, "--seed", SEED)
-    _hw1("ssl", "pretrain", "--images", data / "mini" / "train", "--out", tmp_path / "ssl", "--method", "byol",
-         "--backbone", BACKBONE, "--epochs", BYOL_EPOCHS, "--batch-size", 128, "--workers", 1, "--image-size", 32,
-         "--lr", 3e-3, "--warmup-epochs", 1, "--precision", "fp32", "--device", "cpu", "--seed", SEED, "--no-verify-images")
+    _hw1(
+        "data",
+        "synth-cls",
+        data,
+        "--n-classes",
+        NUM_CLASSES,
+        "--n-train-per-class",
+        10,
+        "--n-val-per-class",
+        30,
+        "--n-mini",
+        2000,
+        "--n-mini-classes",
+        32,
+        "--size",
+        32,
+        "--mini-size",
+        32,
+        "--seed",
+        SEED,
+    )
+    _hw1(
+        "ssl",
+        "pretrain",
+        "--images",
+        data / "mini" / "train",
+        "--out",
+        tmp_path / "ssl",
+        "--method",
+        "byol",
+        "--backbone",
+        BACKBONE,
+        "--epochs",
+        BYOL_EPOCHS,
+        "--batch-size",
+        128,
+        "--workers",
+        1,
+        "--image-size",
+        32,
+        "--lr",
+        3e-3,
+        "--warmup-epochs",
+        1,
+        "--precision",
+        "fp32",
+        "--device",
+        "cpu",
+        "--seed",
+        SEED,
+        "--no-verify-images",
+    )
     _hw1("ssl", "export", tmp_path / "ssl" / "last.pt", tmp_path / "ssl.pt")
 
     office = data / "office"
-    common = ("--train-csv", office / "train.csv", "--train-images", office / "train", "--val-csv",
-              office / "val.csv", "--val-images", office / "val", "--backbone", BACKBONE, "--num-classes",
-              NUM_CLASSES, "--image-size", 32, "--epochs", 100, "--batch-size", 32, "--precision", "fp32",
-              "--device", "cpu", "--cache-features", "--seed", SEED)
+    common = (
+        "--train-csv",
+        office / "train.csv",
+        "--train-images",
+        office / "train",
+        "--val-csv",
+        office / "val.csv",
+        "--val-images",
+        office / "val",
+        "--backbone",
+        BACKBONE,
+        "--num-classes",
+        NUM_CLASSES,
+        "--image-size",
+        32,
+        "--epochs",
+        100,
+        "--batch-size",
+        32,
+        "--precision",
+        "fp32",
+        "--device",
+        "cpu",
+        "--cache-features",
+        "--seed",
+        SEED,
+    )
     _hw1("cls", "train", "--setting", "E", "--ssl-backbone", tmp_path / "ssl.pt", "--out-dir", tmp_path / "E", *common)
     _hw1("cls", "train", "--init", "random", "--freeze-backbone", "--out-dir", tmp_path / "random", *common)
 

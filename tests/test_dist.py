@@ -36,8 +36,10 @@ CLI_EXTRAS = ("hw1-cli[ssl]", "hw1-cli[cls]", "hw1-cli[seg]", "hw1-cli[sam]", "h
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("build") is None or importlib.util.find_spec("hatchling") is None,
-                       reason="needs 'build' and 'hatchling' in the test venv (make setup installs them)"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("build") is None or importlib.util.find_spec("hatchling") is None,
+        reason="needs 'build' and 'hatchling' in the test venv (make setup installs them)",
+    ),
 ]
 
 
@@ -61,8 +63,13 @@ def _third_party_view(tmp: Path) -> Path:
 @pytest.fixture(scope="module")
 def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out-dir", str(out)],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), "--out-dir", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 
@@ -85,33 +92,47 @@ def test_each_package_resolves_from_dist_alone_and_imports(dist_dir: Path, tmp_p
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    target_site = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True).stdout.strip())
+    target_site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (target_site / "third_party.pth").write_text(f"{_third_party_view(tmp_path)}\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(dist_dir), PIP_DISABLE_PIP_VERSION_CHECK="1",
-               PYTHONNOUSERSITE="1")
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(dist_dir), PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONNOUSERSITE="1")
     pip = [sys.executable, "-m", "pip", "--python", str(python)]
     no_hw1 = subprocess.run([str(python), "-c", "import hw1.core"], capture_output=True, text=True, env=env)
     assert no_hw1.returncode != 0, "the fresh venv must not see the workspace's hw1 packages"
     # dist/ holds one version of each package, so one resolution of every package and every extra
     # succeeds exactly when each of them resolves alone (and costs one pip start instead of twelve)
     requirements = [*DISTRIBUTIONS, *CLI_EXTRAS]
-    dry = subprocess.run([*pip, "install", "--dry-run", "--no-index", "--find-links", str(dist_dir), *requirements],
-                         capture_output=True, text=True, env=env, timeout=180)
+    dry = subprocess.run(
+        [*pip, "install", "--dry-run", "--no-index", "--find-links", str(dist_dir), *requirements],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
     assert dry.returncode == 0, f"the packages do not resolve from dist/ alone:\n{dry.stdout}{dry.stderr}"
     would = dry.stdout.replace("_", "-")
     assert all(f"{dist}-" in would for dist in DISTRIBUTIONS), dry.stdout
-    done = subprocess.run([*pip, "install", "--quiet", "--no-index", "--find-links", str(dist_dir), "hw1-cli[all]"],
-                          capture_output=True, text=True, env=env, timeout=180)
+    done = subprocess.run(
+        [*pip, "install", "--quiet", "--no-index", "--find-links", str(dist_dir), "hw1-cli[all]"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     imports = "; ".join(f"import {module}" for module in DISTRIBUTIONS.values())
-    check = (f"{imports}; import hw1.core, pathlib; "
-             "print(pathlib.Path(hw1.core.__file__).resolve())")
+    check = f"{imports}; import hw1.core, pathlib; print(pathlib.Path(hw1.core.__file__).resolve())"
     run = subprocess.run([str(python), "-c", check], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert Path(run.stdout.strip()).is_relative_to(target_site.resolve()), "imported from the workspace, not dist/"
-    help_run = subprocess.run([str(env_dir / "bin" / "hw1"), "--help"], capture_output=True, text=True, env=env,
-                              timeout=120)
+    help_run = subprocess.run(
+        [str(env_dir / "bin" / "hw1"), "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert help_run.returncode == 0 and "Usage" in help_run.stdout, help_run.stdout + help_run.stderr

@@ -39,8 +39,9 @@ def _clone(tmp: Path, *, with_venv: bool) -> Path:
 
 
 def _bash(script: Path, *args: str, cwd: Path, path: str = BARE_PATH) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(script), *args], cwd=cwd, env={**ENV, "PATH": path}, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        ["bash", str(script), *args], cwd=cwd, env={**ENV, "PATH": path}, capture_output=True, text=True, timeout=300
+    )
 
 
 def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -66,8 +67,17 @@ def seg_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     model(torch.randn(2, 3, 64, 64)).logsumexp(1).mean().backward()
     optimizer.step()
-    ckpt = model_checkpoint(model, "fcn32s", kwargs, image_size=64, epoch=7, step=70, miou=0.42,
-                            config={"lr": 1e-3}, optimizer=optimizer.state_dict())
+    ckpt = model_checkpoint(
+        model,
+        "fcn32s",
+        kwargs,
+        image_size=64,
+        epoch=7,
+        step=70,
+        miou=0.42,
+        config={"lr": 1e-3},
+        optimizer=optimizer.state_dict(),
+    )
     return save_checkpoint(ckpt, tmp_path_factory.mktemp("seg") / "best.pt")
 
 
@@ -83,8 +93,16 @@ def cls_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model(torch.randn(2, 3, 32, 32)).logsumexp(1).mean().backward()
     optimizer.step()
     model.eval()
-    ckpt = classifier_checkpoint(model, arch="resnet18", normalization=IMAGENET_NORMALIZATION, image_size=32,
-                                 epoch=3, config={"lr": 1e-3}, val_acc=0.6, optimizer=optimizer.state_dict())
+    ckpt = classifier_checkpoint(
+        model,
+        arch="resnet18",
+        normalization=IMAGENET_NORMALIZATION,
+        image_size=32,
+        epoch=3,
+        config={"lr": 1e-3},
+        val_acc=0.6,
+        optimizer=optimizer.state_dict(),
+    )
     return save_checkpoint(ckpt, tmp_path_factory.mktemp("cls") / "best.pt")
 
 
@@ -97,7 +115,8 @@ def satellite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_segmentation_handin_is_weights_only_fp16_and_predicts_the_same(
-        seg_full: Path, satellite: Path, tmp_path: Path) -> None:
+    seg_full: Path, satellite: Path, tmp_path: Path
+) -> None:
     from hw1.core import load_checkpoint
     from hw1.segmentation.handin import HANDIN_MIN_AGREEMENT, export_segmentation_handin
     from hw1.segmentation.predict import Predictor
@@ -135,12 +154,30 @@ def test_classifier_handin_predicts_the_same_classes(cls_full: Path, tmp_path: P
     assert report.precision == "fp16" and report.agreement == 1.0
     assert out.stat().st_size < cls_full.stat().st_size / 4
     compact = load_checkpoint(out)
-    assert set(compact) == {"format", "model", "num_classes", "normalization", "image_size", "epoch", "val_acc",
-                            "state_dict", "handin"}
+    assert set(compact) == {
+        "format",
+        "model",
+        "num_classes",
+        "normalization",
+        "image_size",
+        "epoch",
+        "val_acc",
+        "state_dict",
+        "handin",
+    }
     bn_stats = [v for k, v in compact["state_dict"].items() if k.endswith(("running_mean", "running_var"))]
     assert bn_stats and all(v.dtype == torch.float32 for v in bn_stats)  # fp16 would flush tiny variances
-    synth = make_synthetic_classification(tmp_path / "data", num_classes=5, n_train_per_class=1, n_val_per_class=4,
-                                          n_mini=1, num_mini_classes=1, size=32, mini_size=16, seed=3)
+    synth = make_synthetic_classification(
+        tmp_path / "data",
+        num_classes=5,
+        n_train_per_class=1,
+        n_val_per_class=4,
+        n_mini=1,
+        num_mini_classes=1,
+        size=32,
+        mini_size=16,
+        seed=3,
+    )
     labels = []
     for ckpt in (cls_full, out):
         csv = tmp_path / f"{ckpt.stem}.csv"
@@ -152,8 +189,12 @@ def test_classifier_handin_predicts_the_same_classes(cls_full: Path, tmp_path: P
 def test_half_precision_keeps_out_of_range_tensors_and_named_buffers() -> None:
     from hw1.core.handin import half_precision_state_dict
 
-    state = {"w": torch.randn(4), "big": torch.tensor([1e6]), "bn.running_var": torch.tensor([1e-7]),
-             "bn.num_batches_tracked": torch.tensor(3)}
+    state = {
+        "w": torch.randn(4),
+        "big": torch.tensor([1e6]),
+        "bn.running_var": torch.tensor([1e-7]),
+        "bn.num_batches_tracked": torch.tensor(3),
+    }
     half, count = half_precision_state_dict(state, keep_fp32=["bn.running_var"])
     assert count == 1 and half["w"].dtype == torch.float16
     assert half["big"].dtype == half["bn.running_var"].dtype == torch.float32
@@ -172,8 +213,9 @@ def test_handin_refuses_to_overwrite_its_source(seg_full: Path) -> None:
 
 
 @pytest.mark.slow
-def test_export_upload_download_and_graded_scripts(seg_full: Path, cls_full: Path, satellite: Path,
-                                                   tmp_path: Path) -> None:
+def test_export_upload_download_and_graded_scripts(
+    seg_full: Path, cls_full: Path, satellite: Path, tmp_path: Path
+) -> None:
     """train (fixtures) -> hw1 handin export -> "upload" (a folder) -> hw1_download.sh -> hw1_1.sh / hw1_2.sh."""
     from hw1.classification.synthetic import make_synthetic_classification
 
@@ -181,8 +223,9 @@ def test_export_upload_download_and_graded_scripts(seg_full: Path, cls_full: Pat
     hw1 = str(student / ".venv" / "bin" / "hw1")
     lines = []
     for full in (seg_full, cls_full):
-        done = subprocess.run([hw1, "handin", "export", str(full)], cwd=student, env=ENV, capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            [hw1, "handin", "export", str(full)], cwd=student, env=ENV, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         assert "MB" in done.stdout or "kB" in done.stdout, done.stdout  # the size is printed
         lines.append(done.stdout.strip().splitlines()[-1].split(": ", 1)[1])
@@ -215,11 +258,20 @@ def test_export_upload_download_and_graded_scripts(seg_full: Path, cls_full: Pat
         assert written_masks == sorted(p.name.replace("_sat.jpg", "_mask.png") for p in satellite.glob("*_sat.jpg"))
         assert {stat.S_IMODE(p.stat().st_mode) for p in masks.iterdir()} == {0o644}
 
-        synth = make_synthetic_classification(tmp_path / "office", num_classes=5, n_train_per_class=1,
-                                              n_val_per_class=2, n_mini=1, num_mini_classes=1, size=32, mini_size=16)
+        synth = make_synthetic_classification(
+            tmp_path / "office",
+            num_classes=5,
+            n_train_per_class=1,
+            n_val_per_class=2,
+            n_mini=1,
+            num_mini_classes=1,
+            size=32,
+            mini_size=16,
+        )
         out_csv = tmp_path / "pred" / "out.csv"
-        done = _bash(grader / "hw1_1.sh", str(synth.office_val_csv), str(synth.office_val_dir), str(out_csv),
-                     cwd=tmp_path)
+        done = _bash(
+            grader / "hw1_1.sh", str(synth.office_val_csv), str(synth.office_val_dir), str(out_csv), cwd=tmp_path
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         rows = out_csv.read_text(encoding="utf-8").splitlines()
         assert rows[0] == "id,filename,label" and len(rows) == 1 + 10
@@ -244,7 +296,8 @@ def test_download_verifies_sha256_and_places_the_file(tmp_path: Path, uploaded: 
     repo = _clone(tmp_path, with_venv=False)
     source = uploaded / "seg_best.pt"
     (repo / "checkpoints.txt").write_bytes(  # upper-case hash, a comment, Windows line ends
-        f"# list\r\nseg_best.pt {source.as_uri()} {_sha256(source).upper()}  # comment\r\n".encode())
+        f"# list\r\nseg_best.pt {source.as_uri()} {_sha256(source).upper()}  # comment\r\n".encode()
+    )
     done = _bash(repo / "hw1_download.sh", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (repo / "checkpoints" / "seg_best.pt").read_bytes() == source.read_bytes()
@@ -265,19 +318,23 @@ def test_download_with_a_wrong_hash_leaves_nothing(tmp_path: Path, uploaded: Pat
 
 def test_download_of_a_web_page_says_so(tmp_path: Path, uploaded: Path) -> None:
     repo = _clone(tmp_path, with_venv=False)
-    (repo / "checkpoints.txt").write_text(f"seg_best.pt {(uploaded / 'page.html').as_uri()} {'a' * 64}\n",
-                                          encoding="utf-8")
+    (repo / "checkpoints.txt").write_text(
+        f"seg_best.pt {(uploaded / 'page.html').as_uri()} {'a' * 64}\n", encoding="utf-8"
+    )
     assert "returned a web page" in _one_error_line(_bash(repo / "hw1_download.sh", cwd=tmp_path))
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (None, "checkpoints.txt not found"),
-    ("# only comments\n\n", "lists no checkpoint"),
-    ("seg_best.pt file:///nowhere\n", "expected 'name url sha256'"),
-    ("../evil.pt file:///x " + "a" * 64 + "\n", "must be a bare file name"),
-    ("seg_best.pt file:///x abc\n", "is not a SHA-256"),
-    ("seg_best.pt file:///does/not/exist " + "a" * 64 + "\n", "could not download"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "checkpoints.txt not found"),
+        ("# only comments\n\n", "lists no checkpoint"),
+        ("seg_best.pt file:///nowhere\n", "expected 'name url sha256'"),
+        ("../evil.pt file:///x " + "a" * 64 + "\n", "must be a bare file name"),
+        ("seg_best.pt file:///x abc\n", "is not a SHA-256"),
+        ("seg_best.pt file:///does/not/exist " + "a" * 64 + "\n", "could not download"),
+    ],
+)
 def test_download_errors_are_one_line(tmp_path: Path, content: str | None, expected: str) -> None:
     repo = _clone(tmp_path, with_venv=False)
     if content is not None:
@@ -301,14 +358,18 @@ def test_graded_script_without_hw1_is_one_line_exit_2(tmp_path: Path, script: st
     assert "hw1 command was found neither" in line and "make setup" in line
 
 
-@pytest.mark.parametrize(("script", "args", "expected"), [
-    ("hw1_1.sh", ("a.csv", "imgs"), "usage: bash hw1_1.sh <csv> <img_dir> <out_csv>"),
-    ("hw1_2.sh", ("in",), "usage: bash hw1_2.sh <in_dir> <out_dir>"),
-    ("hw1_1.sh", ("a.csv", "imgs", "out.csv"), "hw1_1_setting_C.pt not found; run 'bash hw1_download.sh'"),
-    ("hw1_2.sh", ("in", "out"), "seg_best.pt not found; run 'bash hw1_download.sh'"),
-])
-def test_graded_script_usage_and_missing_checkpoint(tmp_path: Path, script: str, args: tuple[str, ...],
-                                                    expected: str) -> None:
+@pytest.mark.parametrize(
+    ("script", "args", "expected"),
+    [
+        ("hw1_1.sh", ("a.csv", "imgs"), "usage: bash hw1_1.sh <csv> <img_dir> <out_csv>"),
+        ("hw1_2.sh", ("in",), "usage: bash hw1_2.sh <in_dir> <out_dir>"),
+        ("hw1_1.sh", ("a.csv", "imgs", "out.csv"), "hw1_1_setting_C.pt not found; run 'bash hw1_download.sh'"),
+        ("hw1_2.sh", ("in", "out"), "seg_best.pt not found; run 'bash hw1_download.sh'"),
+    ],
+)
+def test_graded_script_usage_and_missing_checkpoint(
+    tmp_path: Path, script: str, args: tuple[str, ...], expected: str
+) -> None:
     repo = _clone(tmp_path, with_venv=True)
     assert expected in _one_error_line(_bash(repo / script, *args, cwd=tmp_path))
 
@@ -333,7 +394,13 @@ def test_download_without_curl_or_sha256sum_uses_python(tmp_path: Path, uploaded
     repo = _clone(tmp_path, with_venv=False)
     source = uploaded / "seg_best.pt"
     (repo / "checkpoints.txt").write_text(f"seg_best.pt {source.as_uri()} {_sha256(source)}\n", encoding="utf-8")
-    done = subprocess.run([str(tools / "bash"), str(repo / "hw1_download.sh")], cwd=tmp_path,
-                          env={**ENV, "PATH": str(tools)}, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(tools / "bash"), str(repo / "hw1_download.sh")],
+        cwd=tmp_path,
+        env={**ENV, "PATH": str(tools)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert (repo / "checkpoints" / "seg_best.pt").read_bytes() == source.read_bytes()

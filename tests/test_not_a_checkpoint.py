@@ -34,16 +34,31 @@ COMMANDS = {
     "cls predict": ["cls", "predict", "{ckpt}", "test.csv", "images", "pred.csv"],
     "ssl export": ["ssl", "export", "{ckpt}", "backbone.pt"],
     "cls export-backbone": ["cls", "export-backbone", "{ckpt}", "backbone.pt"],
-    "seg train --weights": ["seg", "train", "--data-dir", "p2", "--out-dir", "run", "--model", "fcn32s",
-                            "--weights", "{ckpt}", "--epochs", "1", "--device", "cpu"],
+    "seg train --weights": [
+        "seg",
+        "train",
+        "--data-dir",
+        "p2",
+        "--out-dir",
+        "run",
+        "--model",
+        "fcn32s",
+        "--weights",
+        "{ckpt}",
+        "--epochs",
+        "1",
+        "--device",
+        "cpu",
+    ],
 }
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_text_file_as_checkpoint_is_one_line_exit_2(workdir: Path, command: str) -> None:
     args = [a.replace("{ckpt}", "x.pt") for a in COMMANDS[command]]
-    done = subprocess.run([sys.executable, "-m", "hw1.cli.main", *args], cwd=workdir, env=ENV, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "hw1.cli.main", *args], cwd=workdir, env=ENV, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 2, (command, done.returncode, done.stderr[-3000:])
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -53,7 +68,13 @@ def test_text_file_as_checkpoint_is_one_line_exit_2(workdir: Path, command: str)
 
 
 def test_a_web_page_saved_as_checkpoint_says_so(workdir: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "hw1.cli.main", "ssl", "export", "page.pt", "backbone.pt"],
-                          cwd=workdir, env=ENV, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "hw1.cli.main", "ssl", "export", "page.pt", "backbone.pt"],
+        cwd=workdir,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "page.pt: not a PyTorch checkpoint (an HTML page" in done.stderr and "direct download link" in done.stderr

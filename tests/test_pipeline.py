@@ -10,9 +10,16 @@ from click.testing import CliRunner
 
 from hw1.cli.main import cli
 
-SECTIONS = ("Claims", "1. Self-supervised pre-training", "2. Classification on Office-Home", "3. t-SNE",
-            "4. Satellite segmentation", "5. Model B at early, middle and final", "6. Segment Anything",
-            "7. How this report was made")
+SECTIONS = (
+    "Claims",
+    "1. Self-supervised pre-training",
+    "2. Classification on Office-Home",
+    "3. t-SNE",
+    "4. Satellite segmentation",
+    "5. Model B at early, middle and final",
+    "6. Segment Anything",
+    "7. How this report was made",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +37,13 @@ def test_report_has_every_section_and_figure(demo):
     for title in SECTIONS:
         assert f"## {title}" in report, title
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
-    for name in ("figures/curves_ssl.png", "figures/tsne_C.png", "figures/stages_model_b.png",
-                 "figures/curves_model_a.png", "figures/curves_model_b.png"):
+    for name in (
+        "figures/curves_ssl.png",
+        "figures/tsne_C.png",
+        "figures/stages_model_b.png",
+        "figures/curves_model_a.png",
+        "figures/curves_model_b.png",
+    ):
         assert name in figures, name
     for fig in figures:
         assert (out / fig).stat().st_size > 1000, fig
@@ -87,8 +99,22 @@ def test_skipped_settings_are_reported_and_the_study_goes_on_to_segmentation(dem
     data = tmp_path / "hw1_data"
     shutil.copytree(source / "hw1_data", data, ignore=shutil.ignore_patterns("labels.csv"))
     out = tmp_path / "study"
-    result = CliRunner().invoke(cli, ["pipeline", "--data", str(data), "--out-dir", str(out), "--profile", "micro",
-                                      "--device", "cpu", "--only", "supervised,cls,seg_a,report"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "pipeline",
+            "--data",
+            str(data),
+            "--out-dir",
+            str(out),
+            "--profile",
+            "micro",
+            "--device",
+            "cpu",
+            "--only",
+            "supervised,cls,seg_a,report",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "settings B and D will be skipped" in result.output and "note: setting B skipped" in result.output
     with open(out / "cls" / "table.csv", newline="") as fh:

@@ -41,8 +41,18 @@ def _inputs(tmp_path, corpus):
     return folder, csv_path
 
 
-@pytest.mark.parametrize("command", ["seg predict", "ssl export", "cls predict", "cls export-backbone", "seg sam",
-                                     "seg train --weights", "cls train --init"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "seg predict",
+        "ssl export",
+        "cls predict",
+        "cls export-backbone",
+        "seg sam",
+        "seg train --weights",
+        "cls train --init",
+    ],
+)
 def test_every_loader_refuses_code_in_a_checkpoint(tmp_path, corpus, hw1, evil, command):
     path, marker = evil
     folder, csv_path = _inputs(tmp_path, corpus)
@@ -53,10 +63,34 @@ def test_every_loader_refuses_code_in_a_checkpoint(tmp_path, corpus, hw1, evil, 
         "cls predict": ["cls", "predict", path, csv_path, folder, out / "p.csv"],
         "cls export-backbone": ["cls", "export-backbone", path, out / "b.pt"],
         "seg sam": ["seg", "sam", folder / "0000_sat.jpg", "--checkpoint", path, "--model-type", "vit_b", "--out", out],
-        "seg train --weights": ["seg", "train", "--data-dir", tmp_path / "p2", "--out-dir", out, "--model",
-                                "smp:Unet:resnet18", "--weights", path],
-        "cls train --init": ["cls", "train", "--train-csv", csv_path, "--train-images", folder, "--val-csv", csv_path,
-                             "--val-images", folder, "--init", path, "--out-dir", out],
+        "seg train --weights": [
+            "seg",
+            "train",
+            "--data-dir",
+            tmp_path / "p2",
+            "--out-dir",
+            out,
+            "--model",
+            "smp:Unet:resnet18",
+            "--weights",
+            path,
+        ],
+        "cls train --init": [
+            "cls",
+            "train",
+            "--train-csv",
+            csv_path,
+            "--train-images",
+            folder,
+            "--val-csv",
+            csv_path,
+            "--val-images",
+            folder,
+            "--init",
+            path,
+            "--out-dir",
+            out,
+        ],
     }[command]
     line = corpus.one_line_error(hw1(*args))
     assert "evil.pt" in line, line

@@ -122,11 +122,11 @@ def hw1_test_bn_resnet(pretrained=False, **kwargs):  # with BatchNorm buffers, w
     return ResNet(BasicBlock, [1, 1, 1, 1], channels=(8, 16, 32, 64), stem_width=8, **keep)
 '''
 
-SEGMENTATION = '''
+SEGMENTATION = """
 from hw1.segmentation.train import SegTrainConfig, train_segmentation
 
 train_segmentation(SegTrainConfig(**CONFIG))
-'''
+"""
 
 SSL = '''
 import copy
@@ -167,12 +167,12 @@ importlib.import_module("hw1.ssl.pretrain").build_two_view_transform = fixed_two
 pretrain(PretrainConfig(**CONFIG))
 '''
 
-CLASSIFICATION = '''
+CLASSIFICATION = """
 from hw1.classification.config import FinetuneConfig
 from hw1.classification.training import train_classifier
 
 train_classifier(FinetuneConfig(**CONFIG))
-'''
+"""
 
 
 def _free_port() -> int:
@@ -186,21 +186,44 @@ def _run_loop(tmp_path: Path, body: str, config: dict[str, Any], out_key: str, b
     processes (batch ``batch`` each); return the two run folders and their write logs."""
     script = tmp_path / "loop.py"
     script.write_text(PREAMBLE + body)
-    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+    }
     env.update(HW1_PROGRESS="0", OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
     runs, procs = {}, {}
     # Both runs at once: start-up (importing torch and friends) is most of their time, and the
     # single process would leave the second core idle.
     for name, per_process, launcher in (
         ("single", 2 * batch, [sys.executable]),
-        ("ddp", batch, [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                        "--master_addr", "127.0.0.1", "--master_port", str(_free_port())]),
+        (
+            "ddp",
+            batch,
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--nproc_per_node",
+                "2",
+                "--master_addr",
+                "127.0.0.1",
+                "--master_port",
+                str(_free_port()),
+            ],
+        ),
     ):
         out, logs = tmp_path / name, tmp_path / f"{name}_writes"
         logs.mkdir()
         args = json.dumps({**config, out_key: str(out), "batch_size": per_process})
-        procs[name] = subprocess.Popen([*launcher, str(script), args, str(out), str(logs)], env=env, text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        procs[name] = subprocess.Popen(
+            [*launcher, str(script), args, str(out), str(logs)],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         runs[name], runs[f"{name}_writes"] = out, logs
     try:
         for name, proc in procs.items():
@@ -291,13 +314,33 @@ def test_segmentation_two_processes_equal_one(tmp_path: Path) -> None:
 
     # 16 training pairs = 4 steps of global batch 4 per epoch; 5 validation pairs split 3 + 2.
     data = make_synthetic_segmentation(tmp_path / "p2", n_train=16, n_val=5, size=64, seed=2)
-    config = dict(data_dir=str(data), model="fcn32s", model_kwargs={"width": 0.0625, "fc_channels": 16, "dropout": 0.0},
-                  optimizer="sgd", lr=0.02, warmup_epochs=0.5, epochs=2, num_workers=0, device="cpu", precision="fp32",
-                  seed=5)
+    config = dict(
+        data_dir=str(data),
+        model="fcn32s",
+        model_kwargs={"width": 0.0625, "fc_channels": 16, "dropout": 0.0},
+        optimizer="sgd",
+        lr=0.02,
+        warmup_epochs=0.5,
+        epochs=2,
+        num_workers=0,
+        device="cpu",
+        precision="fp32",
+        seed=5,
+    )
     runs = _run_loop(tmp_path, SEGMENTATION, config, "out_dir", batch=2)
-    _assert_same_metrics(runs, {"train": {"loss": None, "lr": None},
-                                "val": {"loss": None, "mean_iou_nansafe": PIXEL_METRIC_ATOL,
-                                        "pixel_accuracy": PIXEL_METRIC_ATOL, "iou": PIXEL_METRIC_ATOL}}, epochs=2)
+    _assert_same_metrics(
+        runs,
+        {
+            "train": {"loss": None, "lr": None},
+            "val": {
+                "loss": None,
+                "mean_iou_nansafe": PIXEL_METRIC_ATOL,
+                "pixel_accuracy": PIXEL_METRIC_ATOL,
+                "iou": PIXEL_METRIC_ATOL,
+            },
+        },
+        epochs=2,
+    )
     _assert_same_weights(runs)
     _assert_rank_zero_wrote_alone(runs)
     assert {"best.pt", "stage_early.pt", "stage_final.pt", "config.json"} <= {p.name for p in runs["ddp"].iterdir()}
@@ -308,10 +351,20 @@ def test_segmentation_two_processes_equal_one(tmp_path: Path) -> None:
 def test_ssl_pretraining_two_processes_equal_one(tmp_path: Path) -> None:
     images = tmp_path / "images"
     _write_images(images, 16, seed=3)  # 4 steps of global batch 4 per epoch
-    config = dict(images=str(images), method="byol_plain_heads", backbone="timm:hw1_test_gn_resnet",
-                  method_options={"hidden_dim": 32, "output_dim": 16}, epochs=2, num_workers=0, image_size=32,
-                  warmup_epochs=0.5, precision="fp32", device="cpu", seed=4,
-                  data_pipeline="workers")  # the fixed two-view transform above replaces the worker path's
+    config = dict(
+        images=str(images),
+        method="byol_plain_heads",
+        backbone="timm:hw1_test_gn_resnet",
+        method_options={"hidden_dim": 32, "output_dim": 16},
+        epochs=2,
+        num_workers=0,
+        image_size=32,
+        warmup_epochs=0.5,
+        precision="fp32",
+        device="cpu",
+        seed=4,
+        data_pipeline="workers",
+    )  # the fixed two-view transform above replaces the worker path's
     runs = _run_loop(tmp_path, SSL, config, "out_dir", batch=2)
     # feature_std is the spread of each rank's own batch, averaged over ranks (a collapse monitor,
     # not a global statistic), so it is not compared.
@@ -326,14 +379,29 @@ def test_classification_two_processes_equal_one(tmp_path: Path) -> None:
     train = _write_csv(tmp_path / "train.csv", _write_images(tmp_path / "train", 16, seed=5))
     val = _write_csv(tmp_path / "val.csv", _write_images(tmp_path / "val", 5, seed=6))
     # Full fine-tuning (backbone and head train) from random init; a linear head without dropout.
-    config = dict(train_csv=str(train), train_images=str(tmp_path / "train"), val_csv=str(val),
-                  val_images=str(tmp_path / "val"), backbone="timm:hw1_test_gn_resnet", num_classes=3, head="linear",
-                  head_dropout=0.0, image_size=32, augment="none", epochs=2, lr=3e-3, warmup_epochs=0.5,
-                  precision="fp32", device="cpu", seed=6)
+    config = dict(
+        train_csv=str(train),
+        train_images=str(tmp_path / "train"),
+        val_csv=str(val),
+        val_images=str(tmp_path / "val"),
+        backbone="timm:hw1_test_gn_resnet",
+        num_classes=3,
+        head="linear",
+        head_dropout=0.0,
+        image_size=32,
+        augment="none",
+        epochs=2,
+        lr=3e-3,
+        warmup_epochs=0.5,
+        precision="fp32",
+        device="cpu",
+        seed=6,
+    )
     runs = _run_loop(tmp_path, CLASSIFICATION, config, "out_dir", batch=2)
     # accuracy over 16 / 5 samples: one flipped argmax would be 0.06 / 0.2, so equal here means equal.
-    _assert_same_metrics(runs, {"train": {"loss": None, "lr": None, "acc": 1e-9},
-                                "val": {"loss": None, "acc": 1e-9}}, epochs=2)
+    _assert_same_metrics(
+        runs, {"train": {"loss": None, "lr": None, "acc": 1e-9}, "val": {"loss": None, "acc": 1e-9}}, epochs=2
+    )
     _assert_same_weights(runs)
     _assert_rank_zero_wrote_alone(runs)
     assert {"best.pt", "features_first.npz", "features_last.npz"} <= {p.name for p in runs["ddp"].iterdir()}
@@ -349,10 +417,25 @@ def test_classification_validation_set_smaller_than_the_process_count(tmp_path: 
     # each rank's own batch, so the metrics are not compared with one process here.
     train = _write_csv(tmp_path / "train.csv", _write_images(tmp_path / "train", 8, seed=7))
     val = _write_csv(tmp_path / "val.csv", _write_images(tmp_path / "val", 1, seed=8))
-    config = dict(train_csv=str(train), train_images=str(tmp_path / "train"), val_csv=str(val),
-                  val_images=str(tmp_path / "val"), backbone="timm:hw1_test_bn_resnet", num_classes=3, head="linear",
-                  head_dropout=0.0, image_size=32, augment="none", epochs=2, lr=3e-3, warmup_epochs=0.5,
-                  precision="fp32", device="cpu", seed=7, save_features=False)
+    config = dict(
+        train_csv=str(train),
+        train_images=str(tmp_path / "train"),
+        val_csv=str(val),
+        val_images=str(tmp_path / "val"),
+        backbone="timm:hw1_test_bn_resnet",
+        num_classes=3,
+        head="linear",
+        head_dropout=0.0,
+        image_size=32,
+        augment="none",
+        epochs=2,
+        lr=3e-3,
+        warmup_epochs=0.5,
+        precision="fp32",
+        device="cpu",
+        seed=7,
+        save_features=False,
+    )
     runs = _run_loop(tmp_path, CLASSIFICATION, config, "out_dir", batch=2)
     ddp = _records(runs["ddp"])
     assert sorted(ddp) == [("train", 1), ("train", 2), ("val", 1), ("val", 2)]

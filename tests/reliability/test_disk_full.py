@@ -56,8 +56,14 @@ def test_save_on_a_full_disk_raises_a_clear_error_and_keeps_the_previous_checkpo
     before = target.read_bytes()
     assert len(before) < 64_000 < 256 * 1024 * 4  # the old file fits under the limit, the new one does not
 
-    child = subprocess.run([sys.executable, "-c", SAVE_TOO_BIG, str(target)], env=ENV, capture_output=True,
-                           text=True, timeout=300, preexec_fn=_limit_file_size(64_000))
+    child = subprocess.run(
+        [sys.executable, "-c", SAVE_TOO_BIG, str(target)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_limit_file_size(64_000),
+    )
     assert child.returncode == 0, child.stderr[-3000:]
     raised = json.loads(child.stdout.strip().splitlines()[-1])
     assert raised["type"] == "Hw1CheckpointError", raised  # not torch's "[enforce fail …] unexpected pos"
@@ -70,9 +76,35 @@ def test_save_on_a_full_disk_raises_a_clear_error_and_keeps_the_previous_checkpo
 
 
 def _seg_train(data: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "hw1.cli.main", "seg", "train", "--data-dir", str(data), "--out-dir", str(out),
-            "--model", "fcn32s", "--model-kwargs", "width=0.125,fc_channels=32", "--epochs", "3", "--batch-size", "4",
-            "--workers", "0", "--device", "cpu", "--precision", "fp32", "--deterministic", "--seed", "3", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "hw1.cli.main",
+        "seg",
+        "train",
+        "--data-dir",
+        str(data),
+        "--out-dir",
+        str(out),
+        "--model",
+        "fcn32s",
+        "--model-kwargs",
+        "width=0.125,fc_channels=32",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "4",
+        "--workers",
+        "0",
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+        "--deterministic",
+        "--seed",
+        "3",
+        *extra,
+    ]
 
 
 @pytest.mark.slow
@@ -81,20 +113,29 @@ def test_training_run_that_cannot_save_exits_with_one_line_and_resumes_later(tmp
 
     data = make_synthetic_segmentation(tmp_path / "p2", n_train=8, n_val=2, size=64, seed=1)
     run = tmp_path / "run"
-    first = subprocess.run(_seg_train(data, run, "--stop-after-epoch", "2"), env=ENV, capture_output=True, text=True,
-                           timeout=600)
+    first = subprocess.run(
+        _seg_train(data, run, "--stop-after-epoch", "2"), env=ENV, capture_output=True, text=True, timeout=600
+    )
     assert first.returncode == 0, first.stderr[-3000:]
     last = run / "last.pt"
     saved = last.read_bytes()
     assert load_checkpoint(last)["epoch"] == 2
 
     # The limit leaves room for metrics.jsonl and config.json but not for epoch 3's checkpoints.
-    full = subprocess.run(_seg_train(data, run, "--resume"), env=ENV, capture_output=True, text=True, timeout=600,
-                          preexec_fn=_limit_file_size(len(saved) // 4))
+    full = subprocess.run(
+        _seg_train(data, run, "--resume"),
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=_limit_file_size(len(saved) // 4),
+    )
     assert full.returncode == 2, (full.returncode, full.stderr[-3000:])
     assert "Traceback" not in full.stderr
     errors = [line for line in full.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and "could not write the checkpoint" in errors[0] and "free disk space" in errors[0], full.stderr
+    assert len(errors) == 1 and "could not write the checkpoint" in errors[0] and "free disk space" in errors[0], (
+        full.stderr
+    )
     assert last.read_bytes() == saved and load_checkpoint(last)["epoch"] == 2
     assert not [p.name for p in run.iterdir() if p.name.endswith(".tmp")]
 

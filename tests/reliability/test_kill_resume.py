@@ -113,9 +113,35 @@ def _logged_epochs(run_dir: Path, split: str) -> list[int]:
 
 
 def _seg_args(data, out, epochs):
-    return _hw1("seg", "train", "--data-dir", data, "--out-dir", out, "--model", "fcn32s", "--model-kwargs",
-                "width=0.125,fc_channels=32", "--epochs", epochs, "--batch-size", 4, "--workers", 0, "--device", "cpu",
-                "--precision", "fp32", "--deterministic", "--optimizer", "adamw", "--lr", "0.001", "--seed", 3)
+    return _hw1(
+        "seg",
+        "train",
+        "--data-dir",
+        data,
+        "--out-dir",
+        out,
+        "--model",
+        "fcn32s",
+        "--model-kwargs",
+        "width=0.125,fc_channels=32",
+        "--epochs",
+        epochs,
+        "--batch-size",
+        4,
+        "--workers",
+        0,
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+        "--deterministic",
+        "--optimizer",
+        "adamw",
+        "--lr",
+        "0.001",
+        "--seed",
+        3,
+    )
 
 
 @pytest.mark.slow
@@ -125,28 +151,67 @@ def test_killed_segmentation_run_resumes_to_identical_weights(tmp_path):
     data = make_synthetic_segmentation(tmp_path / "p2", n_train=24, n_val=4, size=64, seed=1)
     epochs = 4
     killed = tmp_path / "killed"
-    _run_killed_and_resumed(_seg_args(data, killed, epochs), _seg_args(data, tmp_path / "straight", epochs), killed,
-                            epochs)
-    a = _assert_same_run(tmp_path / "straight", killed,
-                         ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step", "best_miou", "best_epoch"))
+    _run_killed_and_resumed(
+        _seg_args(data, killed, epochs), _seg_args(data, tmp_path / "straight", epochs), killed, epochs
+    )
+    a = _assert_same_run(
+        tmp_path / "straight",
+        killed,
+        ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step", "best_miou", "best_epoch"),
+    )
     assert a["epoch"] == epochs
     assert _logged_epochs(killed, "val") == list(range(1, epochs + 1))  # the killed epoch is not logged twice
 
 
 def _ssl_args(images, out, epochs, workers):
-    return _hw1("ssl", "pretrain", "--images", images, "--out", out, "--backbone", TINY_BACKBONE,
-                "--method-option", "hidden_dim=64", "--method-option", "output_dim=32", "--epochs", epochs,
-                "--batch-size", 8, "--workers", workers, "--image-size", 32, "--warmup-epochs", 0.5,
-                "--precision", "fp32", "--device", "cpu", "--deterministic", "--seed", 3)
+    return _hw1(
+        "ssl",
+        "pretrain",
+        "--images",
+        images,
+        "--out",
+        out,
+        "--backbone",
+        TINY_BACKBONE,
+        "--method-option",
+        "hidden_dim=64",
+        "--method-option",
+        "output_dim=32",
+        "--epochs",
+        epochs,
+        "--batch-size",
+        8,
+        "--workers",
+        workers,
+        "--image-size",
+        32,
+        "--warmup-epochs",
+        0.5,
+        "--precision",
+        "fp32",
+        "--device",
+        "cpu",
+        "--deterministic",
+        "--seed",
+        3,
+    )
 
 
 @pytest.fixture(scope="module")
 def synthetic_sets(tmp_path_factory):
     from hw1.classification.synthetic import make_synthetic_classification
 
-    return make_synthetic_classification(tmp_path_factory.mktemp("synth"), num_classes=4, n_train_per_class=16,
-                                         n_val_per_class=4, n_mini=64, num_mini_classes=4, size=32, mini_size=32,
-                                         seed=1)
+    return make_synthetic_classification(
+        tmp_path_factory.mktemp("synth"),
+        num_classes=4,
+        n_train_per_class=16,
+        n_val_per_class=4,
+        n_mini=64,
+        num_mini_classes=4,
+        size=32,
+        mini_size=32,
+        seed=1,
+    )
 
 
 @pytest.mark.slow
@@ -156,21 +221,60 @@ def test_killed_ssl_pretraining_resumes_to_identical_weights(tmp_path, synthetic
     # exact with workers too. (Resume with --workers 0 is checked in packages/ssl/tests/test_pretrain.py.)
     epochs, workers = 4, 2
     killed = tmp_path / "killed"
-    _run_killed_and_resumed(_ssl_args(synthetic_sets.mini_dir, killed, epochs, workers),
-                            _ssl_args(synthetic_sets.mini_dir, tmp_path / "straight", epochs, workers), killed, epochs)
+    _run_killed_and_resumed(
+        _ssl_args(synthetic_sets.mini_dir, killed, epochs, workers),
+        _ssl_args(synthetic_sets.mini_dir, tmp_path / "straight", epochs, workers),
+        killed,
+        epochs,
+    )
     # state_dict holds the online network, the heads and the EMA target; momentum follows the step
-    a = _assert_same_run(tmp_path / "straight", killed, ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step"))
+    a = _assert_same_run(
+        tmp_path / "straight", killed, ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step")
+    )
     assert a["epoch"] == epochs and a["step"] == epochs * 64 // 8
     assert _logged_epochs(killed, "train") == list(range(1, epochs + 1))
 
 
 def _cls_args(s, out, epochs, workers):
-    return _hw1("cls", "train", "--train-csv", s.office_train_csv, "--train-images", s.office_train_dir,
-                "--val-csv", s.office_val_csv, "--val-images", s.office_val_dir, "--out-dir", out,
-                "--init", "random", "--backbone", TINY_BACKBONE, "--num-classes", s.num_classes,
-                "--head-hidden", 32, "--image-size", 32, "--augment", "strong", "--epochs", epochs,
-                "--batch-size", 8, "--num-workers", workers, "--precision", "fp32", "--device", "cpu",
-                "--seed", 3, "--no-save-features")
+    return _hw1(
+        "cls",
+        "train",
+        "--train-csv",
+        s.office_train_csv,
+        "--train-images",
+        s.office_train_dir,
+        "--val-csv",
+        s.office_val_csv,
+        "--val-images",
+        s.office_val_dir,
+        "--out-dir",
+        out,
+        "--init",
+        "random",
+        "--backbone",
+        TINY_BACKBONE,
+        "--num-classes",
+        s.num_classes,
+        "--head-hidden",
+        32,
+        "--image-size",
+        32,
+        "--augment",
+        "strong",
+        "--epochs",
+        epochs,
+        "--batch-size",
+        8,
+        "--num-workers",
+        workers,
+        "--precision",
+        "fp32",
+        "--device",
+        "cpu",
+        "--seed",
+        3,
+        "--no-save-features",
+    )
 
 
 @pytest.mark.slow
@@ -181,10 +285,17 @@ def test_killed_classification_run_resumes_to_identical_weights(tmp_path, synthe
     # to the test's time).
     epochs, workers = 8, 0  # 8: on a fast CPU an epoch here takes ~0.1 s, and the kill must land before the end
     killed = tmp_path / "killed"
-    _run_killed_and_resumed(_cls_args(synthetic_sets, killed, epochs, workers),
-                            _cls_args(synthetic_sets, tmp_path / "straight", epochs, workers), killed, epochs)
-    a = _assert_same_run(tmp_path / "straight", killed,
-                         ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step", "best_acc", "best_epoch"))
+    _run_killed_and_resumed(
+        _cls_args(synthetic_sets, killed, epochs, workers),
+        _cls_args(synthetic_sets, tmp_path / "straight", epochs, workers),
+        killed,
+        epochs,
+    )
+    a = _assert_same_run(
+        tmp_path / "straight",
+        killed,
+        ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step", "best_acc", "best_epoch"),
+    )
     assert a["epoch"] == epochs
     for split in ("train", "val"):
         assert _logged_epochs(killed, split) == list(range(1, epochs + 1))
@@ -206,13 +317,17 @@ while True:
 
 def test_process_killed_while_saving_leaves_a_whole_checkpoint(tmp_path):
     target = tmp_path / "last.pt"
-    proc = subprocess.Popen([sys.executable, "-c", SAVE_FOREVER, str(target)], env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SAVE_FOREVER, str(target)], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.time() + 300
         # a temp file exists while a save is under way and last.pt already holds an earlier one
-        while time.time() < deadline and proc.poll() is None and not (
-                target.is_file() and list(tmp_path.glob(".last.pt.*.tmp"))):
+        while (
+            time.time() < deadline
+            and proc.poll() is None
+            and not (target.is_file() and list(tmp_path.glob(".last.pt.*.tmp")))
+        ):
             time.sleep(0.01)
         assert proc.poll() is None, "the saving process died by itself"
         os.kill(proc.pid, signal.SIGKILL)

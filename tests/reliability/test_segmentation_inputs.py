@@ -28,8 +28,7 @@ def _good_pairs(folder, corpus, n=3, size=32):
         Image.fromarray(encode_mask(labels)).save(folder / f"{i:04d}_mask.png")
 
 
-def test_predict_skips_bad_images_writes_the_rest_and_exits_1(tmp_path, corpus, hw1, tiny_checkpoint,
-                                                              outside_sentinel):
+def test_predict_skips_bad_images_writes_the_rest_and_exits_1(tmp_path, corpus, hw1, tiny_checkpoint, outside_sentinel):
     inputs = tmp_path / "in"
     _good_pairs(inputs, corpus)
     bad = corpus.write_bad_images(inputs)
@@ -38,7 +37,9 @@ def test_predict_skips_bad_images_writes_the_rest_and_exits_1(tmp_path, corpus, 
     result = hw1("seg", "predict", tiny_checkpoint, inputs, out, "--workers", "0", "--device", "cpu")
     assert result.exit_code == 1, result.output
     written = corpus.files_under(out)
-    expected = {f"{i:04d}_mask.png" for i in range(3)} | {p.name.replace("_sat.jpg", "_mask.png").replace("_sat.png", "_mask.png") for p in odd.values()}
+    expected = {f"{i:04d}_mask.png" for i in range(3)} | {
+        p.name.replace("_sat.jpg", "_mask.png").replace("_sat.png", "_mask.png") for p in odd.values()
+    }
     assert written == expected
     for path in bad.values():
         assert path.name in result.output
@@ -91,6 +92,7 @@ def test_train_with_an_unpaired_or_size_mismatched_mask_is_exit_2(tmp_path, corp
     _good_pairs(data / "train", corpus)
     _good_pairs(data / "validation", corpus)
     (data / "train" / "0001_mask.png").unlink()
-    line = corpus.one_line_error(hw1("seg", "train", "--data-dir", data, "--out-dir", tmp_path / "run",
-                                     "--epochs", "1", "--device", "cpu"))
+    line = corpus.one_line_error(
+        hw1("seg", "train", "--data-dir", data, "--out-dir", tmp_path / "run", "--epochs", "1", "--device", "cpu")
+    )
     assert "0001" in line

@@ -81,8 +81,17 @@ def children(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("training_memory")
     # ssl: 240 unlabeled 32 px images (10 steps of 24 an epoch); the Office stand-in feeds the kNN monitor
-    ssl_data = make_synthetic_classification(root / "synth", num_classes=4, n_train_per_class=12, n_val_per_class=4,
-                                             n_mini=240, num_mini_classes=4, size=32, mini_size=32, seed=0).root
+    ssl_data = make_synthetic_classification(
+        root / "synth",
+        num_classes=4,
+        n_train_per_class=12,
+        n_val_per_class=4,
+        n_mini=240,
+        num_mini_classes=4,
+        size=32,
+        mini_size=32,
+        seed=0,
+    ).root
     # seg: 200 training pairs at 64 px, resized to 32 px (10 steps of 20 an epoch), 20 validation pairs
     seg_data = make_synthetic_segmentation(root / "p2", n_train=200, n_val=20, size=64, seed=0)
     procs = {}
@@ -91,8 +100,15 @@ def children(tmp_path_factory):
         run.mkdir()
         # output to files: a pipe nobody reads while the other child is awaited could fill and block
         with (run / "stdout").open("w") as out, (run / "stderr").open("w") as err:
-            procs[loop] = (subprocess.Popen([sys.executable, "-c", CHILD, loop, str(run), str(data), str(FEW),
-                                             str(MANY)], env=ENV, stdout=out, stderr=err), run)
+            procs[loop] = (
+                subprocess.Popen(
+                    [sys.executable, "-c", CHILD, loop, str(run), str(data), str(FEW), str(MANY)],
+                    env=ENV,
+                    stdout=out,
+                    stderr=err,
+                ),
+                run,
+            )
     yield procs
     for proc, _ in procs.values():
         if proc.poll() is None:

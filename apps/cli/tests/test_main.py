@@ -68,8 +68,12 @@ def test_same_meaning_same_spelling_across_commands(runner):
         command = cli
         for name in path:
             command = command.get_command(click.Context(command), name)
-        shown[path] = {opt for p in command.params if isinstance(p, click.Option) and not p.hidden
-                       for opt in (*p.opts, *p.secondary_opts)}
+        shown[path] = {
+            opt
+            for p in command.params
+            if isinstance(p, click.Option) and not p.hidden
+            for opt in (*p.opts, *p.secondary_opts)
+        }
     for path, opts in shown.items():
         assert not opts & {"--workers", "--sync-bn", "--no-sync-bn", "--model-kwargs"}, path
         assert "--out" not in opts or path == ("seg", "evaluate"), path  # evaluate's --out is a file
@@ -80,6 +84,8 @@ def test_same_meaning_same_spelling_across_commands(runner):
     assert "--sync-batchnorm" in shown[("seg", "train")] and "--sync-batchnorm" in shown[("ssl", "pretrain")]
     legacy = runner.invoke(cli, ["seg", "predict", "--workers", "1", "--help"])
     assert legacy.exit_code == 0  # the old spelling still parses
+
+
 def test_check_images_reports_bad_files_and_continues(runner, tmp_path):
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "good.png")
     (tmp_path / "bad.jpg").write_text("not an image")

@@ -34,8 +34,14 @@ class ToyConfig:
     """Model keyword arguments."""
 
 
-@click.command("toy", cls=ConfigCommand, config=ToyConfig, required=("images",),
-               names={"model_kwargs": "--model-option"}, choices={"optimizer": ("sgd", "adamw")})
+@click.command(
+    "toy",
+    cls=ConfigCommand,
+    config=ToyConfig,
+    required=("images",),
+    names={"model_kwargs": "--model-option"},
+    choices={"optimizer": ("sgd", "adamw")},
+)
 @click.option("--model-kwargs", "alias__model_kwargs", hidden=True, default=None)
 @click.pass_context
 def toy(ctx: click.Context, **options: Any) -> None:
@@ -61,10 +67,31 @@ def test_docstrings_become_help_and_fields_become_options():
 
 
 def test_values_reach_the_config_with_types():
-    c = _run("--images", "x", "--lr", "0.5", "--size", "64", "--sync-batchnorm", "--weights", "1,2.5",
-             "--model-option", "width=0.25", "--model-option", "channels=[32,16]", "--model-option", "bn=True")
-    assert c == ToyConfig(images="x", lr=0.5, size=64, sync_batchnorm=True, weights=[1.0, 2.5],
-                          model_kwargs={"width": 0.25, "channels": [32, 16], "bn": True})
+    c = _run(
+        "--images",
+        "x",
+        "--lr",
+        "0.5",
+        "--size",
+        "64",
+        "--sync-batchnorm",
+        "--weights",
+        "1,2.5",
+        "--model-option",
+        "width=0.25",
+        "--model-option",
+        "channels=[32,16]",
+        "--model-option",
+        "bn=True",
+    )
+    assert c == ToyConfig(
+        images="x",
+        lr=0.5,
+        size=64,
+        sync_batchnorm=True,
+        weights=[1.0, 2.5],
+        model_kwargs={"width": 0.25, "channels": [32, 16], "bn": True},
+    )
     assert _run("--images", "x") == ToyConfig(images="x")
 
 
@@ -97,19 +124,24 @@ def _one_error_line(result) -> str:
 
 
 def test_unknown_model_option_lists_the_valid_keys(tmp_path):
-    result = CliRunner().invoke(cli, ["seg", "train", "--data-dir", str(tmp_path), "--model", "smp:Unet:resnet18",
-                                      "--model-option", "foo=1"])
+    result = CliRunner().invoke(
+        cli, ["seg", "train", "--data-dir", str(tmp_path), "--model", "smp:Unet:resnet18", "--model-option", "foo=1"]
+    )
     line = _one_error_line(result)
     assert "foo" in line and "valid keys:" in line and "encoder_depth" in line and "decoder_channels" in line
 
 
 def test_model_option_of_the_wrong_type_is_one_line(tmp_path):
     for model, option in (("smp:Unet:resnet18", "encoder_depth=three"), ("fcn32s", "width=wide")):
-        line = _one_error_line(CliRunner().invoke(cli, ["seg", "train", "--data-dir", str(tmp_path), "--model", model,
-                                                        "--model-option", option]))
+        line = _one_error_line(
+            CliRunner().invoke(
+                cli, ["seg", "train", "--data-dir", str(tmp_path), "--model", model, "--model-option", option]
+            )
+        )
         assert option.split("=")[0] in line and ("integer" in line or "number" in line)
-    legacy = CliRunner().invoke(cli, ["seg", "train", "--data-dir", str(tmp_path), "--model", "fcn32s",
-                                      "--model-kwargs", "width=0.25,bogus=1"])
+    legacy = CliRunner().invoke(
+        cli, ["seg", "train", "--data-dir", str(tmp_path), "--model", "fcn32s", "--model-kwargs", "width=0.25,bogus=1"]
+    )
     assert "bogus" in _one_error_line(legacy)
 
 
@@ -137,10 +169,32 @@ def test_csv_image_folder_follows_the_layout(tmp_path):
 
 def test_knn_csv_errors_name_the_option(tmp_path):
     (tmp_path / "mini").mkdir()
-    result = CliRunner().invoke(cli, ["ssl", "pretrain", "--images", str(tmp_path / "mini"), "--out-dir",
-                                      str(tmp_path / "run"), "--knn-train-csv", str(tmp_path / "train.csv")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "ssl",
+            "pretrain",
+            "--images",
+            str(tmp_path / "mini"),
+            "--out-dir",
+            str(tmp_path / "run"),
+            "--knn-train-csv",
+            str(tmp_path / "train.csv"),
+        ],
+    )
     assert "--knn-train-csv" in _one_error_line(result)
     (tmp_path / "train.csv").write_text("id,filename,label\n")
-    result = CliRunner().invoke(cli, ["ssl", "pretrain", "--images", str(tmp_path / "mini"), "--knn-train-csv",
-                                      str(tmp_path / "train.csv"), "--knn-train-images", str(tmp_path / "none")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "ssl",
+            "pretrain",
+            "--images",
+            str(tmp_path / "mini"),
+            "--knn-train-csv",
+            str(tmp_path / "train.csv"),
+            "--knn-train-images",
+            str(tmp_path / "none"),
+        ],
+    )
     assert "--knn-train-images" in _one_error_line(result)

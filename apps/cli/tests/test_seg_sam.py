@@ -21,9 +21,18 @@ from hw1.segmentation.sam import (  # noqa: E402
 
 #: 64-pixel input, 2 encoder blocks, 1 decoder layer: runs in about a second on a CPU.
 TINY = SamArchitecture(
-    encoder_embed_dim=32, encoder_depth=2, encoder_num_heads=2, encoder_global_attn_indexes=(1,),
-    image_size=64, window_size=2, prompt_embed_dim=32, mask_in_chans=4, decoder_depth=1,
-    decoder_mlp_dim=64, decoder_num_heads=2, iou_head_hidden_dim=32,
+    encoder_embed_dim=32,
+    encoder_depth=2,
+    encoder_num_heads=2,
+    encoder_global_attn_indexes=(1,),
+    image_size=64,
+    window_size=2,
+    prompt_embed_dim=32,
+    mask_in_chans=4,
+    decoder_depth=1,
+    decoder_mlp_dim=64,
+    decoder_num_heads=2,
+    iou_head_hidden_dim=32,
 )
 
 
@@ -48,8 +57,25 @@ def test_seg_sam_writes_json_and_overlays(tmp_path, tiny_sam):
         Image.fromarray(rng.integers(0, 256, size=(40, 52, 3), dtype=np.uint8)).save(images / f"{sid}_sat.jpg")
     (images / "0104_sat.jpg").write_bytes(b"broken")
     out = tmp_path / "out"
-    args = ["seg", "sam", str(images), "--checkpoint", str(tiny_sam), "--model-type", "cli_tiny", "--out", str(out),
-            "--points-per-side", "4", "--pred-iou-thresh", "0", "--stability-score-thresh", "0", "--device", "cpu"]
+    args = [
+        "seg",
+        "sam",
+        str(images),
+        "--checkpoint",
+        str(tiny_sam),
+        "--model-type",
+        "cli_tiny",
+        "--out",
+        str(out),
+        "--points-per-side",
+        "4",
+        "--pred-iou-thresh",
+        "0",
+        "--stability-score-thresh",
+        "0",
+        "--device",
+        "cpu",
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output  # one broken image: reported, others written
     assert "0104_sat.jpg" in result.output
@@ -65,9 +91,22 @@ def test_seg_sam_writes_json_and_overlays(tmp_path, tiny_sam):
 def test_seg_sam_checkpoint_errors(tmp_path, tiny_sam):
     img = tmp_path / "a.jpg"
     Image.fromarray(np.zeros((16, 16, 3), dtype=np.uint8)).save(img)
-    missing = CliRunner().invoke(cli, ["seg", "sam", str(img), "--checkpoint", str(tmp_path / "sam_vit_b_01ec64.pth"),
-                                       "--model-type", "vit_b", "--device", "cpu"])
+    missing = CliRunner().invoke(
+        cli,
+        [
+            "seg",
+            "sam",
+            str(img),
+            "--checkpoint",
+            str(tmp_path / "sam_vit_b_01ec64.pth"),
+            "--model-type",
+            "vit_b",
+            "--device",
+            "cpu",
+        ],
+    )
     assert missing.exit_code == 2 and "checkpoint file not found" in missing.output
-    unknown = CliRunner().invoke(cli, ["seg", "sam", str(img), "--checkpoint", str(tiny_sam), "--model-type", "vit_x",
-                                       "--device", "cpu"])
+    unknown = CliRunner().invoke(
+        cli, ["seg", "sam", str(img), "--checkpoint", str(tiny_sam), "--model-type", "vit_x", "--device", "cpu"]
+    )
     assert unknown.exit_code == 2 and "unknown SAM model type" in unknown.output

@@ -23,11 +23,35 @@ def test_pretrain_then_export(tmp_path, monkeypatch):
     _images(tmp_path / "imgs")
     runner = CliRunner()
     run = tmp_path / "run"
-    result = runner.invoke(cli, [
-        "ssl", "pretrain", "--images", str(tmp_path / "imgs"), "--out", str(run), "--backbone", "resnet18",
-        "--epochs", "1", "--batch-size", "4", "--workers", "0", "--image-size", "32", "--precision", "fp32",
-        "--warmup-epochs", "0", "--method-option", "hidden_dim=32", "--method-option", "output_dim=16",
-    ])
+    result = runner.invoke(
+        cli,
+        [
+            "ssl",
+            "pretrain",
+            "--images",
+            str(tmp_path / "imgs"),
+            "--out",
+            str(run),
+            "--backbone",
+            "resnet18",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--workers",
+            "0",
+            "--image-size",
+            "32",
+            "--precision",
+            "fp32",
+            "--warmup-epochs",
+            "0",
+            "--method-option",
+            "hidden_dim=32",
+            "--method-option",
+            "output_dim=16",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "checkpoint:" in result.output and "loss" in result.output
     ckpt = torch.load(run / "last.pt", weights_only=True)

@@ -32,8 +32,12 @@ print("\\n@@" + json.dumps({{"code": code, "heavy": [m for m in {heavy!r} if m i
 
 def run_hw1(*args: str, hide: tuple[str, ...] = ()) -> tuple[int, list[str], str]:
     """(exit code, heavy modules imported, output) of ``hw1 ARGS`` in a new interpreter."""
-    proc = subprocess.run([sys.executable, "-c", _RUN.format(args=list(args), hide=hide, heavy=HEAVY)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _RUN.format(args=list(args), hide=hide, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output, _, tail = (proc.stdout + proc.stderr).rpartition("\n@@")
     assert tail, proc.stdout + proc.stderr
     report = json.loads(tail.splitlines()[0])
@@ -53,8 +57,9 @@ def test_groups_are_found():
     assert {"data", "ssl", "cls", "seg", "viz"} <= set(_groups())
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], *[[g, "--help"] for g in _groups()]],
-                         ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], *[[g, "--help"] for g in _groups()]], ids=lambda a: " ".join(a)
+)
 def test_help_and_version_import_no_torch(args):
     code, heavy, output = run_hw1(*args)
     assert code == 0, output

@@ -65,11 +65,30 @@ def test_a_config_renders_only_what_differs_from_its_defaults():
         weights: str | None = "imagenet"
 
     assert config_to_args(Config(images="a b")) == ["--images", "a b"]
-    args = config_to_args(Config(out="x", num_workers=0, channels_last=False, class_weights=[1.0, 2.5],
-                                 model_kwargs={"width": 0.5, "decoder_channels": [32, 16], "batch_norm": True}))
-    assert args == ["--out-dir", "x", "--num-workers", "0", "--no-channels-last",
-                    "--model-option", "width=0.5", "--model-option", "decoder_channels=[32,16]",
-                    "--model-option", "batch_norm=true", "--class-weights", "1.0,2.5"]
+    args = config_to_args(
+        Config(
+            out="x",
+            num_workers=0,
+            channels_last=False,
+            class_weights=[1.0, 2.5],
+            model_kwargs={"width": 0.5, "decoder_channels": [32, 16], "batch_norm": True},
+        )
+    )
+    assert args == [
+        "--out-dir",
+        "x",
+        "--num-workers",
+        "0",
+        "--no-channels-last",
+        "--model-option",
+        "width=0.5",
+        "--model-option",
+        "decoder_channels=[32,16]",
+        "--model-option",
+        "batch_norm=true",
+        "--class-weights",
+        "1.0,2.5",
+    ]
     assert command_line("seg", "train", *args[:2]) == "hw1 seg train --out-dir x"
     with pytest.raises(ValueError, match="Config.weights=None has no command-line spelling"):
         config_to_args(Config(weights=None))
@@ -93,8 +112,12 @@ def test_runner_skips_steps_whose_outputs_exist(tmp_path, capsys):
     assert [r.status for r in second] == ["skipped", "declined"]
     assert calls == ["write"]
     log = [json.loads(line) for line in (tmp_path / "pipeline.jsonl").read_text().splitlines()]
-    assert [(r["name"], r["status"]) for r in log] == [("a", "ran"), ("b", "declined"),
-                                                       ("a", "skipped"), ("b", "declined")]
+    assert [(r["name"], r["status"]) for r in log] == [
+        ("a", "ran"),
+        ("b", "declined"),
+        ("a", "skipped"),
+        ("b", "declined"),
+    ]
     with pytest.raises(Hw1Error, match="unknown step 'z'"):
         select_steps(steps, ["z"], [])
     assert [s.name for s in select_steps(steps, [], ["a"])] == ["b"]
@@ -128,12 +151,15 @@ def test_pipeline_help_lists_the_steps():
     assert result.exit_code == 0 and "ssl" in result.output and "report" in result.output
 
 
-@pytest.mark.parametrize(("start", "end", "n", "says"), [
-    (0.0923, 0.0974, 195, "within the noise"),  # one image more: no claim either way
-    (0.20, 0.35, 195, "learned useful features"),
-    (0.30, 0.20, 195, "**worse**"),
-    (0.30, 0.20, None, "changed by -0.1000 from the random-init backbone."),  # no CSV to count: no verdict
-])
+@pytest.mark.parametrize(
+    ("start", "end", "n", "says"),
+    [
+        (0.0923, 0.0974, 195, "within the noise"),  # one image more: no claim either way
+        (0.20, 0.35, 195, "learned useful features"),
+        (0.30, 0.20, 195, "**worse**"),
+        (0.30, 0.20, None, "changed by -0.1000 from the random-init backbone."),  # no CSV to count: no verdict
+    ],
+)
 def test_the_report_claims_a_kNN_gain_only_beyond_two_standard_errors(start, end, n, says):
     from hw1.cli.study.report import _knn_verdict
 
@@ -143,10 +169,20 @@ def test_the_report_claims_a_kNN_gain_only_beyond_two_standard_errors(start, end
 def _numbers(**kw):
     from hw1.cli.study.claims import StudyNumbers
 
-    base = dict(knn_first=0.30, knn_last=0.50, knn_n=200, ssl_loss=(2.0, 1.0), ssl_feature_std=(0.5, 0.4),
-                accuracy={"A": 0.40, "B": 0.55, "C": 0.50, "D": 0.30, "E": 0.35, "random-frozen": 0.20},
-                status={}, val_n=400, num_classes=10, silhouette=(-0.2, 0.1),
-                seg_miou={"model_a": 0.35, "model_b": 0.50}, seg_chance=0.05)
+    base = dict(
+        knn_first=0.30,
+        knn_last=0.50,
+        knn_n=200,
+        ssl_loss=(2.0, 1.0),
+        ssl_feature_std=(0.5, 0.4),
+        accuracy={"A": 0.40, "B": 0.55, "C": 0.50, "D": 0.30, "E": 0.35, "random-frozen": 0.20},
+        status={},
+        val_n=400,
+        num_classes=10,
+        silhouette=(-0.2, 0.1),
+        seg_miou={"model_a": 0.35, "model_b": 0.50},
+        seg_chance=0.05,
+    )
     return StudyNumbers(**{**base, **kw})
 
 
@@ -164,8 +200,7 @@ def test_a_claim_that_fails_says_so_with_the_measured_reason():
     from hw1.cli.study.claims import FAILS, HOLDS, UNKNOWN, knn_claim, segmentation_claim, study_claims, tsne_claim
 
     # pre-training gained less than the noise: kNN fails, and C <= A is explained by it
-    n = _numbers(knn_last=0.31, accuracy={"A": 0.40, "B": 0.55, "C": 0.38, "D": 0.30, "E": 0.25,
-                                          "random-frozen": 0.30})
+    n = _numbers(knn_last=0.31, accuracy={"A": 0.40, "B": 0.55, "C": 0.38, "D": 0.30, "E": 0.25, "random-frozen": 0.30})
     claims = study_claims(n)
     assert claims[0].verdict == FAILS and "within the noise" in claims[0].reason
     assert claims[1].verdict == FAILS
@@ -175,18 +210,23 @@ def test_a_claim_that_fails_says_so_with_the_measured_reason():
     collapsed = knn_claim(_numbers(knn_last=0.1, ssl_feature_std=(0.5, 0.01)))
     assert "worse than random init" in collapsed.reason and "collapse" in collapsed.reason
     # B and D skipped (no supervised backbone): not measured, with the table's status as the reason
-    skipped = study_claims(_numbers(accuracy={"A": 0.4, "B": None, "C": 0.5, "D": None, "E": 0.3,
-                                              "random-frozen": 0.2},
-                                    status={"B": "skipped: no file", "D": "skipped: no file"}))
+    skipped = study_claims(
+        _numbers(
+            accuracy={"A": 0.4, "B": None, "C": 0.5, "D": None, "E": 0.3, "random-frozen": 0.2},
+            status={"B": "skipped: no file", "D": "skipped: no file"},
+        )
+    )
     assert [c.verdict for c in skipped[1:6]] == [HOLDS, HOLDS, UNKNOWN, UNKNOWN, HOLDS]
     assert skipped[3].reason == "B: skipped: no file"
     negative = tsne_claim(_numbers(silhouette=(-0.5, -0.4)))
     assert negative.verdict == FAILS and "stays negative" in negative.reason
-    weak_a = segmentation_claim(_numbers(seg_miou={"model_a": 0.08, "model_b": 0.41},
-                                         seg_a_curve=[(1, 0.03), (2, 0.05), (3, 0.08)]))
+    weak_a = segmentation_claim(
+        _numbers(seg_miou={"model_a": 0.08, "model_b": 0.41}, seg_a_curve=[(1, 0.03), (2, 0.05), (3, 0.08)])
+    )
     assert weak_a.verdict == FAILS and weak_a.reason == (
         "A is below 0.3 (0.0800); its validation mIoU rose from 0.0300 to 0.0800 and was still rising at the last "
-        "epoch (3): more epochs would help")
+        "epoch (3): more epochs would help"
+    )
     peaked = segmentation_claim(_numbers(seg_miou={"model_a": 0.2, "model_b": 0.41}, seg_a_curve=[(1, 0.2), (2, 0.1)]))
     assert peaked.reason == "A is below 0.3 (0.2000); its validation mIoU peaked at 0.2000 in epoch 1 of 2"
     few = study_claims(_numbers(accuracy={"A": 0.05, "B": 0.04, "C": 0.5, "D": 0.3, "E": 0.2, "random-frozen": 0.1}))
@@ -207,19 +247,35 @@ def test_the_report_states_the_claims_from_the_files_of_the_run(tmp_path):
     val_csv.write_text("id,filename,label\n" + "".join(f"{i},{i}.png,{i % 5}\n" for i in range(100)))
     (out / "ssl" / "config.json").write_text(json.dumps({"knn_val_csv": str(val_csv)}))
     (out / "ssl" / "metrics.jsonl").write_text(
-        json.dumps({"epoch": 0, "split": "knn", "knn_top1": 0.2}) + "\n"
-        + json.dumps({"epoch": 1, "split": "train", "loss": 1.5, "feature_std": 0.3}) + "\n"
-        + json.dumps({"epoch": 1, "split": "knn", "knn_top1": 0.6}) + "\n")
+        json.dumps({"epoch": 0, "split": "knn", "knn_top1": 0.2})
+        + "\n"
+        + json.dumps({"epoch": 1, "split": "train", "loss": 1.5, "feature_std": 0.3})
+        + "\n"
+        + json.dumps({"epoch": 1, "split": "knn", "knn_top1": 0.6})
+        + "\n"
+    )
     (out / "cls").mkdir()
-    rows = [("A", "0.3000", "ok"), ("B", "", "skipped: no pretrain_model_SL.pt"), ("C", "0.4500", "ok"),
-            ("D", "", "skipped: no pretrain_model_SL.pt"), ("E", "0.2500", "ok"), ("random-frozen", "0.1000", "ok")]
-    (out / "cls" / "table.csv").write_text("setting,backbone,init,mode,best_val_acc,best_epoch,status\n" + "".join(
-        f"{s},resnet18,x,y,{acc},1,{status}\n" for s, acc, status in rows))
+    rows = [
+        ("A", "0.3000", "ok"),
+        ("B", "", "skipped: no pretrain_model_SL.pt"),
+        ("C", "0.4500", "ok"),
+        ("D", "", "skipped: no pretrain_model_SL.pt"),
+        ("E", "0.2500", "ok"),
+        ("random-frozen", "0.1000", "ok"),
+    ]
+    (out / "cls" / "table.csv").write_text(
+        "setting,backbone,init,mode,best_val_acc,best_epoch,status\n"
+        + "".join(f"{s},resnet18,x,y,{acc},1,{status}\n" for s, acc, status in rows)
+    )
     counts = np.diag([50, 30, 20, 10, 5, 5, 0]).astype(np.int64)
     counts[0, 1] = 40  # model A confuses class 0 with class 1
     for key, matrix in (("model_a", counts), ("model_b", np.diag([90, 30, 20, 10, 5, 5, 0]))):
-        result = SegEvaluation(metrics=ConfusionMatrix.from_matrix(matrix).result(), names=["0001_mask.png"],
-                               gt_dir=tmp_path, pred_dir=tmp_path)
+        result = SegEvaluation(
+            metrics=ConfusionMatrix.from_matrix(matrix).result(),
+            names=["0001_mask.png"],
+            gt_dir=tmp_path,
+            pred_dir=tmp_path,
+        )
         write_evaluation(result, out / "seg" / key / "eval.json")
     report = write_report(out, profile=PROFILES["micro"], data=StudyData(tmp_path / "hw1_data")).read_text()
     claims = report.split("## Claims")[1].split("\n## ")[0]

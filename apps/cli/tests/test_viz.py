@@ -31,7 +31,7 @@ def _write_pair(folder, sid, rng, size=48):
     folder.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rng.integers(0, 256, size=(size, size, 3), dtype=np.uint8)).save(folder / f"{sid}_sat.jpg")
     labels = np.zeros((size, size), dtype=np.uint8)
-    labels[:, size // 2:] = 4
+    labels[:, size // 2 :] = 4
     Image.fromarray(PALETTE[labels]).save(folder / f"{sid}_mask.png")
     return labels
 
@@ -40,14 +40,24 @@ def test_tsne_command(runner, tmp_path):
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(4), 15)
     centres = rng.normal(0, 10, size=(4, 32))
-    for name, feats in (("first", rng.normal(size=(60, 32))), ("last", centres[labels] + rng.normal(0, 0.3, size=(60, 32)))):
-        np.savez(tmp_path / f"{name}.npz", features=feats.astype(np.float32), labels=labels,
-                 filenames=np.array([f"{i}.jpg" for i in range(60)]))
+    for name, feats in (
+        ("first", rng.normal(size=(60, 32))),
+        ("last", centres[labels] + rng.normal(0, 0.3, size=(60, 32))),
+    ):
+        np.savez(
+            tmp_path / f"{name}.npz",
+            features=feats.astype(np.float32),
+            labels=labels,
+            filenames=np.array([f"{i}.jpg" for i in range(60)]),
+        )
     out = tmp_path / "tsne.png"
-    result = runner.invoke(cli, ["viz", "tsne", str(tmp_path / "first.npz"), str(tmp_path / "last.npz"), str(out),
-                                 "--method", "pca"])
+    result = runner.invoke(
+        cli, ["viz", "tsne", str(tmp_path / "first.npz"), str(tmp_path / "last.npz"), str(out), "--method", "pca"]
+    )
     assert result.exit_code == 0, result.output
-    sils = [float(line.split("silhouette ")[1].split()[0]) for line in result.output.splitlines() if "silhouette" in line]
+    sils = [
+        float(line.split("silhouette ")[1].split()[0]) for line in result.output.splitlines() if "silhouette" in line
+    ]
     assert len(sils) == 2 and sils[1] > sils[0]
     w, h = _png_size(out)
     assert 600 <= w <= 3000 and 300 <= h <= 1500
@@ -62,18 +72,35 @@ def test_overlay_command_matches_library(runner, tmp_path):
     rng = np.random.default_rng(0)
     labels = _write_pair(tmp_path, "0013", rng)
     out = tmp_path / "bare.png"
-    result = runner.invoke(cli, ["viz", "overlay", str(tmp_path / "0013_sat.jpg"), str(tmp_path / "0013_mask.png"),
-                                 str(out), "--no-legend", "--edge-width", "3"])
+    result = runner.invoke(
+        cli,
+        [
+            "viz",
+            "overlay",
+            str(tmp_path / "0013_sat.jpg"),
+            str(tmp_path / "0013_mask.png"),
+            str(out),
+            "--no-legend",
+            "--edge-width",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     sat = np.asarray(Image.open(tmp_path / "0013_sat.jpg").convert("RGB"))
     assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), mask_overlay(sat, labels, PALETTE, edge_width=3))
     fig = tmp_path / "fig.png"
-    assert runner.invoke(cli, ["viz", "overlay", str(tmp_path / "0013_sat.jpg"), str(tmp_path / "0013_mask.png"),
-                               str(fig)]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["viz", "overlay", str(tmp_path / "0013_sat.jpg"), str(tmp_path / "0013_mask.png"), str(fig)]
+        ).exit_code
+        == 0
+    )
     w, h = _png_size(fig)
     assert 300 <= w <= 2000 and 300 <= h <= 2000
     Image.fromarray(np.zeros((10, 10, 3), dtype=np.uint8)).save(tmp_path / "small_mask.png")
-    bad = runner.invoke(cli, ["viz", "overlay", str(tmp_path / "0013_sat.jpg"), str(tmp_path / "small_mask.png"), str(fig)])
+    bad = runner.invoke(
+        cli, ["viz", "overlay", str(tmp_path / "0013_sat.jpg"), str(tmp_path / "small_mask.png"), str(fig)]
+    )
     assert bad.exit_code == 2 and "10x10" in bad.output
 
 
@@ -88,10 +115,17 @@ def _tiny_stage_checkpoints(run_dir):
     for i, stage in enumerate(("early", "middle", "final")):
         torch.manual_seed(i)
         model = create_model("fcn32s", weights=None, **kwargs)
-        save_checkpoint({"format": CHECKPOINT_FORMAT, "model": model_spec("fcn32s", kwargs),
-                         "state_dict": plain_state_dict(model),
-                         "normalization": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
-                         "image_size": None, "epoch": i + 1}, run_dir / f"stage_{stage}.pt")
+        save_checkpoint(
+            {
+                "format": CHECKPOINT_FORMAT,
+                "model": model_spec("fcn32s", kwargs),
+                "state_dict": plain_state_dict(model),
+                "normalization": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
+                "image_size": None,
+                "epoch": i + 1,
+            },
+            run_dir / f"stage_{stage}.pt",
+        )
 
 
 def test_stages_command(runner, tmp_path):
@@ -118,8 +152,11 @@ def test_stages_command(runner, tmp_path):
 def test_curves_command(runner, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    lines = [{"epoch": e, "step": e * 10, "split": s, "loss": 1.0 / e, "miou": 0.1 * e, "lr": 0.01}
-             for e in range(1, 4) for s in ("train", "val")]
+    lines = [
+        {"epoch": e, "step": e * 10, "split": s, "loss": 1.0 / e, "miou": 0.1 * e, "lr": 0.01}
+        for e in range(1, 4)
+        for s in ("train", "val")
+    ]
     (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     out = tmp_path / "curves.png"
     result = runner.invoke(cli, ["viz", "curves", str(run), str(out)])

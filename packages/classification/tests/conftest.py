@@ -15,8 +15,17 @@ from hw1.core import backbone_state_dict, create_backbone
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory):
     """5 classes × 3 train / 2 val images at 32 px, 20 Mini images."""
-    return make_synthetic_classification(tmp_path_factory.mktemp("synth"), num_classes=5, n_train_per_class=3,
-                                         n_val_per_class=2, n_mini=20, num_mini_classes=4, size=32, mini_size=32, seed=1)
+    return make_synthetic_classification(
+        tmp_path_factory.mktemp("synth"),
+        num_classes=5,
+        n_train_per_class=3,
+        n_val_per_class=2,
+        n_mini=20,
+        num_mini_classes=4,
+        size=32,
+        mini_size=32,
+        seed=1,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +43,26 @@ def backbone_files(tmp_path_factory):
 @pytest.fixture()
 def tiny_config(synth, backbone_files, tmp_path):
     """A FinetuneConfig for a seconds-long resnet18 run at 32 px."""
+
     def make(**kw):
-        base = FinetuneConfig(train_csv=str(synth.office_train_csv), train_images=str(synth.office_train_dir),
-                              val_csv=str(synth.office_val_csv), val_images=str(synth.office_val_dir),
-                              out_dir=str(tmp_path / "run"), backbone="resnet18", num_classes=5, image_size=32,
-                              epochs=1, batch_size=8, precision="fp32", head_hidden=32,
-                              supervised_backbone=str(backbone_files["sl"]), ssl_backbone=str(backbone_files["ssl"]))
+        base = FinetuneConfig(
+            train_csv=str(synth.office_train_csv),
+            train_images=str(synth.office_train_dir),
+            val_csv=str(synth.office_val_csv),
+            val_images=str(synth.office_val_dir),
+            out_dir=str(tmp_path / "run"),
+            backbone="resnet18",
+            num_classes=5,
+            image_size=32,
+            epochs=1,
+            batch_size=8,
+            precision="fp32",
+            head_hidden=32,
+            supervised_backbone=str(backbone_files["sl"]),
+            ssl_backbone=str(backbone_files["ssl"]),
+        )
         return dataclasses.replace(base, **kw)
+
     return make
 
 
@@ -49,8 +71,19 @@ def trained_run(synth, backbone_files, tmp_path_factory):
     """One finished 1-epoch setting-A run, shared by the prediction tests."""
     from hw1.classification import train_classifier
 
-    cfg = FinetuneConfig(train_csv=str(synth.office_train_csv), train_images=str(synth.office_train_dir),
-                         val_csv=str(synth.office_val_csv), val_images=str(synth.office_val_dir),
-                         out_dir=str(tmp_path_factory.mktemp("trained") / "A"), setting="A", backbone="resnet18",
-                         num_classes=5, image_size=32, epochs=1, batch_size=8, precision="fp32", head_hidden=32)
+    cfg = FinetuneConfig(
+        train_csv=str(synth.office_train_csv),
+        train_images=str(synth.office_train_dir),
+        val_csv=str(synth.office_val_csv),
+        val_images=str(synth.office_val_dir),
+        out_dir=str(tmp_path_factory.mktemp("trained") / "A"),
+        setting="A",
+        backbone="resnet18",
+        num_classes=5,
+        image_size=32,
+        epochs=1,
+        batch_size=8,
+        precision="fp32",
+        head_hidden=32,
+    )
     return train_classifier(cfg)

@@ -4,8 +4,8 @@ import torchvision
 from torch import nn
 
 from hw1.classification import load_backbone
-from hw1.core.backbone import renumber_sequential_resnet
 from hw1.core import Hw1CheckpointError, backbone_state_dict, create_backbone
+from hw1.core.backbone import renumber_sequential_resnet
 
 
 def _same(model: nn.Module, sd: dict) -> bool:

@@ -18,12 +18,15 @@ def test_reads_items(synth):
     assert len(ds) == 15
 
 
-@pytest.mark.parametrize("body,match", [
-    ("0,0_0.jpg,cat\n", r"row 2 \(0_0.jpg\): label 'cat' is not an integer"),
-    ("0,0_0.jpg,7\n", r"row 2 \(0_0.jpg\): label 7 out of range 0..4"),
-    ("0,../0_0.jpg,1\n", r"row 2: file name '../0_0.jpg'"),
-    ("0,/etc/passwd,1\n", "absolute"),
-])
+@pytest.mark.parametrize(
+    "body,match",
+    [
+        ("0,0_0.jpg,cat\n", r"row 2 \(0_0.jpg\): label 'cat' is not an integer"),
+        ("0,0_0.jpg,7\n", r"row 2 \(0_0.jpg\): label 7 out of range 0..4"),
+        ("0,../0_0.jpg,1\n", r"row 2: file name '../0_0.jpg'"),
+        ("0,/etc/passwd,1\n", "absolute"),
+    ],
+)
 def test_bad_rows_name_row_and_file(tmp_path, synth, body, match):
     with pytest.raises(Hw1DataError, match=match):
         OfficeHomeCsv(_csv(tmp_path, body), synth.office_train_dir, num_classes=5)

@@ -42,8 +42,13 @@ def test_random_steps_follow_the_recipe(recipe):
         rc = ref["RandomResizedCrop"]
         src = mods["RandomResizedCrop"].forward_parameters(shape)["src"].double()
         area = (src[:, 1, 0] - src[:, 0, 0] + 1) * (src[:, 2, 1] - src[:, 1, 1] + 1) / side**2
-        expected = torch.tensor([RandomResizedCrop.get_params(torch.empty(3, side, side), list(rc.scale),
-                                                              list(rc.ratio)) for _ in range(n)], dtype=torch.float64)
+        expected = torch.tensor(
+            [
+                RandomResizedCrop.get_params(torch.empty(3, side, side), list(rc.scale), list(rc.ratio))
+                for _ in range(n)
+            ],
+            dtype=torch.float64,
+        )
         expected = expected[:, 2] * expected[:, 3] / side**2
         se = math.sqrt(float(area.var()) / n + float(expected.var()) / n)
         assert abs(float(area.mean()) - float(expected.mean())) <= 4 * se
@@ -60,8 +65,9 @@ def test_random_steps_follow_the_recipe(recipe):
 
 
 def test_csv_store_keeps_labels_of_readable_rows(synth, tmp_path):
-    store, labels = open_csv_store(synth.office_train_csv, synth.office_train_dir, 32,
-                                   cache_dir=str(tmp_path / "cache"))
+    store, labels = open_csv_store(
+        synth.office_train_csv, synth.office_train_dir, 32, cache_dir=str(tmp_path / "cache")
+    )
     rows = read_csv_rows(synth.office_train_csv, labels=True)
     assert len(store) == len(rows) and labels.tolist() == [r.label for r in rows]
     first = read_rgb(synth.office_train_dir / rows[0].filename)

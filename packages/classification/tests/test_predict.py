@@ -18,8 +18,15 @@ def test_predictions_round_trip_through_an_accuracy_check(trained_run, synth, tm
         w.writerow(["id", "filename", "label"])
         for r in rows:
             w.writerow([int(r["id"]) + 100, r["filename"], ""])
-    report = predict_csv(f"{run['run_dir']}/best.pt", test_csv, synth.office_val_dir, tmp_path / "pred.csv",
-                         device="cpu", precision="fp32", batch_size=3)
+    report = predict_csv(
+        f"{run['run_dir']}/best.pt",
+        test_csv,
+        synth.office_val_dir,
+        tmp_path / "pred.csv",
+        device="cpu",
+        precision="fp32",
+        batch_size=3,
+    )
     assert report.written == len(rows) and not report.failed
     out = _read(tmp_path / "pred.csv")
     assert [(o["id"], o["filename"]) for o in out] == [(str(int(r["id"]) + 100), r["filename"]) for r in rows]

@@ -7,8 +7,11 @@ from hw1.core import Hw1Error
 
 def test_the_study_table(tmp_path):
     assert {k: (s.init, s.frozen) for k, s in SETTINGS.items()} == {
-        "A": ("random", False), "B": ("supervised", False), "C": ("ssl", False),
-        "D": ("supervised", True), "E": ("ssl", True),
+        "A": ("random", False),
+        "B": ("supervised", False),
+        "C": ("ssl", False),
+        "D": ("supervised", True),
+        "E": ("ssl", True),
     }
     sl, ssl = tmp_path / "sl.pt", tmp_path / "ssl.pt"
     sl.write_bytes(b"x")

@@ -79,8 +79,8 @@ def test_training_order_gives_every_rank_an_equal_shard_of_one_permutation(n):
     # Step k of 2 processes with batch b = step k of one process with batch 2b.
     b = 2
     for k in range(n // 2 // b):
-        union = sorted(shards[0][k * b:(k + 1) * b] + shards[1][k * b:(k + 1) * b])
-        assert union == sorted(single[2 * k * b:2 * (k + 1) * b])
+        union = sorted(shards[0][k * b : (k + 1) * b] + shards[1][k * b : (k + 1) * b])
+        assert union == sorted(single[2 * k * b : 2 * (k + 1) * b])
     assert _order(n, 0, 0, 1, 2, False) == list(range(1, n, 2))  # evaluation keeps every sample
 
 

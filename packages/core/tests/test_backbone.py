@@ -47,8 +47,10 @@ def test_ta_style_full_state_dict_drops_the_1000_way_fc(reference, tmp_path):
     assert report.dropped_head_keys == ["fc.weight", "fc.bias"]
 
 
-@pytest.mark.parametrize("prefix", ["module.", "backbone.", "module.backbone.", "net.", "online_network.",
-                                    "online_encoder.net.", "_orig_mod."])
+@pytest.mark.parametrize(
+    "prefix",
+    ["module.", "backbone.", "module.backbone.", "net.", "online_network.", "online_encoder.net.", "_orig_mod."],
+)
 def test_framework_prefixes_are_stripped(reference, prefix):
     sd = {prefix + k: v for k, v in reference.items() if not k.startswith("fc.")}
     # SSL frameworks keep heads next to the backbone; they must not be mistaken for it.
@@ -106,10 +108,16 @@ def test_lightly_sequential_and_run_checkpoint_forms_load():
     load_backbone_state_dict(model, {f"backbone.{k}": v for k, v in seq.state_dict().items()})
     assert torch.equal(model.layer4[1].conv2.weight, resnet.layer4[1].conv2.weight)
     assert renumber_sequential_resnet({"4.0.conv1.weight": torch.zeros(1), "fc.bias": torch.zeros(1)}).keys() == {
-        "layer1.0.conv1.weight", "fc.bias"}
-    run = {"format": "some-run/1", "state_dict": {**{f"backbone.{k}": v for k, v in resnet.state_dict().items()
-                                                     if not k.startswith("fc.")},
-                                                  "head.fc.weight": torch.zeros(5, 512)}}
+        "layer1.0.conv1.weight",
+        "fc.bias",
+    }
+    run = {
+        "format": "some-run/1",
+        "state_dict": {
+            **{f"backbone.{k}": v for k, v in resnet.state_dict().items() if not k.startswith("fc.")},
+            "head.fc.weight": torch.zeros(5, 512),
+        },
+    }
     other = create_backbone("resnet18")
     load_backbone_state_dict(other, run)
     assert torch.equal(other.conv1.weight, resnet.conv1.weight)

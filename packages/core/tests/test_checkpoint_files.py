@@ -8,16 +8,19 @@ from hw1.core import Hw1CheckpointError, load_checkpoint
 from hw1.core.checkpoint_files import describe_non_checkpoint
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"hello\n", "a text file starting 'hello'"),
-    (b"", "an empty file"),
-    (b"<!DOCTYPE html><html><body>Google Drive - virus scan warning</body></html>", "an HTML page"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(32), "a PNG image"),
-    (b"\xff\xd8\xff\xe0" + bytes(32), "a JPEG image"),
-    (b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\n", "Git LFS pointer"),
-    (b'{"state_dict": {}}', "a JSON or text file"),
-    (bytes(range(256)) * 4, "binary data of an unknown format"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"hello\n", "a text file starting 'hello'"),
+        (b"", "an empty file"),
+        (b"<!DOCTYPE html><html><body>Google Drive - virus scan warning</body></html>", "an HTML page"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(32), "a PNG image"),
+        (b"\xff\xd8\xff\xe0" + bytes(32), "a JPEG image"),
+        (b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\n", "Git LFS pointer"),
+        (b'{"state_dict": {}}', "a JSON or text file"),
+        (bytes(range(256)) * 4, "binary data of an unknown format"),
+    ],
+)
 def test_foreign_files_are_named_for_what_they_are(tmp_path, content, expected):
     path = tmp_path / "model.pt"
     path.write_bytes(content)

@@ -7,11 +7,11 @@ from torch.utils.data import DataLoader, DistributedSampler
 from hw1.core.device_batches import (
     DeviceBatchSampler,
     epoch_batches,
+    memory_budget_bytes,
+    resolve_data_pipeline,
     seeded_draw,
     shard_parameters,
     step_seed,
-    memory_budget_bytes,
-    resolve_data_pipeline,
 )
 from hw1.core.errors import Hw1Error
 from hw1.core.image_store import open_folder_store
@@ -29,8 +29,9 @@ def store(tmp_path):
 @pytest.mark.parametrize("world_size", [1, 2, 3])
 def test_epoch_order_equals_the_distributed_sampler_and_loader(world_size):
     for rank in range(world_size):
-        sampler = DistributedSampler(range(23), num_replicas=world_size, rank=rank, shuffle=True, seed=5,
-                                     drop_last=True)
+        sampler = DistributedSampler(
+            range(23), num_replicas=world_size, rank=rank, shuffle=True, seed=5, drop_last=True
+        )
         sampler.set_epoch(3)
         expected = [b.tolist() for b in DataLoader(list(sampler), batch_size=4, drop_last=True)]
         got = [b.tolist() for b in epoch_batches(23, 4, seed=5, epoch=3, rank=rank, world_size=world_size)]
@@ -43,12 +44,12 @@ def test_batches_are_the_stored_images_as_float_nchw(store, resident):
     batches = list(sampler.epoch(2))
     assert len(batches) == sampler.steps_per_epoch == 5
     order = epoch_batches(23, 4, seed=1, epoch=2)
-    for idx, batch in zip(order, batches):
+    for idx, batch in zip(order, batches, strict=True):
         image = batch["image"]
         assert image.shape == (4, 3, 6, 6) and image.dtype == torch.float32
         assert torch.allclose(image[:, 1, 2, 3] * 255, idx.float())  # pixel value = file number
     resumed = list(sampler.epoch(2, start_step=3))
-    assert all(torch.equal(a["image"], b["image"]) for a, b in zip(resumed, batches[3:]))
+    assert all(torch.equal(a["image"], b["image"]) for a, b in zip(resumed, batches[3:], strict=True))
 
 
 def test_streamed_epoch_stops_cleanly_when_abandoned(store):
@@ -78,8 +79,9 @@ def test_count_and_last_partial_batch(store):
 
 
 def test_sharded_parameters_give_each_rank_its_global_positions():
-    drawn = seeded_draw(lambda: {"p": torch.rand(6), "order": torch.arange(6), "forward_input_shape": torch.ones(4)},
-                        seed=3)
+    drawn = seeded_draw(
+        lambda: {"p": torch.rand(6), "order": torch.arange(6), "forward_input_shape": torch.ones(4)}, seed=3
+    )
     again = seeded_draw(lambda: {"p": torch.rand(6)}, seed=3)
     assert torch.equal(drawn["p"], again["p"])
     parts = [shard_parameters(drawn, 6, r, 2) for r in range(2)]

@@ -25,7 +25,7 @@ def test_store_holds_the_decoded_pixels_and_is_reused(tmp_path, caplog):
     pixels = _folder(tmp_path / "imgs")
     first = open_folder_store(tmp_path / "imgs", 12, cache_dir=tmp_path / "cache")
     assert first.rebuilt and len(first) == 5 and first.arrays["image"].shape == (5, 12, 12, 3)
-    for name, row in zip(first.names, first.arrays["image"]):
+    for name, row in zip(first.names, first.arrays["image"], strict=True):
         assert np.array_equal(row, pixels[os.path.basename(name)])
     assert first.nbytes == store_bytes(5, (12, 12))
     caplog.set_level(logging.WARNING, "hw1.core")
@@ -120,8 +120,12 @@ def test_nothing_readable_and_empty_folder_are_data_errors(tmp_path):
 
 
 def test_resize_covers_then_crops_the_centre():
-    wide = Image.fromarray(np.concatenate([np.zeros((10, 10, 3), np.uint8), np.full((10, 20, 3), 255, np.uint8),
-                                           np.zeros((10, 10, 3), np.uint8)], axis=1))
+    wide = Image.fromarray(
+        np.concatenate(
+            [np.zeros((10, 10, 3), np.uint8), np.full((10, 20, 3), 255, np.uint8), np.zeros((10, 10, 3), np.uint8)],
+            axis=1,
+        )
+    )
     out = resize_center_crop(wide, (5, 5), Image.NEAREST)
     assert out.size == (5, 5) and (np.asarray(out) == 255).all()
 

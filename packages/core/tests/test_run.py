@@ -79,7 +79,10 @@ def test_run_folder_rules(tmp_path):
 def test_upgrade_config_maps_old_keys():
     old = {"out": "a", "workers": 3, "lr": 1.0}
     assert upgrade_config(old, {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync_batchnorm"}) == {
-        "out_dir": "a", "num_workers": 3, "lr": 1.0}
+        "out_dir": "a",
+        "num_workers": 3,
+        "lr": 1.0,
+    }
     assert upgrade_config({"out": "a", "out_dir": "b"}, {"out": "out_dir"}) == {"out_dir": "b"}
 
 
@@ -158,8 +161,14 @@ def test_a_non_finite_loss_fails_the_run_naming_the_epoch():
 
 def test_run_result_flattens_the_loops_numbers():
     result = RunResult(run_dir="r", epoch=2, step=10, seconds=1.23456, metrics={"loss": 0.5}, extra={"best_acc": 0.9})
-    assert result.to_dict() == {"run_dir": "r", "epoch": 2, "step": 10, "seconds": 1.235, "metrics": {"loss": 0.5},
-                                "best_acc": 0.9}
+    assert result.to_dict() == {
+        "run_dir": "r",
+        "epoch": 2,
+        "step": 10,
+        "seconds": 1.235,
+        "metrics": {"loss": 0.5},
+        "best_acc": 0.9,
+    }
 
 
 def test_checkpoint_writer_writes_a_snapshot_in_the_background(tmp_path):
@@ -183,7 +192,7 @@ def test_checkpoint_writer_reraises_a_failed_save(tmp_path):
     blocker.write_text("")
     writer = CheckpointWriter()
     writer.save({"w": torch.zeros(1)}, blocker / "sub" / "last.pt")  # a folder under a file: cannot exist
-    with pytest.raises(Exception):
+    with pytest.raises(Hw1CheckpointError):
         writer.wait()
     writer.wait()  # the error is raised once
 

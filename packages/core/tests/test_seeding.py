@@ -29,8 +29,14 @@ class _NumpyNoise(Dataset):
 
 
 def _loader_values(seed):
-    loader = DataLoader(_NumpyNoise(), batch_size=2, shuffle=True, num_workers=2,
-                        worker_init_fn=seed_worker, generator=make_generator(seed))
+    loader = DataLoader(
+        _NumpyNoise(),
+        batch_size=2,
+        shuffle=True,
+        num_workers=2,
+        worker_init_fn=seed_worker,
+        generator=make_generator(seed),
+    )
     return torch.cat([b for b in loader]).tolist()
 
 

@@ -15,8 +15,9 @@ def official_miou_dir() -> Path:
     """The official mIoU oracle folder (gt/, pred/, expected.json); skips when the package is
     tested outside the monorepo checkout that holds it."""
     if not (OFFICIAL_MIOU_FIXTURE / "expected.json").is_file():
-        pytest.skip(f"official mIoU oracle not found at {OFFICIAL_MIOU_FIXTURE} "
-                    "(package tested outside the hw1 checkout)")
+        pytest.skip(
+            f"official mIoU oracle not found at {OFFICIAL_MIOU_FIXTURE} (package tested outside the hw1 checkout)"
+        )
     return OFFICIAL_MIOU_FIXTURE
 
 
@@ -30,6 +31,7 @@ def synthetic_seg_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # --- models / training / prediction (SEG-MODEL) ---------------------------------------------------
+
 
 @pytest.fixture
 def forbid_downloads(monkeypatch: pytest.MonkeyPatch) -> list[str]:

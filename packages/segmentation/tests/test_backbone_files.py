@@ -22,8 +22,13 @@ def test_smp_encoder_loads_a_lightly_keyed_file(tmp_path):
     torch.manual_seed(0)
     resnet = torchvision.models.resnet18()
     _lightly_file(tmp_path / "lightly.pt", resnet)
-    model = create_model("smp:Unet:resnet18", weights=str(tmp_path / "lightly.pt"), num_classes=7,
-                         encoder_depth=3, decoder_channels=[16, 8, 8])
+    model = create_model(
+        "smp:Unet:resnet18",
+        weights=str(tmp_path / "lightly.pt"),
+        num_classes=7,
+        encoder_depth=3,
+        decoder_channels=[16, 8, 8],
+    )
     encoder = model.net.encoder
     assert torch.equal(encoder.layer4[1].conv2.weight, resnet.layer4[1].conv2.weight)
     assert torch.equal(encoder.bn1.running_mean, resnet.bn1.running_mean)
@@ -42,17 +47,29 @@ def test_a_lightly_file_of_another_depth_is_refused(tmp_path):
     pytest.importorskip("segmentation_models_pytorch")
     _lightly_file(tmp_path / "r34.pt", torchvision.models.resnet34())
     with pytest.raises(Hw1CheckpointError, match="r34.pt: does not fit the backbone"):
-        create_model("smp:Unet:resnet18", weights=str(tmp_path / "r34.pt"), num_classes=7, encoder_depth=3,
-                     decoder_channels=[16, 8, 8])
+        create_model(
+            "smp:Unet:resnet18",
+            weights=str(tmp_path / "r34.pt"),
+            num_classes=7,
+            encoder_depth=3,
+            decoder_channels=[16, 8, 8],
+        )
 
 
 def test_a_classification_run_checkpoint_is_a_backbone_file_too(tmp_path):
     pytest.importorskip("segmentation_models_pytorch")
     backbone = create_backbone("resnet18")
     head = nn.Linear(backbone.num_features, 5)
-    state = {**{f"backbone.{k}": v for k, v in backbone.state_dict().items()},
-             **{f"head.fc.{k}": v for k, v in head.state_dict().items()}}
+    state = {
+        **{f"backbone.{k}": v for k, v in backbone.state_dict().items()},
+        **{f"head.fc.{k}": v for k, v in head.state_dict().items()},
+    }
     torch.save({"format": "hw1-classification/1", "state_dict": state, "epoch": 3}, tmp_path / "best.pt")
-    model = create_model("smp:Unet:resnet18", weights=str(tmp_path / "best.pt"), num_classes=7, encoder_depth=3,
-                         decoder_channels=[16, 8, 8])
+    model = create_model(
+        "smp:Unet:resnet18",
+        weights=str(tmp_path / "best.pt"),
+        num_classes=7,
+        encoder_depth=3,
+        decoder_channels=[16, 8, 8],
+    )
     assert torch.equal(model.net.encoder.conv1.weight, backbone.conv1.weight)

@@ -62,13 +62,18 @@ def test_parameters_follow_the_albumentations_recipe():
     src = crop.forward_parameters(shape)["src"].double()
     area = (src[:, 1, 0] - src[:, 0, 0] + 1) * (src[:, 2, 1] - src[:, 1, 1] + 1) / side**2
     rc = ref["RandomResizedCrop"]
-    expected = torch.tensor([RandomResizedCrop.get_params(torch.empty(3, side, side), list(rc.scale), list(rc.ratio))
-                             for _ in range(n)], dtype=torch.float64)
+    expected = torch.tensor(
+        [RandomResizedCrop.get_params(torch.empty(3, side, side), list(rc.scale), list(rc.ratio)) for _ in range(n)],
+        dtype=torch.float64,
+    )
     expected = expected[:, 2] * expected[:, 3] / side**2
     se = math.sqrt(float(area.var()) / n + float(expected.var()) / n)
     assert abs(float(area.mean()) - float(expected.mean())) <= 4 * se
-    for module, p in ((hflip, ref["HorizontalFlip"].p), (vflip, ref["VerticalFlip"].p),
-                      (aug.jitter, ref["ColorJitter"].p)):
+    for module, p in (
+        (hflip, ref["HorizontalFlip"].p),
+        (vflip, ref["VerticalFlip"].p),
+        (aug.jitter, ref["ColorJitter"].p),
+    ):
         rate = float(module.forward_parameters(shape)["batch_prob"].float().mean())
         assert abs(rate - p) <= 4 * math.sqrt(p * (1 - p) / n)
     quarter_turns = rot.forward_parameters(shape)["times"].round().long() % 4

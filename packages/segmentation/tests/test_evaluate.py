@@ -97,6 +97,7 @@ def test_official_oracle(official_miou_dir):
 
 # --- CLI -----------------------------------------------------------------------------------------
 
+
 @pytest.fixture()
 def cli():
     main = pytest.importorskip("hw1.cli.main", reason="hw1-cli not installed (package tested alone)")

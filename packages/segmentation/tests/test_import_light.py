@@ -25,10 +25,10 @@ def test_codec_and_mean_iou_path_imports_no_torch(tmp_path) -> None:
         from hw1.segmentation import (ConfusionMatrix, decode_mask, evaluate_folders, format_official,
                                       read_evaluation, write_evaluation, STAGES, DEFAULT_STAGE_IDS)
         from hw1.segmentation.codec import read_mask, write_mask
-        result = evaluate_folders({str(tmp_path / 'gt')!r}, {str(tmp_path / 'pred')!r}, num_workers=1)
+        result = evaluate_folders({str(tmp_path / "gt")!r}, {str(tmp_path / "pred")!r}, num_workers=1)
         assert result.per_class_iou[0] == 1.0, result.per_class_iou
-        write_evaluation(result, {str(tmp_path / 'eval.json')!r})
-        assert read_evaluation({str(tmp_path / 'eval.json')!r}).per_class_iou[0] == 1.0
+        write_evaluation(result, {str(tmp_path / "eval.json")!r})
+        assert read_evaluation({str(tmp_path / "eval.json")!r}).per_class_iou[0] == 1.0
         cm = ConfusionMatrix().update(np.zeros((2, 2), np.uint8), np.zeros((2, 2), np.uint8))
         assert cm.mean_iou_nansafe() == 1.0 and cm.all_reduce().total() == 4
         format_official(result)

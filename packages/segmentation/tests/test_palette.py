@@ -8,7 +8,13 @@ def test_palette_is_the_study_table():
     assert CLASS_NAMES == ("Urban", "Agriculture", "Rangeland", "Forest", "Water", "Barren", "Unknown")
     assert PALETTE.dtype == np.uint8 and PALETTE.shape == (7, 3)
     assert PALETTE.tolist() == [
-        [0, 255, 255], [255, 255, 0], [255, 0, 255], [0, 255, 0], [0, 0, 255], [255, 255, 255], [0, 0, 0],
+        [0, 255, 255],
+        [255, 255, 0],
+        [255, 0, 255],
+        [0, 255, 0],
+        [0, 0, 255],
+        [255, 255, 255],
+        [0, 0, 0],
     ]
     assert MIOU_CLASSES == (0, 1, 2, 3, 4, 5)
 

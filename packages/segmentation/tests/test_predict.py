@@ -30,8 +30,9 @@ def tiny_checkpoint(tmp_path: Path) -> Path:
     # Non-zero score layers so the untrained net predicts several classes.
     for conv in (model.score_fr, model.score_pool3, model.score_pool4):
         torch.nn.init.normal_(conv.weight, std=0.5)
-    return save_checkpoint(model_checkpoint(model, "fcn8s", {"num_classes": 7, **TINY_FCN}, image_size=None, epoch=1),
-                           tmp_path / "tiny.pt")
+    return save_checkpoint(
+        model_checkpoint(model, "fcn8s", {"num_classes": 7, **TINY_FCN}, image_size=None, epoch=1), tmp_path / "tiny.pt"
+    )
 
 
 def _write_image(path: Path, h: int, w: int, seed: int) -> None:
@@ -145,17 +146,45 @@ def test_cli_train_predict_evaluate_round_trip(seg_train_data: Path, tmp_path: P
 
     runner = CliRunner()
     run = tmp_path / "run"
-    result = runner.invoke(cli, ["seg", "train", "--data-dir", str(seg_train_data), "--out-dir", str(run),
-                                 "--model", "fcn8s", "--model-kwargs", "width=0.0625,fc_channels=16,batch_norm=true",
-                                 "--epochs", "1", "--batch-size", "4", "--max-train", "8", "--image-size", "48",
-                                 "--workers", "0", "--precision", "fp32", "--optimizer", "adamw", "--lr", "0.003"])
+    result = runner.invoke(
+        cli,
+        [
+            "seg",
+            "train",
+            "--data-dir",
+            str(seg_train_data),
+            "--out-dir",
+            str(run),
+            "--model",
+            "fcn8s",
+            "--model-kwargs",
+            "width=0.0625,fc_channels=16,batch_norm=true",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--max-train",
+            "8",
+            "--image-size",
+            "48",
+            "--workers",
+            "0",
+            "--precision",
+            "fp32",
+            "--optimizer",
+            "adamw",
+            "--lr",
+            "0.003",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "best val mIoU" in result.output
     val_dir = tmp_path / "val"
     shutil.copytree(seg_train_data / "validation", val_dir)
     pred = tmp_path / "pred"
-    result = runner.invoke(cli, ["seg", "predict", str(run / "best.pt"), str(val_dir), str(pred),
-                                 "--precision", "fp32", "--workers", "0"])
+    result = runner.invoke(
+        cli, ["seg", "predict", str(run / "best.pt"), str(val_dir), str(pred), "--precision", "fp32", "--workers", "0"]
+    )
     assert result.exit_code == 0, result.output
     assert len(list(pred.glob("*_mask.png"))) == len(list(val_dir.glob("*_sat.jpg")))
     result = runner.invoke(cli, ["seg", "evaluate", str(val_dir), str(pred), "--json"])

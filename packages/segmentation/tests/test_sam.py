@@ -27,9 +27,18 @@ from hw1.segmentation.sam import (  # noqa: E402
 
 #: A randomly initialised SAM small enough for a CPU test: 64-pixel input, 2 encoder blocks.
 TINY = SamArchitecture(
-    encoder_embed_dim=32, encoder_depth=2, encoder_num_heads=2, encoder_global_attn_indexes=(1,),
-    image_size=64, window_size=2, prompt_embed_dim=32, mask_in_chans=4, decoder_depth=1,
-    decoder_mlp_dim=64, decoder_num_heads=2, iou_head_hidden_dim=32,
+    encoder_embed_dim=32,
+    encoder_depth=2,
+    encoder_num_heads=2,
+    encoder_global_attn_indexes=(1,),
+    image_size=64,
+    window_size=2,
+    prompt_embed_dim=32,
+    mask_in_chans=4,
+    decoder_depth=1,
+    decoder_mlp_dim=64,
+    decoder_num_heads=2,
+    iou_head_hidden_dim=32,
 )
 #: Same encoder width, other depth: a checkpoint of one must not load into the other.
 TINY_DEEP = SamArchitecture(**{**TINY.__dict__, "encoder_depth": 3, "encoder_global_attn_indexes": (2,)})
@@ -48,8 +57,15 @@ def tiny_checkpoint(tmp_path_factory):
 
 
 def _config(tmp_path, checkpoint, **kw):
-    base = dict(checkpoint=str(checkpoint), model_type="test_tiny", out_dir=str(tmp_path / "out"),
-                points_per_side=4, pred_iou_thresh=0.0, stability_score_thresh=0.0, device="cpu")
+    base = dict(
+        checkpoint=str(checkpoint),
+        model_type="test_tiny",
+        out_dir=str(tmp_path / "out"),
+        points_per_side=4,
+        pred_iou_thresh=0.0,
+        stability_score_thresh=0.0,
+        device="cpu",
+    )
     base.update(kw)
     return SamConfig(**base)
 
@@ -58,7 +74,7 @@ def _image(h=48, w=56, seed=0):
     rng = np.random.default_rng(seed)
     img = np.zeros((h, w, 3), dtype=np.uint8)
     img[:, : w // 2] = (30, 120, 40)
-    img[:, w // 2:] = (200, 190, 160)
+    img[:, w // 2 :] = (200, 190, 160)
     return np.clip(img + rng.integers(0, 20, size=img.shape), 0, 255).astype(np.uint8)
 
 
@@ -95,8 +111,11 @@ def test_segment_images_writes_json_and_reports_bad_files(tiny_checkpoint, tmp_p
     bad = tmp_path / "0062_sat.jpg"
     bad.write_bytes(b"not an image")
     seen = []
-    report = segment_images(_config(tmp_path, tiny_checkpoint), [good, bad],
-                            on_image=lambda p, rgb, recs, j: seen.append((p.name, rgb.shape, len(recs))))
+    report = segment_images(
+        _config(tmp_path, tiny_checkpoint),
+        [good, bad],
+        on_image=lambda p, rgb, recs, j: seen.append((p.name, rgb.shape, len(recs))),
+    )
     assert [p.name for p in report.written] == ["0013_sat_sam.json"]
     assert [p.name for p, _ in report.failed] == ["0062_sat.jpg"]
     assert seen == [("0013_sat.jpg", (48, 56, 3), report.mask_counts["0013_sat.jpg"])]
@@ -157,10 +176,15 @@ def test_segment_images_refines_a_land_cover_prediction(tiny_checkpoint, tmp_pat
     kwargs = {"num_classes": 7, "width": 0.0625, "fc_channels": 8}
     torch.manual_seed(0)
     seg_ckpt = save_checkpoint(
-        {"format": CHECKPOINT_FORMAT, "model": model_spec("fcn32s", kwargs),
-         "state_dict": plain_state_dict(create_model("fcn32s", weights=None, **kwargs)),
-         "normalization": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}, "image_size": None},
-        tmp_path / "seg.pt")
+        {
+            "format": CHECKPOINT_FORMAT,
+            "model": model_spec("fcn32s", kwargs),
+            "state_dict": plain_state_dict(create_model("fcn32s", weights=None, **kwargs)),
+            "normalization": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
+            "image_size": None,
+        },
+        tmp_path / "seg.pt",
+    )
     img = tmp_path / "0013_sat.jpg"
     Image.fromarray(_image(64, 64)).save(img)
     report = segment_images(_config(tmp_path, tiny_checkpoint, refine_with=str(seg_ckpt)), [img])

@@ -84,8 +84,9 @@ def test_cli_synth_seg(tmp_path):
     from click.testing import CliRunner
 
     out = tmp_path / "p2"
-    result = CliRunner().invoke(main.cli, ["data", "synth-seg", str(out), "--n-train", "2", "--n-val", "1",
-                                           "--size", "32", "--seed", "5"])
+    result = CliRunner().invoke(
+        main.cli, ["data", "synth-seg", str(out), "--n-train", "2", "--n-val", "1", "--size", "32", "--seed", "5"]
+    )
     assert result.exit_code == 0, result.output
     assert "wrote 2 train and 1 validation pairs of 32x32" in result.stdout
     assert len(list_pairs(out / "train")) == 2 and len(list_pairs(out / "validation")) == 1

@@ -34,9 +34,18 @@ def test_stage_epochs() -> None:
 def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) -> None:
     out = tmp_path / "run"
     config = SegTrainConfig(
-        data_dir=str(seg_train_data), out_dir=str(out), model="smp:Unet:resnet18",
-        model_kwargs={"encoder_depth": 3, "decoder_channels": [32, 16, 16]}, optimizer="adamw", lr=3e-3,
-        schedule="cosine", epochs=3, batch_size=4, num_workers=0, precision="fp32", seed=0,
+        data_dir=str(seg_train_data),
+        out_dir=str(out),
+        model="smp:Unet:resnet18",
+        model_kwargs={"encoder_depth": 3, "decoder_channels": [32, 16, 16]},
+        optimizer="adamw",
+        lr=3e-3,
+        schedule="cosine",
+        epochs=3,
+        batch_size=4,
+        num_workers=0,
+        precision="fp32",
+        seed=0,
     )
     result = train_segmentation(config)
     history = result["history"]
@@ -45,7 +54,15 @@ def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) 
     # on this data: about 0.05 after epoch 1 (one class everywhere), 0.15-0.25 after epoch 3.
     assert best >= first + 0.08, history
     assert result["best_epoch"] > 1
-    for name in ("last.pt", "best.pt", "stage_early.pt", "stage_middle.pt", "stage_final.pt", "metrics.jsonl", "config.json"):
+    for name in (
+        "last.pt",
+        "best.pt",
+        "stage_early.pt",
+        "stage_middle.pt",
+        "stage_final.pt",
+        "metrics.jsonl",
+        "config.json",
+    ):
         assert (out / name).is_file(), name
     records = read_metrics(out / "metrics.jsonl")
     val = [r for r in records if r["split"] == "val"]
@@ -57,8 +74,10 @@ def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) 
     assert stages == {"early": 1, "middle": 2, "final": 3}
     best_ckpt = load_checkpoint(out / "best.pt")
     assert best_ckpt["format"] == CHECKPOINT_FORMAT and best_ckpt["epoch"] == result["best_epoch"]
-    assert best_ckpt["model"] == {"name": "smp:Unet:resnet18",
-                                  "kwargs": {"num_classes": 7, "encoder_depth": 3, "decoder_channels": [32, 16, 16]}}
+    assert best_ckpt["model"] == {
+        "name": "smp:Unet:resnet18",
+        "kwargs": {"num_classes": 7, "encoder_depth": 3, "decoder_channels": [32, 16, 16]},
+    }
     assert best_ckpt["normalization"]["mean"] == pytest.approx([0.485, 0.456, 0.406])
     assert "optimizer" in load_checkpoint(out / "last.pt") and "optimizer" not in best_ckpt
     model, _ = load_model_from_checkpoint(out / "best.pt")
@@ -68,9 +87,24 @@ def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) 
 
 @pytest.mark.slow
 def test_resume_continues_exactly(seg_train_data, tmp_path) -> None:
-    common = dict(data_dir=str(seg_train_data), model="fcn32s", model_kwargs=TINY_FCN, optimizer="sgd", lr=0.02,
-                  warmup_epochs=0.5, schedule="poly", epochs=2, batch_size=4, accumulate=2, max_train=12, max_val=4,
-                  image_size=48, num_workers=1, precision="fp32", seed=7)
+    common = dict(
+        data_dir=str(seg_train_data),
+        model="fcn32s",
+        model_kwargs=TINY_FCN,
+        optimizer="sgd",
+        lr=0.02,
+        warmup_epochs=0.5,
+        schedule="poly",
+        epochs=2,
+        batch_size=4,
+        accumulate=2,
+        max_train=12,
+        max_val=4,
+        image_size=48,
+        num_workers=1,
+        precision="fp32",
+        seed=7,
+    )
     straight = train_segmentation(SegTrainConfig(out_dir=str(tmp_path / "a"), **common))
     first = train_segmentation(SegTrainConfig(out_dir=str(tmp_path / "b"), stop_after_epoch=1, **common))
     assert first["epochs_run"] == 1 and not (tmp_path / "b" / "stage_final.pt").exists()
@@ -89,14 +123,19 @@ def test_resume_continues_exactly(seg_train_data, tmp_path) -> None:
 
 def _fake_run(folder, model_name: str = "fcn32s") -> None:
     model = create_model(model_name, **TINY_FCN)
-    save_checkpoint(model_checkpoint(model, model_name, {"num_classes": 7, **TINY_FCN}, epoch=1, step=1), folder / "last.pt")
+    save_checkpoint(
+        model_checkpoint(model, model_name, {"num_classes": 7, **TINY_FCN}, epoch=1, step=1), folder / "last.pt"
+    )
 
 
 def test_existing_run_needs_resume(seg_train_data, tmp_path) -> None:
     _fake_run(tmp_path)
     with pytest.raises(Hw1Error, match="--resume"):
-        train_segmentation(SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn32s",
-                                          model_kwargs=TINY_FCN, epochs=1))
+        train_segmentation(
+            SegTrainConfig(
+                data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn32s", model_kwargs=TINY_FCN, epochs=1
+            )
+        )
 
 
 def test_resume_without_a_run_or_with_another_model(seg_train_data, tmp_path) -> None:
@@ -104,8 +143,11 @@ def test_resume_without_a_run_or_with_another_model(seg_train_data, tmp_path) ->
         train_segmentation(SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path / "none"), resume=True))
     _fake_run(tmp_path)
     with pytest.raises(Hw1CheckpointError, match="same --model"):
-        train_segmentation(SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn16s",
-                                          model_kwargs=TINY_FCN, resume=True))
+        train_segmentation(
+            SegTrainConfig(
+                data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn16s", model_kwargs=TINY_FCN, resume=True
+            )
+        )
 
 
 @pytest.mark.parametrize("bad", [{"optimizer": "lbfgs"}, {"epochs": 0}, {"lr": -1.0}, {"image_size": 2}])
@@ -123,16 +165,30 @@ def test_cli_model_options_are_typed() -> None:
     cli_seg = pytest.importorskip("hw1.cli.seg", reason="hw1-cli not installed (package tested alone)")
 
     assert cli_seg.bind_model_options("fcn32s", {"width": "0.25", "batch_norm": "True"}) == {
-        "width": 0.25, "batch_norm": True}
+        "width": 0.25,
+        "batch_norm": True,
+    }
     assert cli_seg.bind_model_options("smp:Unet:resnet18", {"decoder_channels": "[32, 16, 16]"}) == {
-        "decoder_channels": [32, 16, 16]}
+        "decoder_channels": [32, 16, 16]
+    }
 
 
 def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -> None:
-    config = SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path), model="smp:Unet:resnet18",
-                            model_kwargs={"encoder_depth": 3, "decoder_channels": [16, 8, 8]}, optimizer="sgd",
-                            weight_decay=1e-3, epochs=1, batch_size=4, max_train=4, max_val=1, image_size=32,
-                            num_workers=0, precision="fp32")
+    config = SegTrainConfig(
+        data_dir=str(seg_train_data),
+        out_dir=str(tmp_path),
+        model="smp:Unet:resnet18",
+        model_kwargs={"encoder_depth": 3, "decoder_channels": [16, 8, 8]},
+        optimizer="sgd",
+        weight_decay=1e-3,
+        epochs=1,
+        batch_size=4,
+        max_train=4,
+        max_val=1,
+        image_size=32,
+        num_workers=0,
+        precision="fp32",
+    )
     result = train_segmentation(config)
     assert result["epoch"] == 1 and (tmp_path / "config.json").is_file()
     groups = load_checkpoint(tmp_path / "last.pt")["optimizer"]["param_groups"]
@@ -145,7 +201,19 @@ def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -
 def test_auto_precision_probes_the_model(seg_train_data, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
     monkeypatch.setattr("hw1.core.precision.PROBE_MIN_RUN_STEPS", 0)
-    train_segmentation(SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn32s",
-                                      model_kwargs=TINY_FCN, epochs=1, batch_size=4, max_train=4, max_val=1,
-                                      image_size=32, num_workers=0, precision="auto"))
+    train_segmentation(
+        SegTrainConfig(
+            data_dir=str(seg_train_data),
+            out_dir=str(tmp_path),
+            model="fcn32s",
+            model_kwargs=TINY_FCN,
+            epochs=1,
+            batch_size=4,
+            max_train=4,
+            max_val=1,
+            image_size=32,
+            num_workers=0,
+            precision="auto",
+        )
+    )
     assert load_checkpoint(tmp_path / "last.pt")["precision"] in ("fp32", "bf16")

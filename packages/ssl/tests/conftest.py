@@ -146,9 +146,18 @@ def tiny_config(images: Path, out: Path, **overrides):
     from hw1.ssl import PretrainConfig
 
     base = dict(
-        images=str(images), out_dir=str(out), method="byol", backbone=TINY_BACKBONE,
-        method_options={"hidden_dim": 128, "output_dim": 32}, epochs=2, batch_size=8, num_workers=0,
-        image_size=32, warmup_epochs=0.5, precision="fp32", verify_images=True,
+        images=str(images),
+        out_dir=str(out),
+        method="byol",
+        backbone=TINY_BACKBONE,
+        method_options={"hidden_dim": 128, "output_dim": 32},
+        epochs=2,
+        batch_size=8,
+        num_workers=0,
+        image_size=32,
+        warmup_epochs=0.5,
+        precision="fp32",
+        verify_images=True,
     )
     base.update(overrides)
     return PretrainConfig(**base)

@@ -46,8 +46,21 @@ def test_two_process_gloo_run(tiny_images, tmp_path, free_port):
     script.write_text(SCRIPT)
     out = tmp_path / "run"
     env = {**os.environ, "HW1_PROGRESS": "0", "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(free_port), str(script), str(tiny_images), str(out), "1" if sync_bn else "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port),
+        str(script),
+        str(tiny_images),
+        str(out),
+        "1" if sync_bn else "0",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # 24 images, 2 processes × batch 4 -> 3 steps per epoch on each rank; both ranks return

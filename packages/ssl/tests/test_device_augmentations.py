@@ -41,8 +41,13 @@ def drawn():
     out = {}
     for recipe in AUGMENTATIONS:
         aug = build_device_two_view_augmentation(recipe, SIZE)
-        out[recipe] = (aug, [{name: m.forward_parameters(shape) for name, m in view.named_children()}
-                             for view in (aug.view0, aug.view1)])
+        out[recipe] = (
+            aug,
+            [
+                {name: m.forward_parameters(shape) for name, m in view.named_children()}
+                for view in (aug.view0, aug.view1)
+            ],
+        )
     return out
 
 
@@ -52,8 +57,13 @@ def test_crop_area_and_aspect_match_the_recipe(drawn, recipe):
     for v, view in enumerate(_lightly_views(recipe)):
         crop = view[0]
         assert type(crop).__name__ == "RandomResizedCrop"
-        ref = torch.tensor([RandomResizedCrop.get_params(torch.empty(3, SIZE, SIZE), list(crop.scale), list(crop.ratio))
-                            for _ in range(N)], dtype=torch.float64)
+        ref = torch.tensor(
+            [
+                RandomResizedCrop.get_params(torch.empty(3, SIZE, SIZE), list(crop.scale), list(crop.ratio))
+                for _ in range(N)
+            ],
+            dtype=torch.float64,
+        )
         ref_area, ref_aspect = ref[:, 2] * ref[:, 3] / SIZE**2, ref[:, 3] / ref[:, 2]
         src = params[v]["crop"]["src"].double()
         w = src[:, 1, 0] - src[:, 0, 0] + 1
@@ -73,8 +83,12 @@ def test_flip_jitter_gray_blur_solarize_rates_match_the_recipe(drawn, recipe):
         jitter = steps["RandomApply"]
         assert _rate_ok(p["jitter"]["batch_prob"], jitter.p)
         cj = jitter.transforms[0]
-        for key, rng in (("brightness", cj.brightness), ("contrast", cj.contrast), ("saturation", cj.saturation),
-                         ("hue", cj.hue)):
+        for key, rng in (
+            ("brightness", cj.brightness),
+            ("contrast", cj.contrast),
+            ("saturation", cj.saturation),
+            ("hue", cj.hue),
+        ):
             factor = p["jitter"][f"{key}_factor"]
             assert rng[0] - 1e-6 <= float(factor.min()) and float(factor.max()) <= rng[1] + 1e-6
             assert abs(float(factor.mean()) - (rng[0] + rng[1]) / 2) <= 4 * (rng[1] - rng[0]) / math.sqrt(12 * N)

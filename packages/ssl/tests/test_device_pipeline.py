@@ -29,7 +29,7 @@ def test_two_view_batches_follow_the_sampler_order(tiny_images, tmp_path):
     first = list(batches.epoch(4))
     torch.manual_seed(1)
     again = list(batches.epoch(4))
-    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(first, again))
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(first, again, strict=True))
     assert first[0][0].shape == (8, 3, 32, 32) and not torch.equal(first[0][0], first[0][1])
 
 

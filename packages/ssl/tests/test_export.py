@@ -15,9 +15,18 @@ def byol_run(tiny_images, tmp_path_factory):
     from hw1.ssl import PretrainConfig
 
     out = tmp_path_factory.mktemp("export_run")
-    cfg = PretrainConfig(images=str(tiny_images), out_dir=str(out), backbone="resnet18", epochs=1, batch_size=8,
-                         num_workers=0, image_size=32, precision="fp32", warmup_epochs=0,
-                         method_options={"hidden_dim": 32, "output_dim": 16})
+    cfg = PretrainConfig(
+        images=str(tiny_images),
+        out_dir=str(out),
+        backbone="resnet18",
+        epochs=1,
+        batch_size=8,
+        num_workers=0,
+        image_size=32,
+        precision="fp32",
+        warmup_epochs=0,
+        method_options={"hidden_dim": 32, "output_dim": 16},
+    )
     return pretrain(cfg)
 
 

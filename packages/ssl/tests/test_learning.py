@@ -64,11 +64,22 @@ def invariance_margin(backbone: torch.nn.Module, paths: list[Path], seed: int = 
 def test_short_byol_run_learns_invariance_without_collapse(shapes_split, tmp_path, make_config):
     epochs = 8
     cfg = make_config(
-        shapes_split["train_dir"], tmp_path / "run", epochs=epochs, batch_size=32, image_size=32, lr=1e-2,
-        warmup_epochs=1, min_scale=0.5, num_workers=1, knn_every=epochs, seed=SEED,
+        shapes_split["train_dir"],
+        tmp_path / "run",
+        epochs=epochs,
+        batch_size=32,
+        image_size=32,
+        lr=1e-2,
+        warmup_epochs=1,
+        min_scale=0.5,
+        num_workers=1,
+        knn_every=epochs,
+        seed=SEED,
         method_options={"hidden_dim": 512, "output_dim": 128, "momentum_start": 0.96},
-        knn_train_csv=str(shapes_split["train_csv"]), knn_val_csv=str(shapes_split["val_csv"]),
-        knn_train_images=str(shapes_split["train_dir"]), knn_val_images=str(shapes_split["val_dir"]),
+        knn_train_csv=str(shapes_split["train_csv"]),
+        knn_val_csv=str(shapes_split["val_csv"]),
+        knn_train_images=str(shapes_split["train_dir"]),
+        knn_val_images=str(shapes_split["val_dir"]),
     )
     result = pretrain(cfg)
     rows = read_metrics(tmp_path / "run" / "metrics.jsonl")
@@ -80,11 +91,20 @@ def test_short_byol_run_learns_invariance_without_collapse(shapes_split, tmp_pat
     random_init = invariance_margin(create_backbone(cfg.backbone), val_paths)
     trained_backbone = create_backbone(cfg.backbone)
     state = read_run_checkpoint(tmp_path / "run" / "last.pt")["state_dict"]
-    trained_backbone.load_state_dict({k[len("backbone."):]: v for k, v in state.items() if k.startswith("backbone.")})
+    trained_backbone.load_state_dict({k[len("backbone.") :]: v for k, v in state.items() if k.startswith("backbone.")})
     trained = invariance_margin(trained_backbone, val_paths)
-    print(json.dumps({"loss": [first["loss"], last["loss"]], "feature_std": last["feature_std"],
-                      "knn_random_init": knn[0], "knn_trained": knn[epochs], "invariance": [random_init, trained],
-                      "seconds": result["seconds"]}))
+    print(
+        json.dumps(
+            {
+                "loss": [first["loss"], last["loss"]],
+                "feature_std": last["feature_std"],
+                "knn_random_init": knn[0],
+                "knn_trained": knn[epochs],
+                "invariance": [random_init, trained],
+                "seconds": result["seconds"],
+            }
+        )
+    )
     assert last["loss"] <= first["loss"] - LOSS_DROP, (first["loss"], last["loss"])
     assert last["feature_std"] >= MIN_FEATURE_STD, last["feature_std"]
     assert -1.0 <= last["loss"] < 0.0  # a negative cosine: anything else is a broken loss

@@ -12,17 +12,33 @@ from hw1.ssl import CHECKPOINT_FORMAT, pretrain
 
 
 def test_run_writes_checkpoint_metrics_and_knn(tiny_images, knn_split, tmp_path, make_config):
-    cfg = make_config(tiny_images, tmp_path / "run", epochs=2, save_every=1,
-                      knn_train_csv=str(knn_split["train_csv"]), knn_val_csv=str(knn_split["val_csv"]))
+    cfg = make_config(
+        tiny_images,
+        tmp_path / "run",
+        epochs=2,
+        save_every=1,
+        knn_train_csv=str(knn_split["train_csv"]),
+        knn_val_csv=str(knn_split["val_csv"]),
+    )
     result = pretrain(cfg)
     run = tmp_path / "run"
     assert result["run_dir"] == str(run) and result["step"] == 6  # 24 images / batch 8 × 2 epochs
-    assert {p.name for p in run.iterdir()} >= {"last.pt", "epoch_0001.pt", "epoch_0002.pt", "metrics.jsonl", "config.json"}
+    assert {p.name for p in run.iterdir()} >= {
+        "last.pt",
+        "epoch_0001.pt",
+        "epoch_0002.pt",
+        "metrics.jsonl",
+        "config.json",
+    }
 
     ckpt = torch.load(run / "last.pt", weights_only=True)  # plain data only
     assert ckpt["format"] == CHECKPOINT_FORMAT == "hw1-ssl/1"
-    assert ckpt["model"] == {"method": "byol", "backbone": "timm:hw1_test_tiny_resnet", "num_features": 128,
-                             "method_kwargs": {"hidden_dim": 128, "output_dim": 32, "momentum_start": 0.99, "momentum_end": 1.0}}
+    assert ckpt["model"] == {
+        "method": "byol",
+        "backbone": "timm:hw1_test_tiny_resnet",
+        "num_features": 128,
+        "method_kwargs": {"hidden_dim": 128, "output_dim": 32, "momentum_start": 0.99, "momentum_end": 1.0},
+    }
     assert (ckpt["epoch"], ckpt["step"]) == (2, 6)
     assert ckpt["config"]["method"] == "byol"
     assert {"optimizer", "scheduler", "scaler", "normalization"} <= set(ckpt)
@@ -101,8 +117,9 @@ def test_a_checkpoint_with_hw1_ssl_0_1_config_keys_still_resumes(tiny_images, tm
     assert stored["out_dir"] == str(run) and "out" not in stored and "workers" not in stored
 
 
-def test_auto_precision_probes_the_method_and_a_resume_keeps_the_choice(tiny_images, tmp_path, make_config,
-                                                                        monkeypatch):
+def test_auto_precision_probes_the_method_and_a_resume_keeps_the_choice(
+    tiny_images, tmp_path, make_config, monkeypatch
+):
     monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
     monkeypatch.setattr("hw1.core.precision.PROBE_MIN_RUN_STEPS", 0)
     pretrain(make_config(tiny_images, tmp_path / "full", epochs=2, save_every=1, precision="auto"))

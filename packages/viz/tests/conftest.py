@@ -30,7 +30,9 @@ def class_names() -> tuple[str, ...]:
 def check_png():
     """Return a checker: the file is a decodable PNG whose size lies in the given ranges."""
 
-    def check(path: Path, *, min_size: tuple[int, int] = (100, 100), max_size: tuple[int, int] = (5000, 5000)) -> np.ndarray:
+    def check(
+        path: Path, *, min_size: tuple[int, int] = (100, 100), max_size: tuple[int, int] = (5000, 5000)
+    ) -> np.ndarray:
         path = Path(path)
         assert path.is_file() and path.stat().st_size > 0
         with Image.open(path) as img:

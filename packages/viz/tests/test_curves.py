@@ -18,13 +18,37 @@ def _write_log(path):
     lines = []
     for epoch in range(1, 6):
         for step in range(3):  # several train records per epoch
-            lines.append({"epoch": epoch, "step": (epoch - 1) * 3 + step, "split": "train",
-                          "loss": 2.0 / epoch + step * 0.01, "lr": 0.1 / epoch})
-        lines.append({"epoch": epoch, "step": epoch * 3, "split": "val", "loss": 2.2 / epoch,
-                      "miou": 0.1 * epoch, "per_class_iou": [0.1] * 7, "time": 1.0,
-                      "iou": {"Urban": 0.1 * epoch, "Water": 0.2, "Barren": None}})
-        lines.append({"epoch": epoch, "step": epoch * 3, "split": "knn", "knn_top1": 0.1, "k": 20,
-                      "images_per_second": 100.0 + epoch})
+            lines.append(
+                {
+                    "epoch": epoch,
+                    "step": (epoch - 1) * 3 + step,
+                    "split": "train",
+                    "loss": 2.0 / epoch + step * 0.01,
+                    "lr": 0.1 / epoch,
+                }
+            )
+        lines.append(
+            {
+                "epoch": epoch,
+                "step": epoch * 3,
+                "split": "val",
+                "loss": 2.2 / epoch,
+                "miou": 0.1 * epoch,
+                "per_class_iou": [0.1] * 7,
+                "time": 1.0,
+                "iou": {"Urban": 0.1 * epoch, "Water": 0.2, "Barren": None},
+            }
+        )
+        lines.append(
+            {
+                "epoch": epoch,
+                "step": epoch * 3,
+                "split": "knn",
+                "knn_top1": 0.1,
+                "k": 20,
+                "images_per_second": 100.0 + epoch,
+            }
+        )
     path.write_text("\n".join(json.dumps(r) for r in lines) + '\n{"epoch": 6, "spl')  # torn last line
     return path
 
@@ -34,9 +58,17 @@ def test_curves_figure_and_series(tmp_path, check_png):
     assert len(records) == 25
     x_name, series = metric_series(records)
     assert x_name == "epoch"
-    assert set(series) == {("train", "loss"), ("train", "lr"), ("val", "loss"), ("val", "miou"),
-                           ("val", "iou/Urban"), ("val", "iou/Water"), ("knn", "knn_top1"), ("knn", "k"),
-                           ("knn", "images_per_second")}
+    assert set(series) == {
+        ("train", "loss"),
+        ("train", "lr"),
+        ("val", "loss"),
+        ("val", "miou"),
+        ("val", "iou/Urban"),
+        ("val", "iou/Water"),
+        ("knn", "knn_top1"),
+        ("knn", "k"),
+        ("knn", "images_per_second"),
+    }
     panels = dict(curve_panels(series))
     assert list(panels) == ["loss", "accuracy / IoU", "learning rate", "iou per class", "images_per_second"]
     assert panels["iou per class"] == [("val", "iou/Urban"), ("val", "iou/Water")]

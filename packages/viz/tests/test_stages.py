@@ -11,8 +11,15 @@ def test_stage_panel_grid(tmp_path, palette, class_names, check_png):
     images = [rng.integers(0, 256, size=(32, 32, 3), dtype=np.uint8) for _ in range(3)]
     gts = [rng.integers(0, 7, size=(32, 32)) for _ in range(3)]
     preds = {s: [rng.integers(0, 7, size=(32, 32)) for _ in range(3)] for s in ("early", "middle", "final")}
-    out = stage_panel(images, gts, preds, palette, tmp_path / "stages.png",
-                      row_titles=["0013", "0062", "0104"], class_names=class_names)
+    out = stage_panel(
+        images,
+        gts,
+        preds,
+        palette,
+        tmp_path / "stages.png",
+        row_titles=["0013", "0062", "0104"],
+        class_names=class_names,
+    )
     arr = check_png(out, min_size=(1000, 600), max_size=(2500, 1500))
     assert arr.shape[1] > arr.shape[0]  # 5 columns, 3 rows: wider than tall
 

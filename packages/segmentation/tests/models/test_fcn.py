@@ -56,8 +56,10 @@ def _vgg_like_state_dict(model: Fcn32s, seed: int) -> dict[str, torch.Tensor]:
     """A state_dict laid out like torchvision's VGG16 (features.*, classifier.0/3/6) for a
     narrow model: the same conversion as the 25088x4096 -> 4096x512x7x7 one, at test size."""
     g = torch.Generator().manual_seed(seed)
-    sd = {f"features.{k}": torch.randn(v.shape, generator=g) if v.is_floating_point() else v
-          for k, v in model.features.state_dict().items()}
+    sd = {
+        f"features.{k}": torch.randn(v.shape, generator=g) if v.is_floating_point() else v
+        for k, v in model.features.state_dict().items()
+    }
     fc, c5 = model.fc6.out_channels, model.fc6.in_channels
     sd["classifier.0.weight"] = torch.randn(fc, c5 * 49, generator=g)
     sd["classifier.0.bias"] = torch.randn(fc, generator=g)
@@ -84,8 +86,9 @@ def test_vgg16_file_initialises_features_and_fc(tmp_path, batch_norm: bool) -> N
     # On a 7x7 pool5 map the fc6 convolution's centre output equals the linear layer.
     x = torch.randn(1, c5, 7, 7)
     centre = torch.nn.functional.conv2d(x, model.fc6.weight, model.fc6.bias, padding=3)[0, :, 3, 3]
-    torch.testing.assert_close(centre, x.flatten() @ sd["classifier.0.weight"].T + sd["classifier.0.bias"],
-                               atol=1e-3, rtol=1e-4)
+    torch.testing.assert_close(
+        centre, x.flatten() @ sd["classifier.0.weight"].T + sd["classifier.0.bias"], atol=1e-3, rtol=1e-4
+    )
 
 
 def test_wrong_file_is_a_checkpoint_error(tmp_path) -> None:

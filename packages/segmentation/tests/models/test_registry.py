@@ -25,9 +25,20 @@ TINY = {
 
 def test_list_models_has_every_family() -> None:
     names = list_models()
-    for expected in ("fcn32s", "fcn16s", "fcn8s", "deeplabv3_resnet50", "deeplabv3_resnet101",
-                     "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large", "fcn_resnet50",
-                     "fcn_resnet101", "smp:Unet:ENCODER", "smp:DeepLabV3Plus:ENCODER", "smp:UnetPlusPlus:ENCODER"):
+    for expected in (
+        "fcn32s",
+        "fcn16s",
+        "fcn8s",
+        "deeplabv3_resnet50",
+        "deeplabv3_resnet101",
+        "deeplabv3_mobilenet_v3_large",
+        "lraspp_mobilenet_v3_large",
+        "fcn_resnet50",
+        "fcn_resnet101",
+        "smp:Unet:ENCODER",
+        "smp:DeepLabV3Plus:ENCODER",
+        "smp:UnetPlusPlus:ENCODER",
+    ):
         assert expected in names
     assert list_models("fcn*") == ["fcn16s", "fcn32s", "fcn8s", "fcn_resnet101", "fcn_resnet50"]
 

@@ -43,8 +43,9 @@ def test_backbone_file_loads_into_the_backbone(tmp_path) -> None:
 
 def test_full_segmentation_state_dict_loads_except_the_class_layer(tmp_path) -> None:
     torch.manual_seed(2)
-    coco_like = torchvision.models.segmentation.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None,
-                                                                          num_classes=21)
+    coco_like = torchvision.models.segmentation.lraspp_mobilenet_v3_large(
+        weights=None, weights_backbone=None, num_classes=21
+    )
     path = save_checkpoint(coco_like.state_dict(), tmp_path / "lraspp21.pth")
     model = create_model("lraspp_mobilenet_v3_large", weights=str(path))
     sd = model.net.state_dict()

@@ -39,7 +39,12 @@ def test_byol_paper_sizes_scale_with_backbone_features():
     assert m50.prediction_head.layers[0].in_features == 256
     m18 = create_method("byol", create_backbone("resnet18"))
     assert m18.projection_head.layers[0].in_features == 512
-    assert method_defaults("byol") == {"hidden_dim": 4096, "output_dim": 256, "momentum_start": 0.99, "momentum_end": 1.0}
+    assert method_defaults("byol") == {
+        "hidden_dim": 4096,
+        "output_dim": 256,
+        "momentum_start": 0.99,
+        "momentum_end": 1.0,
+    }
 
 
 def test_backbone_without_num_features_is_rejected():

@@ -19,8 +19,13 @@ from hw1.cli.rank import is_rank_zero
 from hw1.cli.ssl import export_command
 
 _CONFIG = "hw1.classification.config:FinetuneConfig"
-_CHOICES = {"head": "hw1.classification.head:HEAD_KINDS", "augment": "hw1.classification.dataset:AUGMENTATIONS",
-            "optimizer": ("adamw", "sgd"), "schedule": ("cosine", "poly", "constant"), "precision": PRECISIONS}
+_CHOICES = {
+    "head": "hw1.classification.head:HEAD_KINDS",
+    "augment": "hw1.classification.dataset:AUGMENTATIONS",
+    "optimizer": ("adamw", "sgd"),
+    "schedule": ("cosine", "poly", "constant"),
+    "precision": PRECISIONS,
+}
 _DATA = "--train-csv hw1_data/p1_data/office/train.csv --val-csv hw1_data/p1_data/office/val.csv"
 
 
@@ -34,17 +39,27 @@ def _with_image_folders(config: Any) -> Any:
     from hw1.cli.paths import csv_image_folder
 
     for split in ("train", "val"):
-        folder = csv_image_folder(getattr(config, f"{split}_csv"), getattr(config, f"{split}_images") or None,
-                                  option=f"--{split}-images", csv_option=f"--{split}-csv")
+        folder = csv_image_folder(
+            getattr(config, f"{split}_csv"),
+            getattr(config, f"{split}_images") or None,
+            option=f"--{split}-images",
+            csv_option=f"--{split}-csv",
+        )
         setattr(config, f"{split}_images", folder)
     return config
 
 
 @cls.command(
-    "train", cls=ConfigCommand, config=_CONFIG, required=("train_csv", "val_csv"), choices=_CHOICES,
+    "train",
+    cls=ConfigCommand,
+    config=_CONFIG,
+    required=("train_csv", "val_csv"),
+    choices=_CHOICES,
     overrides={"setting": {"type": click.Choice(list("ABCDE"), case_sensitive=False)}},
-    epilog=example(f"hw1 cls train {_DATA} --setting C --ssl-backbone backbone.pt --out-dir runs/cls_C",
-                   f"hw1 cls train {_DATA} --init random --freeze-backbone --out-dir runs/cls_random_frozen"),
+    epilog=example(
+        f"hw1 cls train {_DATA} --setting C --ssl-backbone backbone.pt --out-dir runs/cls_C",
+        f"hw1 cls train {_DATA} --init random --freeze-backbone --out-dir runs/cls_random_frozen",
+    ),
 )
 @click.pass_context
 def train(ctx: click.Context, **options: Any) -> None:
@@ -65,11 +80,17 @@ def train(ctx: click.Context, **options: Any) -> None:
 
 
 @cls.command(
-    "experiments", cls=ConfigCommand, config=_CONFIG, required=("train_csv", "val_csv"), choices=_CHOICES,
+    "experiments",
+    cls=ConfigCommand,
+    config=_CONFIG,
+    required=("train_csv", "val_csv"),
+    choices=_CHOICES,
     exclude=("setting", "init", "freeze_backbone"),
     overrides={"out_dir": {"default": "runs/cls_experiments"}, "cache_features": {"default": True}},
-    epilog=example(f"hw1 cls experiments {_DATA} --supervised-backbone hw1_data/p1_data/pretrain_model_SL.pt \\",
-                   "    --ssl-backbone backbone.pt --out-dir runs/cls_experiments --settings ABCDE"),
+    epilog=example(
+        f"hw1 cls experiments {_DATA} --supervised-backbone hw1_data/p1_data/pretrain_model_SL.pt \\",
+        "    --ssl-backbone backbone.pt --out-dir runs/cls_experiments --settings ABCDE",
+    ),
 )
 @click.option("--settings", default="ABCDE", show_default=True, help="Which settings to run, e.g. ACE.")
 @click.pass_context
@@ -94,13 +115,20 @@ def experiments(ctx: click.Context, settings: str, **options: Any) -> None:
     click.echo(f"table: {Path(base.out_dir) / 'table.md'}")
     skipped = [r["setting"] for r in rows if r["status"] != "ok"]
     if skipped:
-        click.echo(f"warning: setting(s) {', '.join(skipped)} skipped (see the status column); pass "
-                   "--supervised-backbone / --ssl-backbone to run them", err=True)
+        click.echo(
+            f"warning: setting(s) {', '.join(skipped)} skipped (see the status column); pass "
+            "--supervised-backbone / --ssl-backbone to run them",
+            err=True,
+        )
 
 
-@cls.command("predict", epilog=example(
-    "hw1 cls predict runs/cls_C/best.pt hw1_data/p1_data/office/val.csv pred.csv",
-    "hw1 cls predict runs/cls_C/best.pt test.csv test_images/ pred.csv"))
+@cls.command(
+    "predict",
+    epilog=example(
+        "hw1 cls predict runs/cls_C/best.pt hw1_data/p1_data/office/val.csv pred.csv",
+        "hw1 cls predict runs/cls_C/best.pt test.csv test_images/ pred.csv",
+    ),
+)
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.argument("paths", metavar="[IMAGE_DIR] OUT_CSV", nargs=-1, required=True, type=click.Path())
@@ -108,8 +136,15 @@ def experiments(ctx: click.Context, settings: str, **options: Any) -> None:
 @click.option("--device", default="auto", show_default=True)
 @click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]))
 @click.option("--num-workers", default=0, show_default=True, type=int, help="DataLoader worker processes.")
-def predict(checkpoint: str, csv_path: str, paths: tuple[str, ...], batch_size: int, device: str,
-            precision: str, num_workers: int) -> None:
+def predict(
+    checkpoint: str,
+    csv_path: str,
+    paths: tuple[str, ...],
+    batch_size: int,
+    device: str,
+    precision: str,
+    num_workers: int,
+) -> None:
     """Write OUT_CSV (id,filename,label) for the images listed in CSV, read from IMAGE_DIR
     (default: the folder named after the CSV, e.g. test.csv -> test/, else the CSV's folder)."""
     from hw1.classification import predict_csv
@@ -120,8 +155,16 @@ def predict(checkpoint: str, csv_path: str, paths: tuple[str, ...], batch_size: 
     image_dir, out_csv = (None, paths[0]) if len(paths) == 1 else paths
     require(checkpoint, "CHECKPOINT")
     image_dir = csv_image_folder(csv_path, image_dir, option="IMAGE_DIR", csv_option="CSV")
-    report = predict_csv(checkpoint, csv_path, image_dir, out_csv, batch_size=batch_size, device=device,
-                         precision=precision, num_workers=num_workers)
+    report = predict_csv(
+        checkpoint,
+        csv_path,
+        image_dir,
+        out_csv,
+        batch_size=batch_size,
+        device=device,
+        precision=precision,
+        num_workers=num_workers,
+    )
     for err in report.failed:
         click.echo(f"bad: {err}", err=True)
     click.echo(f"{report.written} predictions written to {report.out_csv}")
@@ -145,13 +188,32 @@ cls.add_command(export_backbone_alias, "export-backbone")
 @click.option("--size", default=64, show_default=True, type=int, help="Office image size (pixels).")
 @click.option("--mini-size", default=84, show_default=True, type=int, help="Mini image size (84 in the real data).")
 @click.option("--seed", default=0, show_default=True, type=int)
-def synth_cls(out_dir: str, n_classes: int, n_train_per_class: int, n_val_per_class: int, n_mini: int,
-              n_mini_classes: int, size: int, mini_size: int, seed: int) -> None:
+def synth_cls(
+    out_dir: str,
+    n_classes: int,
+    n_train_per_class: int,
+    n_val_per_class: int,
+    n_mini: int,
+    n_mini_classes: int,
+    size: int,
+    mini_size: int,
+    seed: int,
+) -> None:
     """Generate an Office-Home-shaped labeled set and a Mini-ImageNet-shaped set in OUT_DIR."""
     from hw1.classification import make_synthetic_classification
 
-    s = make_synthetic_classification(out_dir, num_classes=n_classes, n_train_per_class=n_train_per_class,
-                                      n_val_per_class=n_val_per_class, n_mini=n_mini, num_mini_classes=n_mini_classes,
-                                      size=size, mini_size=mini_size, seed=seed)
-    click.echo(f"office: {s.n_train} train / {s.n_val} val images, {s.num_classes} classes in {s.root / 'office'}; "
-               f"mini: {s.n_mini} images ({s.num_mini_classes} hidden classes) in {s.mini_dir}")
+    s = make_synthetic_classification(
+        out_dir,
+        num_classes=n_classes,
+        n_train_per_class=n_train_per_class,
+        n_val_per_class=n_val_per_class,
+        n_mini=n_mini,
+        num_mini_classes=n_mini_classes,
+        size=size,
+        mini_size=mini_size,
+        seed=seed,
+    )
+    click.echo(
+        f"office: {s.n_train} train / {s.n_val} val images, {s.num_classes} classes in {s.root / 'office'}; "
+        f"mini: {s.n_mini} images ({s.num_mini_classes} hidden classes) in {s.mini_dir}"
+    )

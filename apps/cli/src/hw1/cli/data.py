@@ -19,10 +19,14 @@ from hw1.cli.options import example
 PROFILE_NAMES = ("micro", "tiny", "small", "full")
 
 
-@click.group(cls=LazyGroup, lazy={
-    "synth-cls": LazyCommand("hw1.cli.cls:synth_cls", ("hw1.classification",)),
-    "synth-seg": LazyCommand("hw1.cli.seg:data_synth_seg", ("hw1.segmentation",)),
-}, epilog=example("hw1 data synth hw1_data --profile tiny"))
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "synth-cls": LazyCommand("hw1.cli.cls:synth_cls", ("hw1.classification",)),
+        "synth-seg": LazyCommand("hw1.cli.seg:data_synth_seg", ("hw1.segmentation",)),
+    },
+    epilog=example("hw1 data synth hw1_data --profile tiny"),
+)
 def data() -> None:
     """Generate synthetic data sets and check real ones."""
 
@@ -53,11 +57,20 @@ def check_images(folder: Path, recursive: bool) -> None:
         fail(f"{bad} unreadable image(s) in {folder}; fix or remove the files listed above", code=1)
 
 
-@data.command("synth", epilog=example("hw1 data synth hw1_data --profile tiny",
-                                      "hw1 pipeline --data hw1_data --profile tiny --out-dir runs/study"))
+@data.command(
+    "synth",
+    epilog=example(
+        "hw1 data synth hw1_data --profile tiny", "hw1 pipeline --data hw1_data --profile tiny --out-dir runs/study"
+    ),
+)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--profile", default="tiny", show_default=True, type=click.Choice(PROFILE_NAMES),
-              help="How much data: micro/tiny for a CPU demo, full for the study's sizes.")
+@click.option(
+    "--profile",
+    default="tiny",
+    show_default=True,
+    type=click.Choice(PROFILE_NAMES),
+    help="How much data: micro/tiny for a CPU demo, full for the study's sizes.",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 def synth(out_dir: Path, profile: str, seed: int) -> None:
     """Write a complete synthetic hw1_data/ tree: OUT_DIR/p1_data (an Office-Home-shaped labeled

@@ -32,9 +32,10 @@ def export_any_backbone(checkpoint: str | Path, out_path: str | Path) -> Path:
     state = load_checkpoint(checkpoint)
     found = state.get("format") if isinstance(state, dict) else None
     del state
-    for package, module_name, writer in _EXPORTERS:
+    for package, module_name, _writer in _EXPORTERS:
         if found is not None and found == _format_of(module_name):
             return Path(importlib.import_module(package).export_backbone(checkpoint, out_path))
     writers = " or ".join(f"'{w}'" for _p, _m, w in _EXPORTERS)
-    raise Hw1CheckpointError(f"{checkpoint}: not a run checkpoint (format {found!r}); pass last.pt or best.pt "
-                             f"of {writers}")
+    raise Hw1CheckpointError(
+        f"{checkpoint}: not a run checkpoint (format {found!r}); pass last.pt or best.pt of {writers}"
+    )

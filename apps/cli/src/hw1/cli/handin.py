@@ -30,15 +30,15 @@ def _kind_of(checkpoint: Path) -> str:
     if found not in _FORMATS:
         raise Hw1CheckpointError(
             f"{checkpoint}: not a training checkpoint of hw1 (format {found!r}); pass the best.pt of "
-            "'hw1 cls train' or 'hw1 seg train'")
+            "'hw1 cls train' or 'hw1 seg train'"
+        )
     return _FORMATS[found]
 
 
 def _probe_files(folder: Path | None, kind: str, count: int) -> list[Path]:
     if folder is None:
         return []
-    files = sorted(p for p in folder.iterdir()
-                   if p.suffix.lower() in _IMAGE_SUFFIXES and not p.stem.endswith("_mask"))
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES and not p.stem.endswith("_mask"))
     if not files:
         from hw1.core import Hw1DataError
 
@@ -46,20 +46,36 @@ def _probe_files(folder: Path | None, kind: str, count: int) -> list[Path]:
     return files[:count]
 
 
-@handin.command("export", epilog=example(
-    "hw1 handin export runs/cls/C/best.pt                    # -> checkpoints/hw1_1_setting_C.pt",
-    "hw1 handin export runs/seg_b/best.pt --probe-dir hw1_data/p2_data/validation",
-))
+@handin.command(
+    "export",
+    epilog=example(
+        "hw1 handin export runs/cls/C/best.pt                    # -> checkpoints/hw1_1_setting_C.pt",
+        "hw1 handin export runs/seg_b/best.pt --probe-dir hw1_data/p2_data/validation",
+    ),
+)
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--fp32", "keep_fp32", is_flag=True,
-              help="Keep the weights in fp32 (still weights only); default: fp16 where predictions stay the same.")
-@click.option("--probe-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Check the compact model's predictions on images from this folder (default: seeded noise images).")
-@click.option("--probe-count", type=click.IntRange(min=1), default=None,
-              help="How many probe images (default: 2 for segmentation, 16 for classification).")
-def export(checkpoint: Path, out: Path | None, keep_fp32: bool, probe_dir: Path | None,
-           probe_count: int | None) -> None:
+@click.option(
+    "--fp32",
+    "keep_fp32",
+    is_flag=True,
+    help="Keep the weights in fp32 (still weights only); default: fp16 where predictions stay the same.",
+)
+@click.option(
+    "--probe-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Check the compact model's predictions on images from this folder (default: seeded noise images).",
+)
+@click.option(
+    "--probe-count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many probe images (default: 2 for segmentation, 16 for classification).",
+)
+def export(
+    checkpoint: Path, out: Path | None, keep_fp32: bool, probe_dir: Path | None, probe_count: int | None
+) -> None:
     """Write the hand-in checkpoint of CHECKPOINT (best.pt of 'hw1 cls train' or 'hw1 seg train') to OUT.
 
     OUT defaults to where the graded scripts look (run it from the repository root):
@@ -73,15 +89,23 @@ def export(checkpoint: Path, out: Path | None, keep_fp32: bool, probe_dir: Path 
     if kind == "seg":
         from hw1.segmentation.handin import export_segmentation_handin
 
-        report = export_segmentation_handin(checkpoint, target, half=not keep_fp32,
-                                            probe_images=_probe_files(probe_dir, kind, probe_count or 2),
-                                            probe_count=probe_count or 2)
+        report = export_segmentation_handin(
+            checkpoint,
+            target,
+            half=not keep_fp32,
+            probe_images=_probe_files(probe_dir, kind, probe_count or 2),
+            probe_count=probe_count or 2,
+        )
     else:
         from hw1.classification.handin import export_classifier_handin
 
-        report = export_classifier_handin(checkpoint, target, half=not keep_fp32,
-                                          probe_images=_probe_files(probe_dir, kind, probe_count or 16),
-                                          probe_count=probe_count or 16)
+        report = export_classifier_handin(
+            checkpoint,
+            target,
+            half=not keep_fp32,
+            probe_images=_probe_files(probe_dir, kind, probe_count or 16),
+            probe_count=probe_count or 16,
+        )
     click.echo(report.summary())
     line = f"{report.out_path.name} <URL> {_sha256(report.out_path)}"
     click.echo(f"checkpoints.txt line (after uploading the file): {line}")

@@ -69,8 +69,13 @@ def _not_installed(name: str, line: str) -> click.Command:
     def callback() -> None:
         fail(f"'hw1 {name}' needs a package that is not installed: {line}")
 
-    return click.Command(name, callback=callback, help=f"Not installed: {line}", add_help_option=False,
-                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    return click.Command(
+        name,
+        callback=callback,
+        help=f"Not installed: {line}",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 class _LazyCommands(dict):

@@ -64,9 +64,13 @@ def field_docs(config_cls: type) -> dict[str, str]:
             continue
         body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
         for node, following in zip(body, body[1:], strict=False):
-            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                    and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
-                    and isinstance(following.value.value, str)):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)
+            ):
                 docs[node.target.id] = " ".join(following.value.value.replace("``", "").split())
     return docs
 
@@ -142,9 +146,15 @@ def option_name(field_name: str) -> str:
     return "--" + CANONICAL_FIELDS.get(field_name, field_name).replace("_", "-")
 
 
-def config_options(config_cls: type, *, exclude: Sequence[str] = (), required: Sequence[str] = (),
-                   choices: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
-                   overrides: Mapping[str, Mapping[str, Any]] | None = None) -> list[click.Option]:
+def config_options(
+    config_cls: type,
+    *,
+    exclude: Sequence[str] = (),
+    required: Sequence[str] = (),
+    choices: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[click.Option]:
     """One Click option per field of ``config_cls`` (plus hidden aliases of old spellings).
 
     ``choices`` maps a field to its allowed values (a sequence or ``"module:attr"`` of one);
@@ -189,8 +199,14 @@ def config_options(config_cls: type, *, exclude: Sequence[str] = (), required: S
         alias = HIDDEN_ALIASES.get(canonical)
         if alias and alias != flag:
             alias_decl = f"{alias}/--no-{alias[2:]}" if base is bool else alias
-            options.append(click.Option([alias_decl, _ALIAS_PREFIX + canonical], hidden=True, default=None,
-                                        type=None if base is bool else kwargs.get("type")))
+            options.append(
+                click.Option(
+                    [alias_decl, _ALIAS_PREFIX + canonical],
+                    hidden=True,
+                    default=None,
+                    type=None if base is bool else kwargs.get("type"),
+                )
+            )
     return options
 
 
@@ -209,9 +225,12 @@ def config_values(values: dict[str, Any], config_cls: type | None = None) -> dic
     for key, value in values.items():
         if not key.startswith(_ALIAS_PREFIX) or value is None:
             continue
-        target = key[len(_ALIAS_PREFIX):]
+        target = key[len(_ALIAS_PREFIX) :]
         explicit = ctx is not None and ctx.get_parameter_source(target) not in (
-            None, click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
+            None,
+            click.core.ParameterSource.DEFAULT,
+            click.core.ParameterSource.DEFAULT_MAP,
+        )
         if target == "model_kwargs" and isinstance(value, str):  # 0.1 syntax: a=1,b=2
             value = {**parse_key_values(_comma_pairs(value), "--model-kwargs"), **out.get(target, {})}
             explicit = False
@@ -234,12 +253,25 @@ class ConfigCommand(click.Command):
     :func:`config_options`. Options given with decorators come after the generated ones.
     """
 
-    def __init__(self, *args: Any, config: Any, exclude: Sequence[str] = (), required: Sequence[str] = (),
-                 choices: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
-                 overrides: Mapping[str, Mapping[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        config: Any,
+        exclude: Sequence[str] = (),
+        required: Sequence[str] = (),
+        choices: Mapping[str, Any] | None = None,
+        names: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._config = config
-        self._spec = {"exclude": exclude, "required": required, "choices": choices, "names": names,
-                      "overrides": overrides}
+        self._spec = {
+            "exclude": exclude,
+            "required": required,
+            "choices": choices,
+            "names": names,
+            "overrides": overrides,
+        }
         self._generated: list[click.Parameter] | None = None
         super().__init__(*args, **kwargs)
 

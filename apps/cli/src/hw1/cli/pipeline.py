@@ -11,7 +11,6 @@ from typing import TypeVar
 import click
 
 from hw1.cli.options import example
-
 from hw1.cli.study.context import StudyContext
 from hw1.cli.study.layout import StudyData
 from hw1.cli.study.profiles import PROFILES, StudyProfile, get_profile
@@ -26,15 +25,30 @@ def _step_names() -> str:
     return ", ".join(s.name for s in study_steps())
 
 
-def run_pipeline(data: Path, out_dir: Path, profile: str, *, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
-                 device: str = "auto", sam_checkpoint: Path | None = None, sam_model_type: str = "vit_h") -> Path:
+def run_pipeline(
+    data: Path,
+    out_dir: Path,
+    profile: str,
+    *,
+    only: tuple[str, ...] = (),
+    skip: tuple[str, ...] = (),
+    device: str = "auto",
+    sam_checkpoint: Path | None = None,
+    sam_model_type: str = "vit_h",
+) -> Path:
     """Run the study's steps on ``data`` into ``out_dir`` and return the report path."""
     study = StudyData(Path(data))
     study.check()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = StudyContext(data=study, out=out, profile=get_profile(profile), device=device,
-                       sam_checkpoint=sam_checkpoint, sam_model_type=sam_model_type)
+    ctx = StudyContext(
+        data=study,
+        out=out,
+        profile=get_profile(profile),
+        device=device,
+        sam_checkpoint=sam_checkpoint,
+        sam_model_type=sam_model_type,
+    )
     steps = select_steps(study_steps(), only, skip)
     t0 = time.perf_counter()
     run_steps(steps, ctx, out, force=("report",))
@@ -50,37 +64,80 @@ def _out_dir_options(default: str) -> Callable[[F], F]:
     """``--out-dir`` and its hidden 0.1 spelling ``--out``."""
 
     def decorate(fn: F) -> F:
-        fn = click.option("--out", "out_alias", default=None, hidden=True,
-                          type=click.Path(file_okay=False, path_type=Path))(fn)
-        return click.option("--out-dir", "out_dir", default=default, show_default=True,
-                            type=click.Path(file_okay=False, path_type=Path), help="The study's run folder.")(fn)
+        fn = click.option(
+            "--out", "out_alias", default=None, hidden=True, type=click.Path(file_okay=False, path_type=Path)
+        )(fn)
+        return click.option(
+            "--out-dir",
+            "out_dir",
+            default=default,
+            show_default=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help="The study's run folder.",
+        )(fn)
 
     return decorate
 
 
-@click.command("pipeline", epilog=example("hw1 pipeline --data hw1_data --out-dir runs/study --profile small",
-                                          "hw1 pipeline --data hw1_data --out-dir runs/study --only seg_eval,report"))
-@click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The hw1_data/ tree (p1_data/ and p2_data/).")
+@click.command(
+    "pipeline",
+    epilog=example(
+        "hw1 pipeline --data hw1_data --out-dir runs/study --profile small",
+        "hw1 pipeline --data hw1_data --out-dir runs/study --only seg_eval,report",
+    ),
+)
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The hw1_data/ tree (p1_data/ and p2_data/).",
+)
 @_out_dir_options("runs/study")
-@click.option("--profile", default="full", show_default=True, type=click.Choice(list(PROFILES)),
-              help="tiny: a 2-core CPU in minutes; small: a quick GPU run; full: the study's real setting.")
+@click.option(
+    "--profile",
+    default="full",
+    show_default=True,
+    type=click.Choice(list(PROFILES)),
+    help="tiny: a 2-core CPU in minutes; small: a quick GPU run; full: the study's real setting.",
+)
 @click.option("--only", default=None, help=f"Comma-separated steps to run, of: {_step_names()}.")
 @click.option("--skip", default=None, help="Comma-separated steps to leave out.")
 @click.option("--device", default="auto", show_default=True)
-@click.option("--sam-checkpoint", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="A Segment Anything checkpoint (e.g. sam_vit_h_4b8939.pth); without it the SAM step is not run.")
+@click.option(
+    "--sam-checkpoint",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A Segment Anything checkpoint (e.g. sam_vit_h_4b8939.pth); without it the SAM step is not run.",
+)
 @click.option("--sam-model-type", default="vit_h", show_default=True, type=click.Choice(SAM_TYPES))
-def pipeline(data: Path, out_dir: Path, out_alias: Path | None, profile: str, only: str | None, skip: str | None,
-             device: str, sam_checkpoint: Path | None, sam_model_type: str) -> None:
+def pipeline(
+    data: Path,
+    out_dir: Path,
+    out_alias: Path | None,
+    profile: str,
+    only: str | None,
+    skip: str | None,
+    device: str,
+    sam_checkpoint: Path | None,
+    sam_model_type: str,
+) -> None:
     """Run the whole study: SSL pre-training -> export -> settings A-E -> t-SNE -> segmentation
     models A and B -> validation mIoU -> stage panel -> SAM -> report.md / report.html.
 
     Each step is skipped when its outputs exist, so re-running resumes (an interrupted training
     step continues from its last checkpoint); --only/--skip pick steps.
     """
-    run_pipeline(data, out_alias or out_dir, profile, only=_csv(only), skip=_csv(skip), device=device,
-                 sam_checkpoint=sam_checkpoint, sam_model_type=sam_model_type)
+    run_pipeline(
+        data,
+        out_alias or out_dir,
+        profile,
+        only=_csv(only),
+        skip=_csv(skip),
+        device=device,
+        sam_checkpoint=sam_checkpoint,
+        sam_model_type=sam_model_type,
+    )
 
 
 @click.command("demo", epilog=example("hw1 demo --out-dir runs/demo"))

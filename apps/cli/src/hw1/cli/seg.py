@@ -12,8 +12,11 @@ from hw1.cli.options import PRECISIONS, ConfigCommand, config_values, example, h
 from hw1.cli.rank import is_rank_zero
 
 
-@click.group(cls=LazyGroup, lazy={"sam": LazyCommand("hw1.cli.seg_sam:seg_sam", ("hw1.viz",))},
-             epilog=example("hw1 seg evaluate hw1_data/p2_data/validation runs/seg_b/pred"))
+@click.group(
+    cls=LazyGroup,
+    lazy={"sam": LazyCommand("hw1.cli.seg_sam:seg_sam", ("hw1.viz",))},
+    epilog=example("hw1 seg evaluate hw1_data/p2_data/validation runs/seg_b/pred"),
+)
 def seg() -> None:
     """Satellite-image segmentation: train, predict, evaluate (official mIoU), SAM."""
 
@@ -30,8 +33,9 @@ def bind_model_options(model: str, options: dict[str, Any]) -> dict[str, Any]:
     from hw1.core.options import bind_options
     from hw1.segmentation.models import model_options
 
-    return bind_options(model_options(model), options, what=f"model {model!r}", option="--model-option",
-                        exclude=_BUILDER_ARGUMENTS)
+    return bind_options(
+        model_options(model), options, what=f"model {model!r}", option="--model-option", exclude=_BUILDER_ARGUMENTS
+    )
 
 
 @seg.command("models", epilog=example("hw1 seg models 'fcn*'", "hw1 seg models 'smp:*'"))
@@ -45,10 +49,16 @@ def seg_models(pattern: str | None) -> None:
 
 
 @seg.command(
-    "train", cls=ConfigCommand, config="hw1.segmentation.train:SegTrainConfig",
+    "train",
+    cls=ConfigCommand,
+    config="hw1.segmentation.train:SegTrainConfig",
     names={"model_kwargs": "--model-option"},
-    choices={"loss": "hw1.segmentation.losses:LOSS_CHOICES", "optimizer": "hw1.segmentation.train:OPTIMIZER_CHOICES",
-             "schedule": ("poly", "cosine", "constant"), "precision": PRECISIONS},
+    choices={
+        "loss": "hw1.segmentation.losses:LOSS_CHOICES",
+        "optimizer": "hw1.segmentation.train:OPTIMIZER_CHOICES",
+        "schedule": ("poly", "cosine", "constant"),
+        "precision": PRECISIONS,
+    },
     epilog=example(
         "hw1 seg train --data-dir hw1_data/p2_data --out-dir runs/seg_a --model fcn32s --weights imagenet",
         "hw1 seg train --data-dir hw1_data/p2_data --out-dir runs/seg_b --model smp:Unet:resnet18 \\",
@@ -76,8 +86,9 @@ def seg_train(ctx: click.Context, **options: Any) -> None:
         click.echo(f"best val mIoU {best:.4f} at epoch {result['best_epoch']}; run written to {result['run_dir']}")
 
 
-@seg.command("predict", epilog=example(
-    "hw1 seg predict runs/seg_b/best.pt hw1_data/p2_data/validation runs/seg_b/pred"))
+@seg.command(
+    "predict", epilog=example("hw1 seg predict runs/seg_b/best.pt hw1_data/p2_data/validation runs/seg_b/pred")
+)
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
 @click.argument("input_dir", type=click.Path(file_okay=False))
 @click.argument("output_dir", type=click.Path(file_okay=False))
@@ -87,10 +98,15 @@ def seg_train(ctx: click.Context, **options: Any) -> None:
 @click.option("--device", default="auto", show_default=True)
 @click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]))
 @click.option("--tta/--no-tta", default=False, show_default=True, help="Average with flipped images.")
-@click.option("--image-size", default=None, type=int,
-              help="Run at this size (default: the checkpoint's training size; 0 = native).")
-@click.option("--sliding-window", default=None, type=int,
-              help="Tile size for sliding-window inference instead of resizing.")
+@click.option(
+    "--image-size",
+    default=None,
+    type=int,
+    help="Run at this size (default: the checkpoint's training size; 0 = native).",
+)
+@click.option(
+    "--sliding-window", default=None, type=int, help="Tile size for sliding-window inference instead of resizing."
+)
 @click.option("--force", is_flag=True, help="Allow OUTPUT_DIR to be INPUT_DIR.")
 def seg_predict(**options: Any) -> None:
     """Write OUTPUT_DIR/xxxx_mask.png for every INPUT_DIR/xxxx_sat.jpg (exit 1 if any image failed)."""
@@ -102,31 +118,58 @@ def seg_predict(**options: Any) -> None:
     require(o["input_dir"], "INPUT_DIR", folder=True)
     image_size = o["image_size"]
     size = FROM_CHECKPOINT if image_size is None else (image_size or None)
-    report = predict_folder(o["checkpoint"], o["input_dir"], o["output_dir"], device=o["device"],
-                            precision=o["precision"], tta=o["tta"], batch_size=o["batch_size"],
-                            num_workers=o["num_workers"], size=size, window=o["sliding_window"], force=o["force"])
+    report = predict_folder(
+        o["checkpoint"],
+        o["input_dir"],
+        o["output_dir"],
+        device=o["device"],
+        precision=o["precision"],
+        tta=o["tta"],
+        batch_size=o["batch_size"],
+        num_workers=o["num_workers"],
+        size=size,
+        window=o["sliding_window"],
+        force=o["force"],
+    )
     click.echo(f"wrote {report.written} masks to {report.output_dir}")
     if report.failed:
         for _path, message in report.failed:
             click.echo(f"failed: {message}", err=True)
-        fail(f"{len(report.failed)} image(s) could not be predicted (listed above); the other masks were written",
-             code=1)
+        fail(
+            f"{len(report.failed)} image(s) could not be predicted (listed above); the other masks were written", code=1
+        )
 
 
 # --- formats, metric and data (hw1.segmentation.evaluate / synthetic) ----------------------------
 
+
 @seg.command("evaluate", epilog=example("hw1 seg evaluate hw1_data/p2_data/validation runs/seg_b/pred --out eval.json"))
 @click.argument("gt_dir", type=click.Path(file_okay=False))
 @click.argument("pred_dir", type=click.Path(file_okay=False))
-@click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object (per-class IoU, mIoU, pixel accuracy, confusion) instead.")
-@click.option("--num-workers", default=None, type=click.IntRange(min=1),
-              help="Decoding threads (default: up to 8, one per CPU).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object (per-class IoU, mIoU, pixel accuracy, confusion) instead.",
+)
+@click.option(
+    "--num-workers", default=None, type=click.IntRange(min=1), help="Decoding threads (default: up to 8, one per CPU)."
+)
 @hidden_alias("--workers", "num_workers", type=click.IntRange(min=1))
-@click.option("--red", default="error", show_default=True, type=click.Choice(["error", "unknown"]),
-              help="Red pixels (no class in the official decoding): refuse them, or count them as Unknown.")
-@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
-              help="Also write the JSON result (with the official printed text under 'printed') to this file.")
+@click.option(
+    "--red",
+    default="error",
+    show_default=True,
+    type=click.Choice(["error", "unknown"]),
+    help="Red pixels (no class in the official decoding): refuse them, or count them as Unknown.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also write the JSON result (with the official printed text under 'printed') to this file.",
+)
 def seg_evaluate(gt_dir: str, pred_dir: str, as_json: bool, red: str, out_file: str | None, **options: Any) -> None:
     """Official dataset-level mIoU of the masks in PRED_DIR against GT_DIR (paired by file name).
 
@@ -152,13 +195,22 @@ def seg_evaluate(gt_dir: str, pred_dir: str, as_json: bool, red: str, out_file: 
 @click.command("synth-seg", epilog=example("hw1 data synth-seg hw1_data/p2_data --n-train 200 --n-val 110"))
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--n-train", default=200, show_default=True, type=click.IntRange(min=0), help="Training pairs.")
-@click.option("--n-val", default=110, show_default=True, type=click.IntRange(min=0),
-              help="Validation pairs (ids 0000…; 0013/0062/0104 exist from 105 on).")
-@click.option("--size", default=512, show_default=True, type=click.IntRange(min=16),
-              help="Square image size in pixels.")
+@click.option(
+    "--n-val",
+    default=110,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Validation pairs (ids 0000…; 0013/0062/0104 exist from 105 on).",
+)
+@click.option(
+    "--size", default=512, show_default=True, type=click.IntRange(min=16), help="Square image size in pixels."
+)
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--overwrite", is_flag=True,
-              help="Replace existing xxxx_sat.jpg/xxxx_mask.png files in OUT_DIR/train and OUT_DIR/validation.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace existing xxxx_sat.jpg/xxxx_mask.png files in OUT_DIR/train and OUT_DIR/validation.",
+)
 def data_synth_seg(out_dir: str, n_train: int, n_val: int, size: int, seed: int, overwrite: bool) -> None:
     """Write synthetic satellite pairs (p2_data layout) to OUT_DIR/train and OUT_DIR/validation."""
     from hw1.segmentation.synthetic import make_synthetic_segmentation

@@ -35,7 +35,10 @@ def _expand_images(paths: tuple[Path, ...]) -> list[Path]:
 
 
 @click.command(
-    "sam", cls=ConfigCommand, config="hw1.segmentation.sam:SamConfig", required=("checkpoint",),
+    "sam",
+    cls=ConfigCommand,
+    config="hw1.segmentation.sam:SamConfig",
+    required=("checkpoint",),
     overrides={"checkpoint": {"type": click.Path(dir_okay=False)}, "refine_with": {"type": click.Path(dir_okay=False)}},
     epilog=example(
         "hw1 seg sam hw1_data/p2_data/validation/0013_sat.jpg --checkpoint sam_vit_h_4b8939.pth --out-dir sam_out",

@@ -37,12 +37,14 @@ def bind_method_options(method: str, options: dict[str, Any]) -> dict[str, Any]:
     from hw1.ssl.methods import method_class
 
     cls = method_class(method)
-    return bind_options(cls, options, what=f"SSL method {cls.name!r}", option="--method-option",
-                        exclude=("backbone",))
+    return bind_options(cls, options, what=f"SSL method {cls.name!r}", option="--method-option", exclude=("backbone",))
 
 
 @ssl.command(
-    "pretrain", cls=ConfigCommand, config="hw1.ssl.config:PretrainConfig", required=("images",),
+    "pretrain",
+    cls=ConfigCommand,
+    config="hw1.ssl.config:PretrainConfig",
+    required=("images",),
     names={"method_options": "--method-option"},
     choices={"optimizer": "hw1.core.run:OPTIMIZER_CHOICES", "precision": PRECISIONS},
     epilog=example(
@@ -67,8 +69,12 @@ def pretrain_command(ctx: click.Context, **options: Any) -> None:
     for split in ("train", "val"):
         csv = getattr(config, f"knn_{split}_csv")
         if csv is not None:
-            folder = csv_image_folder(csv, getattr(config, f"knn_{split}_images"), option=f"--knn-{split}-images",
-                                      csv_option=f"--knn-{split}-csv")
+            folder = csv_image_folder(
+                csv,
+                getattr(config, f"knn_{split}_images"),
+                option=f"--knn-{split}-images",
+                csv_option=f"--knn-{split}-csv",
+            )
             setattr(config, f"knn_{split}_images", folder)
     result = pretrain(config)
     if is_rank_zero():
@@ -83,8 +89,12 @@ def pretrain_command(ctx: click.Context, **options: Any) -> None:
             click.echo(f"skipped {result['skipped_images']} unreadable image(s)", err=True)
 
 
-@ssl.command("export", epilog=example("hw1 ssl export runs/ssl/last.pt backbone.pt",
-                                      "hw1 ssl export runs/cls/best.pt supervised_backbone.pt"))
+@ssl.command(
+    "export",
+    epilog=example(
+        "hw1 ssl export runs/ssl/last.pt backbone.pt", "hw1 ssl export runs/cls/best.pt supervised_backbone.pt"
+    ),
+)
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
 @click.argument("out_path", metavar="OUT.pt", type=click.Path(dir_okay=False))
 def export_command(checkpoint: str, out_path: str) -> None:

@@ -42,21 +42,35 @@ def viz() -> None:
     """Figures: t-SNE, mask overlays, stage panels, training curves, confusion matrices."""
 
 
-@viz.command("tsne", epilog=example(
-    "hw1 viz tsne runs/cls_C/features_first.npz runs/cls_C/features_last.npz tsne.png --scores tsne.json"))
+@viz.command(
+    "tsne",
+    epilog=example(
+        "hw1 viz tsne runs/cls_C/features_first.npz runs/cls_C/features_last.npz tsne.png --scores tsne.json"
+    ),
+)
 @click.argument("first", type=click.Path(path_type=Path))
 @click.argument("last", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--method", default="tsne", show_default=True, type=click.Choice(["tsne", "pca"]),
-              help="t-SNE (openTSNE; PCA to 50 dims first) or plain PCA.")
+@click.option(
+    "--method",
+    default="tsne",
+    show_default=True,
+    type=click.Choice(["tsne", "pca"]),
+    help="t-SNE (openTSNE; PCA to 50 dims first) or plain PCA.",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--titles", default="first epoch,last epoch", show_default=True, help="Two comma-separated panel titles.")
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="t-SNE threads.")
-@click.option("--scores", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the silhouette scores to this JSON file (silhouette_first, silhouette_last).")
+@click.option(
+    "--scores",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the silhouette scores to this JSON file (silhouette_first, silhouette_last).",
+)
 @_viz_errors
-def viz_tsne(first: Path, last: Path, out: Path, method: str, seed: int, titles: str, jobs: int,
-             scores: Path | None) -> None:
+def viz_tsne(
+    first: Path, last: Path, out: Path, method: str, seed: int, titles: str, jobs: int, scores: Path | None
+) -> None:
     """Side-by-side 2-D embeddings of two feature files (FIRST.npz, LAST.npz: features, labels,
     filenames, as written by 'hw1 cls train'), coloured by class, silhouette score in each title."""
     from hw1.viz import plot_embedding_comparison, read_feature_file
@@ -64,35 +78,68 @@ def viz_tsne(first: Path, last: Path, out: Path, method: str, seed: int, titles:
     names = [t.strip() for t in titles.split(",")]
     if len(names) != 2:
         raise click.BadParameter("give exactly two titles, e.g. 'epoch 1,epoch 30'", param_hint="--titles")
-    result = plot_embedding_comparison([read_feature_file(first), read_feature_file(last)], out,
-                                       titles=names, method=method, seed=seed, n_jobs=jobs)
+    result = plot_embedding_comparison(
+        [read_feature_file(first), read_feature_file(last)], out, titles=names, method=method, seed=seed, n_jobs=jobs
+    )
     for title, sil in zip(names, result.silhouettes, strict=True):
         click.echo(f"{title}: silhouette {sil:.4f} (2-D {method})")
     if scores is not None:
         scores.parent.mkdir(parents=True, exist_ok=True)
-        scores.write_text(json.dumps({
-            "method": method, "titles": names, "first": str(first), "last": str(last),
-            "silhouette_first": float(result.silhouettes[0]), "silhouette_last": float(result.silhouettes[1]),
-        }, indent=1) + "\n", encoding="utf-8")
+        scores.write_text(
+            json.dumps(
+                {
+                    "method": method,
+                    "titles": names,
+                    "first": str(first),
+                    "last": str(last),
+                    "silhouette_first": float(result.silhouettes[0]),
+                    "silhouette_last": float(result.silhouettes[1]),
+                },
+                indent=1,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     click.echo(f"wrote {result.path}")
 
 
-@viz.command("overlay", epilog=example(
-    "hw1 viz overlay hw1_data/p2_data/validation/0013_sat.jpg runs/seg_b/pred/0013_mask.png overlay.png"))
+@viz.command(
+    "overlay",
+    epilog=example(
+        "hw1 viz overlay hw1_data/p2_data/validation/0013_sat.jpg runs/seg_b/pred/0013_mask.png overlay.png"
+    ),
+)
 @click.argument("image", type=click.Path(path_type=Path))
 @click.argument("mask", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--edge-width", default=5, show_default=True, type=click.IntRange(min=0),
-              help="Opaque class-edge width in pixels.")
-@click.option("--alpha", "inner_alpha", default=0.3, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of class colour inside regions (official: 0.3).")
-@click.option("--legend/--no-legend", default=True, show_default=True,
-              help="Figure with a class legend, or the bare overlay at the image's size.")
-@click.option("--red", default="error", show_default=True, type=click.Choice(["error", "unknown"]),
-              help="Red mask pixels (no class in the official decoding): refuse, or treat as Unknown.")
+@click.option(
+    "--edge-width", default=5, show_default=True, type=click.IntRange(min=0), help="Opaque class-edge width in pixels."
+)
+@click.option(
+    "--alpha",
+    "inner_alpha",
+    default=0.3,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of class colour inside regions (official: 0.3).",
+)
+@click.option(
+    "--legend/--no-legend",
+    default=True,
+    show_default=True,
+    help="Figure with a class legend, or the bare overlay at the image's size.",
+)
+@click.option(
+    "--red",
+    default="error",
+    show_default=True,
+    type=click.Choice(["error", "unknown"]),
+    help="Red mask pixels (no class in the official decoding): refuse, or treat as Unknown.",
+)
 @_viz_errors
-def viz_overlay(image: Path, mask: Path, out: Path, edge_width: int, inner_alpha: float, legend: bool,
-                red: str) -> None:
+def viz_overlay(
+    image: Path, mask: Path, out: Path, edge_width: int, inner_alpha: float, legend: bool, red: str
+) -> None:
     """Draw MASK (an RGB class mask, e.g. xxxx_mask.png) over IMAGE in the official viz_mask.py
     look: 0.7·image + 0.3·class colour inside regions, opaque class-colour edges."""
     from hw1.core import Hw1DataError, read_rgb
@@ -102,11 +149,21 @@ def viz_overlay(image: Path, mask: Path, out: Path, edge_width: int, inner_alpha
     rgb = read_rgb(image)
     labels = read_mask(mask, red=red)
     if labels.shape != rgb.shape[:2]:
-        raise Hw1DataError(f"{mask}: mask is {labels.shape[1]}x{labels.shape[0]} but {image.name} is "
-                           f"{rgb.shape[1]}x{rgb.shape[0]}; pass the mask of this image")
-    path = save_mask_overlay(rgb, labels, PALETTE, out, class_names=CLASS_NAMES, legend=legend,
-                             title=image.name if legend else None, inner_alpha=inner_alpha,
-                             edge_width=edge_width)
+        raise Hw1DataError(
+            f"{mask}: mask is {labels.shape[1]}x{labels.shape[0]} but {image.name} is "
+            f"{rgb.shape[1]}x{rgb.shape[0]}; pass the mask of this image"
+        )
+    path = save_mask_overlay(
+        rgb,
+        labels,
+        PALETTE,
+        out,
+        class_names=CLASS_NAMES,
+        legend=legend,
+        title=image.name if legend else None,
+        inner_alpha=inner_alpha,
+        edge_width=edge_width,
+    )
     click.echo(f"wrote {path}")
 
 
@@ -114,8 +171,12 @@ def viz_overlay(image: Path, mask: Path, out: Path, edge_width: int, inner_alpha
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ids", default=None, help="Comma-separated image ids [default: 0013,0062,0104, or the "
-              "first three ids of DATA_DIR when those are missing].")
+@click.option(
+    "--ids",
+    default=None,
+    help="Comma-separated image ids [default: 0013,0062,0104, or the "
+    "first three ids of DATA_DIR when those are missing].",
+)
 @click.option("--device", default="auto", show_default=True)
 @_viz_errors
 def viz_stages(run_dir: Path, data_dir: Path, out: Path, ids: str | None, device: str) -> None:
@@ -131,8 +192,9 @@ def viz_stages(run_dir: Path, data_dir: Path, out: Path, ids: str | None, device
 
     chosen = [i for i in (ids or "").split(",") if i.strip()] or None
     stages = predict_stages(run_dir, data_dir, ids=chosen, device=device)
-    path = stage_panel(stages.images, stages.truths, stages.predictions, PALETTE, out, row_titles=stages.ids,
-                       class_names=CLASS_NAMES)
+    path = stage_panel(
+        stages.images, stages.truths, stages.predictions, PALETTE, out, row_titles=stages.ids, class_names=CLASS_NAMES
+    )
     click.echo(f"wrote {path} ({len(stages.ids)} images x {len(stages.predictions)} stages)")
 
 
@@ -161,8 +223,9 @@ def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
 
     if path.suffix == ".npy":
         if not path.is_file():
-            raise Hw1DataError(f"{path}: file not found; pass an eval.json of 'hw1 seg evaluate --out' or a .npy "
-                               "matrix")
+            raise Hw1DataError(
+                f"{path}: file not found; pass an eval.json of 'hw1 seg evaluate --out' or a .npy matrix"
+            )
         try:
             return np.load(path, allow_pickle=False), None
         except (OSError, ValueError) as exc:
@@ -173,9 +236,13 @@ def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
     return result.metrics.confusion, list(result.metrics.class_names)
 
 
-@viz.command("confusion", epilog=example(
-    "hw1 seg evaluate hw1_data/p2_data/validation runs/seg_b/pred --out eval.json",
-    "hw1 viz confusion eval.json confusion.png"))
+@viz.command(
+    "confusion",
+    epilog=example(
+        "hw1 seg evaluate hw1_data/p2_data/validation runs/seg_b/pred --out eval.json",
+        "hw1 viz confusion eval.json confusion.png",
+    ),
+)
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Figure title.")
@@ -196,6 +263,11 @@ def viz_confusion(source: Path, out: Path, title: str | None) -> None:
     except (TypeError, ValueError) as exc:
         raise Hw1DataError(f"{source}: the confusion matrix is not a square table of numbers ({exc})") from exc
     seven = matrix.ndim == 2 and matrix.shape == (len(CLASS_NAMES), len(CLASS_NAMES))
-    path = plot_confusion(matrix, out, class_names=names or (CLASS_NAMES if seven else None),
-                          miou_classes=MIOU_CLASSES if seven else None, title=title)
+    path = plot_confusion(
+        matrix,
+        out,
+        class_names=names or (CLASS_NAMES if seven else None),
+        miou_classes=MIOU_CLASSES if seven else None,
+        title=title,
+    )
     click.echo(f"wrote {path}")

@@ -15,8 +15,27 @@ from hw1.classification.training import train_classifier
 
 __version__ = "0.2.0"
 
-__all__ = ["CHECKPOINT_FORMAT", "SETTINGS", "Classifier", "ClassifierHead", "FinetuneConfig", "OfficeHomeCsv",
-           "PredictionReport", "Setting", "build_classifier", "build_transform", "export_backbone",
-           "freeze_backbone", "get_setting", "load_backbone", "load_classifier", "loader_features",
-           "make_synthetic_classification", "predict_csv", "read_csv_rows", "run_experiments", "save_features",
-           "train_classifier"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "SETTINGS",
+    "Classifier",
+    "ClassifierHead",
+    "FinetuneConfig",
+    "OfficeHomeCsv",
+    "PredictionReport",
+    "Setting",
+    "build_classifier",
+    "build_transform",
+    "export_backbone",
+    "freeze_backbone",
+    "get_setting",
+    "load_backbone",
+    "load_classifier",
+    "loader_features",
+    "make_synthetic_classification",
+    "predict_csv",
+    "read_csv_rows",
+    "run_experiments",
+    "save_features",
+    "train_classifier",
+]

@@ -21,13 +21,22 @@ from hw1.core import (
 CHECKPOINT_FORMAT = "hw1-classification/1"
 
 
-def classifier_checkpoint(model: Classifier, *, arch: str, normalization: dict, image_size: int, epoch: int,
-                          config: dict, **extra: Any) -> dict[str, Any]:
+def classifier_checkpoint(
+    model: Classifier, *, arch: str, normalization: dict, image_size: int, epoch: int, config: dict, **extra: Any
+) -> dict[str, Any]:
     """The plain-data checkpoint dict of a classifier (``weights_only=True`` loadable)."""
     sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    return {"format": CHECKPOINT_FORMAT, "model": {"backbone": arch, "head": model.head.kwargs()},
-            "num_classes": model.head.num_classes, "normalization": normalization, "image_size": image_size,
-            "state_dict": sd, "epoch": epoch, "config": config, **extra}
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "model": {"backbone": arch, "head": model.head.kwargs()},
+        "num_classes": model.head.num_classes,
+        "normalization": normalization,
+        "image_size": image_size,
+        "state_dict": sd,
+        "epoch": epoch,
+        "config": config,
+        **extra,
+    }
 
 
 def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
@@ -37,8 +46,10 @@ def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     ckpt = load_checkpoint(path)
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise Hw1CheckpointError(f"{path}: not an {CHECKPOINT_FORMAT} checkpoint (format {found!r}); "
-                                 "pass best.pt or last.pt of 'hw1 cls train'")
+        raise Hw1CheckpointError(
+            f"{path}: not an {CHECKPOINT_FORMAT} checkpoint (format {found!r}); "
+            "pass best.pt or last.pt of 'hw1 cls train'"
+        )
     head = ClassifierHead(**ckpt["model"]["head"])
     model = Classifier(create_backbone(ckpt["model"]["backbone"], weights=None), head)
     try:

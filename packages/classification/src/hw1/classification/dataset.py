@@ -45,8 +45,10 @@ def read_csv_rows(csv_path: str | os.PathLike[str], *, labels: bool, num_classes
         needed = ("id", "filename", "label") if labels else ("id", "filename")
         missing = [f for f in needed if f not in fields]
         if missing:
-            raise Hw1DataError(f"{path}: missing column(s) {', '.join(missing)} (header is {','.join(fields)}); "
-                               "the CSV needs the header id,filename,label")
+            raise Hw1DataError(
+                f"{path}: missing column(s) {', '.join(missing)} (header is {','.join(fields)}); "
+                "the CSV needs the header id,filename,label"
+            )
         rows = []
         for i, rec in enumerate(reader, start=2):  # row numbers as a spreadsheet shows them
             name = relative_image_name((rec.get("filename") or "").strip(), path, i)
@@ -58,8 +60,10 @@ def read_csv_rows(csv_path: str | os.PathLike[str], *, labels: bool, num_classes
                 except ValueError:
                     raise Hw1DataError(f"{path}: row {i} ({name}): label {raw!r} is not an integer") from None
                 if label < 0 or (num_classes is not None and label >= num_classes):
-                    raise Hw1DataError(f"{path}: row {i} ({name}): label {label} out of range 0..{(num_classes or 1) - 1}; "
-                                       "fix the CSV or set --num-classes")
+                    raise Hw1DataError(
+                        f"{path}: row {i} ({name}): label {label} out of range 0..{(num_classes or 1) - 1}; "
+                        "fix the CSV or set --num-classes"
+                    )
             rows.append(CsvRow(i, (rec.get("id") or "").strip(), name, label))
     if not rows:
         raise Hw1DataError(f"{path}: no rows; the CSV is empty")
@@ -91,8 +95,16 @@ class OfficeHomeCsv(Dataset):
     ``check_files`` (default) every listed file must exist when the dataset is built.
     """
 
-    def __init__(self, csv_path: str | os.PathLike[str], image_dir: str | os.PathLike[str], transform=None, *,
-                 labels: bool = True, num_classes: int | None = None, check_files: bool = True) -> None:
+    def __init__(
+        self,
+        csv_path: str | os.PathLike[str],
+        image_dir: str | os.PathLike[str],
+        transform=None,
+        *,
+        labels: bool = True,
+        num_classes: int | None = None,
+        check_files: bool = True,
+    ) -> None:
         self.csv_path, self.image_dir = Path(csv_path), Path(image_dir)
         if not self.image_dir.is_dir():
             raise Hw1DataError(f"{self.image_dir}: image folder not found; check the path")
@@ -101,8 +113,10 @@ class OfficeHomeCsv(Dataset):
         if check_files:
             for r in self.rows:
                 if not (self.image_dir / r.filename).is_file():
-                    raise Hw1DataError(f"{self.csv_path}: row {r.row}: image {self.image_dir / r.filename} not found; "
-                                       "check --*-images points at the folder of this CSV")
+                    raise Hw1DataError(
+                        f"{self.csv_path}: row {r.row}: image {self.image_dir / r.filename} not found; "
+                        "check --*-images points at the folder of this CSV"
+                    )
 
     def __len__(self) -> int:
         return len(self.rows)

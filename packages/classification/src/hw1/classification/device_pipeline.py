@@ -35,8 +35,16 @@ class DeviceClassBatches:
     """``epoch(order, epoch)``: ``(images, labels, indices)`` batches on the device for the CSV rows
     ``order`` (this rank's part of the loop's permutation)."""
 
-    def __init__(self, store: ImageStore, labels: torch.Tensor, transform: DeviceImageTransform, batch_size: int,
-                 ctx: DistributedContext, *, seed: int) -> None:
+    def __init__(
+        self,
+        store: ImageStore,
+        labels: torch.Tensor,
+        transform: DeviceImageTransform,
+        batch_size: int,
+        ctx: DistributedContext,
+        *,
+        seed: int,
+    ) -> None:
         self.store, self.transform, self.seed = store, transform.to(ctx.device), int(seed)
         self.labels = labels.to(ctx.device)
         self.rank, self.world_size, self.device = ctx.rank, ctx.world_size, ctx.device
@@ -64,25 +72,38 @@ class _Epoch:
         b = self.batches
         size = b.sampler.batch_size
         for step, batch in enumerate(b.sampler.ordered(self.order)):
-            index = torch.as_tensor(self.order[step * size:(step + 1) * size], dtype=torch.int64)
+            index = torch.as_tensor(self.order[step * size : (step + 1) * size], dtype=torch.int64)
             images = b.transform(batch["image"], step_seed(b.seed, self.epoch, step), b.rank, b.world_size)
             yield images, b.labels[index.to(b.device)], index
 
 
-def build_device_class_batches(train_csv: str | os.PathLike[str], train_images: str | os.PathLike[str], *,
-                               image_size: int, augment: str, num_classes: int | None, batch_size: int,
-                               ctx: DistributedContext, seed: int, cache_dir: str | None) -> DeviceClassBatches:
+def build_device_class_batches(
+    train_csv: str | os.PathLike[str],
+    train_images: str | os.PathLike[str],
+    *,
+    image_size: int,
+    augment: str,
+    num_classes: int | None,
+    batch_size: int,
+    ctx: DistributedContext,
+    seed: int,
+    cache_dir: str | None,
+) -> DeviceClassBatches:
     """The device pipeline of ``hw1 cls train``: rank 0 builds (or checks) the store, then the other
     ranks open it. Every listed image must be readable (as for the worker path, which fails on the
     first bad one): otherwise :class:`Hw1DataError` names it."""
+
     def open_it(report: bool) -> tuple[ImageStore, torch.Tensor]:
-        return open_csv_store(train_csv, train_images, image_size, cache_dir=cache_dir, num_classes=num_classes,
-                              report=report)
+        return open_csv_store(
+            train_csv, train_images, image_size, cache_dir=cache_dir, num_classes=num_classes, report=report
+        )
 
     opened = open_it(True) if ctx.is_main else None
     barrier()
     store, labels = opened if opened is not None else open_it(False)
     if store.skipped:
-        raise Hw1DataError(f"{store.skipped[0]} (listed in {train_csv}; {len(store.skipped)} unreadable in all); "
-                           "replace the file or remove its row")
+        raise Hw1DataError(
+            f"{store.skipped[0]} (listed in {train_csv}; {len(store.skipped)} unreadable in all); "
+            "replace the file or remove its row"
+        )
     return DeviceClassBatches(store, labels, build_device_transform(image_size, augment), batch_size, ctx, seed=seed)

@@ -19,11 +19,11 @@ import torch
 from torch import nn
 from torchvision.transforms.v2 import functional as F
 
+from hw1.classification.dataset import build_transform, read_csv_rows
 from hw1.core.device_batches import seeded_draw, shard_parameters
 from hw1.core.errors import Hw1Error
 from hw1.core.image_store import ImageStore, open_store
 from hw1.core.images import relative_image_name
-from hw1.classification.dataset import build_transform, read_csv_rows
 
 
 class DeviceImageTransform(nn.Module):
@@ -35,8 +35,9 @@ class DeviceImageTransform(nn.Module):
         self.steps = nn.Sequential(*steps)
 
     @torch.no_grad()
-    def forward(self, images: torch.Tensor, seed: int | None = None, rank: int = 0,
-                world_size: int = 1) -> torch.Tensor:
+    def forward(
+        self, images: torch.Tensor, seed: int | None = None, rank: int = 0, world_size: int = 1
+    ) -> torch.Tensor:
         """Augment and normalise a batch. With ``seed`` the parameters are drawn from it for the
         global batch of ``world_size`` processes and this ``rank`` applies its rows (N processes
         then augment exactly like one); without it from torch's global generator."""
@@ -49,12 +50,15 @@ class DeviceImageTransform(nn.Module):
             shapes.append(shape)
             if isinstance(step, K.RandomResizedCrop):
                 shape = torch.Size([*shape[:2], *step.flags["size"]])
-        random = [(m, sh) for m, sh in zip(self.steps, shapes) if not isinstance(m, _Normalize)]
+        random = [(m, sh) for m, sh in zip(self.steps, shapes, strict=True) if not isinstance(m, _Normalize)]
         params = iter(seeded_draw(lambda: [m.forward_parameters(sh) for m, sh in random], seed))
         for step in self.steps:
             deterministic = isinstance(step, _Normalize)
-            images = step(images) if deterministic else step(images, params=shard_parameters(next(params), n, rank,
-                                                                                          world_size))
+            images = (
+                step(images)
+                if deterministic
+                else step(images, params=shard_parameters(next(params), n, rank, world_size))
+            )
         return images
 
 
@@ -83,21 +87,35 @@ def build_device_transform(image_size: int, augment: str = "none") -> DeviceImag
         elif kind == "RandomHorizontalFlip":
             steps.append(K.RandomHorizontalFlip(p=step.p))
         elif kind == "ColorJitter":
-            ranges = [r if r is not None else neutral
-                      for r, neutral in ((step.brightness, (1.0, 1.0)), (step.contrast, (1.0, 1.0)),
-                                         (step.saturation, (1.0, 1.0)), (step.hue, (0.0, 0.0)))]
+            ranges = [
+                r if r is not None else neutral
+                for r, neutral in (
+                    (step.brightness, (1.0, 1.0)),
+                    (step.contrast, (1.0, 1.0)),
+                    (step.saturation, (1.0, 1.0)),
+                    (step.hue, (0.0, 0.0)),
+                )
+            ]
             steps.append(K.ColorJitter(*[tuple(map(float, r)) for r in ranges], p=1.0))
         elif kind == "Normalize":
             steps.append(_Normalize(step.mean, step.std))
         else:
-            raise Hw1Error(f"classification augmentation step {kind} has no device version; "
-                           "use --data-pipeline workers")
+            raise Hw1Error(
+                f"classification augmentation step {kind} has no device version; use --data-pipeline workers"
+            )
     return DeviceImageTransform(steps)
 
 
-def open_csv_store(csv_path: str | os.PathLike[str], image_dir: str | os.PathLike[str], image_size: int, *,
-                   cache_dir: str | None = None, labels: bool = True, num_classes: int | None = None,
-                   report: bool = True) -> tuple[ImageStore, torch.Tensor]:
+def open_csv_store(
+    csv_path: str | os.PathLike[str],
+    image_dir: str | os.PathLike[str],
+    image_size: int,
+    *,
+    cache_dir: str | None = None,
+    labels: bool = True,
+    num_classes: int | None = None,
+    report: bool = True,
+) -> tuple[ImageStore, torch.Tensor]:
     """The store of the images an ``id,filename,label`` CSV lists under ``image_dir`` at
     ``image_size``, and the int64 labels of the stored rows (-1 with ``labels=False``); unreadable
     images are reported and skipped, with their rows."""

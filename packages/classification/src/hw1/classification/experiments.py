@@ -22,8 +22,13 @@ TABLE_COLUMNS = ("setting", "backbone", "init", "mode", "best_val_acc", "best_ep
 RANDOM_FROZEN = Setting("random-frozen", "random", True)
 
 
-def run_experiments(base: FinetuneConfig, out_dir: str | Path, settings: str = "ABCDE",
-                    cache_frozen: bool = True, random_frozen: bool | None = None) -> list[dict[str, Any]]:
+def run_experiments(
+    base: FinetuneConfig,
+    out_dir: str | Path,
+    settings: str = "ABCDE",
+    cache_frozen: bool = True,
+    random_frozen: bool | None = None,
+) -> list[dict[str, Any]]:
     """Train every setting in ``settings`` from ``base`` (same head, epochs, LR …) into
     ``out_dir/<setting>/`` and write ``table.md`` and ``table.csv``. A setting whose backbone file
     is missing is skipped with its reason in the ``status`` column; frozen settings use cached
@@ -38,15 +43,34 @@ def run_experiments(base: FinetuneConfig, out_dir: str | Path, settings: str = "
     rows = []
     for s in chosen + ([RANDOM_FROZEN] if random_frozen else []):
         if s is RANDOM_FROZEN:
-            cfg = dataclasses.replace(base, setting=None, init="random", freeze_backbone=True,
-                                      out_dir=str(out / s.name), cache_features=cache_frozen)
+            cfg = dataclasses.replace(
+                base,
+                setting=None,
+                init="random",
+                freeze_backbone=True,
+                out_dir=str(out / s.name),
+                cache_features=cache_frozen,
+            )
         else:
-            cfg = dataclasses.replace(base, setting=s.name, init=None, freeze_backbone=False,
-                                      out_dir=str(out / s.name), cache_features=cache_frozen and s.frozen)
+            cfg = dataclasses.replace(
+                base,
+                setting=s.name,
+                init=None,
+                freeze_backbone=False,
+                out_dir=str(out / s.name),
+                cache_features=cache_frozen and s.frozen,
+            )
         # resume a setting only where it left a last.pt: the others start fresh
         cfg = dataclasses.replace(cfg, resume=base.resume and (Path(cfg.out_dir) / "last.pt").is_file())
-        row = {"setting": s.name, "backbone": base.backbone, "init": s.init, "mode": s.mode,
-               "best_val_acc": "", "best_epoch": "", "status": "ok"}
+        row = {
+            "setting": s.name,
+            "backbone": base.backbone,
+            "init": s.init,
+            "mode": s.mode,
+            "best_val_acc": "",
+            "best_epoch": "",
+            "status": "ok",
+        }
         try:
             result = train_classifier(cfg)
             row.update(best_val_acc=f"{result['best_acc']:.4f}", best_epoch=result["best_epoch"])

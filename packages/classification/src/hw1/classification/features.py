@@ -15,8 +15,15 @@ from hw1.core import autocast, progress, to_device_batch
 
 
 @torch.no_grad()
-def loader_features(module: nn.Module, loader: DataLoader, device: torch.device, *, precision: str = "fp32",
-                     channels_last: bool = True, desc: str = "features") -> tuple[torch.Tensor, torch.Tensor]:
+def loader_features(
+    module: nn.Module,
+    loader: DataLoader,
+    device: torch.device,
+    *,
+    precision: str = "fp32",
+    channels_last: bool = True,
+    desc: str = "features",
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``module`` (eval mode) over ``loader`` of ``(images, labels, index)`` batches and return
     ``(features float32 on CPU, labels)`` in loader order, not normalised (pooled backbone features
     for cached-feature probing, second-last-layer features for t-SNE)."""
@@ -36,6 +43,10 @@ def save_features(path: str | os.PathLike[str], features: torch.Tensor, labels, 
     """Write ``features`` (N×D float32), ``labels`` (N int64) and ``filenames`` (N str) to ``path``."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(p, features=features.numpy().astype(np.float32), labels=np.asarray(labels, dtype=np.int64),
-             filenames=np.asarray(filenames, dtype=str))
+    np.savez(
+        p,
+        features=features.numpy().astype(np.float32),
+        labels=np.asarray(labels, dtype=np.int64),
+        filenames=np.asarray(filenames, dtype=str),
+    )
     return p

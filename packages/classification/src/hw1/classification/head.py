@@ -28,8 +28,9 @@ class ClassifierHead(nn.Module):
     returns logits. ``kwargs()`` gives the constructor arguments, stored in checkpoints.
     """
 
-    def __init__(self, in_features: int, num_classes: int, *, kind: str = "mlp", hidden: int = 512,
-                 dropout: float = 0.3) -> None:
+    def __init__(
+        self, in_features: int, num_classes: int, *, kind: str = "mlp", hidden: int = 512, dropout: float = 0.3
+    ) -> None:
         super().__init__()
         if kind not in HEAD_KINDS:
             raise Hw1Error(f"unknown head {kind!r}: use one of {', '.join(HEAD_KINDS)}")
@@ -50,8 +51,13 @@ class ClassifierHead(nn.Module):
 
     def kwargs(self) -> dict[str, Any]:
         """Constructor arguments (plain data) to rebuild this head."""
-        return {"in_features": self.in_features, "num_classes": self.num_classes, "kind": self.kind,
-                "hidden": self.hidden, "dropout": self.dropout_p}
+        return {
+            "in_features": self.in_features,
+            "num_classes": self.num_classes,
+            "kind": self.kind,
+            "hidden": self.hidden,
+            "dropout": self.dropout_p,
+        }
 
     @property
     def feature_dim(self) -> int:
@@ -82,8 +88,9 @@ class Classifier(nn.Module):
         return self.head.hidden_features(self.backbone(images))
 
 
-def build_classifier(backbone: nn.Module, num_classes: int, *, head: str = "mlp", hidden: int = 512,
-                     dropout: float = 0.3) -> Classifier:
+def build_classifier(
+    backbone: nn.Module, num_classes: int, *, head: str = "mlp", hidden: int = 512, dropout: float = 0.3
+) -> Classifier:
     """Put the shared head (``head``/``hidden``/``dropout``) on ``backbone`` (which must expose
     ``num_features``, as :func:`hw1.core.create_backbone` models do)."""
     in_features = int(backbone.num_features)

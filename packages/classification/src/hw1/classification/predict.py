@@ -47,9 +47,17 @@ class _PredictImages(Dataset):
             return torch.zeros(3, self.size, self.size), i, str(exc)
 
 
-def predict_csv(checkpoint: str | os.PathLike[str], csv_path: str | os.PathLike[str],
-                image_dir: str | os.PathLike[str], out_csv: str | os.PathLike[str], *, batch_size: int = 64,
-                device: str = "auto", precision: str = "auto", num_workers: int = 0) -> PredictionReport:
+def predict_csv(
+    checkpoint: str | os.PathLike[str],
+    csv_path: str | os.PathLike[str],
+    image_dir: str | os.PathLike[str],
+    out_csv: str | os.PathLike[str],
+    *,
+    batch_size: int = 64,
+    device: str = "auto",
+    precision: str = "auto",
+    num_workers: int = 0,
+) -> PredictionReport:
     """Classify the images named in ``csv_path`` (``filename`` column only; labels are never read)
     and stream ``id,filename,label`` rows to ``out_csv`` in input order. Unreadable images are
     skipped and listed in the report."""

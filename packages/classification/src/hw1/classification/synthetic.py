@@ -27,10 +27,31 @@ from PIL import Image
 from hw1.core.csv_files import write_csv, write_predictions_csv
 from hw1.core.errors import Hw1Error
 
-SHAPES = ("disc", "square", "triangle", "inverted_triangle", "ring", "cross", "diamond", "horizontal_bar",
-          "vertical_bar", "crescent", "half_disc", "frame", "x_cross")
-TEXTURES = ("solid", "horizontal_stripes", "vertical_stripes", "diagonal_stripes", "checker", "dots",
-            "concentric", "grid")
+SHAPES = (
+    "disc",
+    "square",
+    "triangle",
+    "inverted_triangle",
+    "ring",
+    "cross",
+    "diamond",
+    "horizontal_bar",
+    "vertical_bar",
+    "crescent",
+    "half_disc",
+    "frame",
+    "x_cross",
+)
+TEXTURES = (
+    "solid",
+    "horizontal_stripes",
+    "vertical_stripes",
+    "diagonal_stripes",
+    "checker",
+    "dots",
+    "concentric",
+    "grid",
+)
 #: The three colours every image uses (background, fill, texture in a random order).
 PALETTE = np.array([(214, 69, 65), (62, 150, 81), (57, 94, 196)], dtype=np.float32) / 255.0
 
@@ -148,8 +169,12 @@ def make_synthetic_classification(
     monitoring); ``office/classes.csv`` and ``mini/classes.csv`` (``label,shape,texture``) say what
     each class is. Class definitions and images are fully determined by ``seed``.
     """
-    for name, value in (("num_classes", num_classes), ("n_train_per_class", n_train_per_class),
-                        ("n_mini", n_mini), ("num_mini_classes", num_mini_classes)):
+    for name, value in (
+        ("num_classes", num_classes),
+        ("n_train_per_class", n_train_per_class),
+        ("n_mini", n_mini),
+        ("num_mini_classes", num_mini_classes),
+    ):
         if value < 1:
             raise Hw1Error(f"{name} must be at least 1 (got {value})")
     if n_val_per_class < 0:
@@ -158,8 +183,10 @@ def make_synthetic_classification(
         raise Hw1Error(f"image sizes must be at least 16 pixels (got {size}, {mini_size})")
     pool = [(s, t) for s in range(len(SHAPES)) for t in range(len(TEXTURES))]
     if num_classes + num_mini_classes > len(pool):
-        raise Hw1Error(f"{num_classes} Office + {num_mini_classes} Mini classes exceed the {len(pool)} "
-                       f"(shape, texture) pairs: lower --n-classes or --n-mini-classes")
+        raise Hw1Error(
+            f"{num_classes} Office + {num_mini_classes} Mini classes exceed the {len(pool)} "
+            f"(shape, texture) pairs: lower --n-classes or --n-mini-classes"
+        )
     root = Path(out_dir)
     office, mini = root / "office", root / "mini"
     for d in (office / "train", office / "val", mini / "train"):
@@ -167,10 +194,13 @@ def make_synthetic_classification(
     rng = np.random.default_rng(seed)
     class_order = rng.permutation(len(pool))
     office_classes = [pool[i] for i in class_order[:num_classes]]
-    mini_classes = [pool[i] for i in class_order[num_classes:num_classes + num_mini_classes]]
+    mini_classes = [pool[i] for i in class_order[num_classes : num_classes + num_mini_classes]]
     for folder, classes in ((office, office_classes), (mini, mini_classes)):
-        write_csv(folder / "classes.csv", [(k, SHAPES[sh], TEXTURES[tx]) for k, (sh, tx) in enumerate(classes)],
-                  header=("label", "shape", "texture"))
+        write_csv(
+            folder / "classes.csv",
+            [(k, SHAPES[sh], TEXTURES[tx]) for k, (sh, tx) in enumerate(classes)],
+            header=("label", "shape", "texture"),
+        )
 
     splits = {"train": n_train_per_class, "val": n_val_per_class}
     counts = {}
@@ -196,8 +226,16 @@ def make_synthetic_classification(
         mini_rows.append((i, name, label))
     write_predictions_csv(mini / "labels.csv", mini_rows)
     return SyntheticClassificationSet(
-        root=root, office_train_csv=office / "train.csv", office_val_csv=office / "val.csv",
-        office_train_dir=office / "train", office_val_dir=office / "val", mini_dir=mini / "train",
-        mini_labels_csv=mini / "labels.csv", num_classes=num_classes, num_mini_classes=num_mini_classes,
-        n_train=counts["train"], n_val=counts["val"], n_mini=n_mini,
+        root=root,
+        office_train_csv=office / "train.csv",
+        office_val_csv=office / "val.csv",
+        office_train_dir=office / "train",
+        office_val_dir=office / "val",
+        mini_dir=mini / "train",
+        mini_labels_csv=mini / "labels.csv",
+        num_classes=num_classes,
+        num_mini_classes=num_mini_classes,
+        n_train=counts["train"],
+        n_val=counts["val"],
+        n_mini=n_mini,
     )

@@ -99,8 +99,9 @@ def _order(n: int, epoch: int, seed: int, rank: int, world: int, shuffle: bool) 
 
 
 def _loader(ds, order: list[int], batch_size: int, workers: int, drop_last: bool = False) -> DataLoader:
-    return DataLoader(ds, batch_size=batch_size, sampler=order, num_workers=workers, drop_last=drop_last,
-                      persistent_workers=False)
+    return DataLoader(
+        ds, batch_size=batch_size, sampler=order, num_workers=workers, drop_last=drop_last, persistent_workers=False
+    )
 
 
 def _device_batches(config: FinetuneConfig, ctx) -> Any:
@@ -109,10 +110,17 @@ def _device_batches(config: FinetuneConfig, ctx) -> Any:
 
     if choose_pipeline(config.data_pipeline, config.train_csv, config.image_size, ctx.device) != "device":
         return None
-    return build_device_class_batches(config.train_csv, config.train_images, image_size=config.image_size,
-                                      augment=config.augment, num_classes=config.num_classes,
-                                      batch_size=config.batch_size, ctx=ctx, seed=config.seed,
-                                      cache_dir=config.cache_dir)
+    return build_device_class_batches(
+        config.train_csv,
+        config.train_images,
+        image_size=config.image_size,
+        augment=config.augment,
+        num_classes=config.num_classes,
+        batch_size=config.batch_size,
+        ctx=ctx,
+        seed=config.seed,
+        cache_dir=config.cache_dir,
+    )
 
 
 def _count_dtype(device: torch.device) -> torch.dtype:
@@ -141,9 +149,21 @@ def evaluate(net: nn.Module, batches, device: torch.device, precision: str, *, c
     return {"loss": loss_sum / n, "acc": correct / n}
 
 
-def train_one_epoch(net: nn.Module, batches, optimizer: torch.optim.Optimizer, scheduler, scaler, *,
-                    device: torch.device, precision: str, config: FinetuneConfig, epoch: int, step: int,
-                    channels_last: bool, bar=None) -> tuple[dict[str, float], int]:
+def train_one_epoch(
+    net: nn.Module,
+    batches,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    scaler,
+    *,
+    device: torch.device,
+    precision: str,
+    config: FinetuneConfig,
+    epoch: int,
+    step: int,
+    channels_last: bool,
+    bar=None,
+) -> tuple[dict[str, float], int]:
     """One pass over ``(x, y, index)`` batches; returns ``({"loss", "acc"} over all ranks, step)``.
     Loss and accuracy stay on the device; the host reads them every few steps (progress bar and
     non-finite check) and at the end, never once per step."""
@@ -170,8 +190,9 @@ def train_one_epoch(net: nn.Module, batches, optimizer: torch.optim.Optimizer, s
         if running is not None and bar is not None:
             bar.set_postfix(loss=f"{running:.3f}", refresh=False)
     loss_sum = meter.mean() * seen if seen else 0.0
-    totals = all_reduce_sum(torch.tensor([loss_sum, correct.item(), seen], dtype=_count_dtype(device),
-                                         device=device)).tolist()
+    totals = all_reduce_sum(
+        torch.tensor([loss_sum, correct.item(), seen], dtype=_count_dtype(device), device=device)
+    ).tolist()
     n = max(1.0, totals[2])
     return {"loss": totals[0] / n, "acc": totals[1] / n}, step
 
@@ -197,29 +218,48 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     if ctx.is_main:
         folder.write_config(config)
     eval_tf = build_transform(config.image_size, "none")
-    train_tf = eval_tf if (config.cache_features or config.augment == "none") else build_transform(config.image_size, config.augment)
+    train_tf = (
+        eval_tf
+        if (config.cache_features or config.augment == "none")
+        else build_transform(config.image_size, config.augment)
+    )
     train_ds = OfficeHomeCsv(config.train_csv, config.train_images, train_tf, num_classes=config.num_classes)
-    train_eval_ds = OfficeHomeCsv(config.train_csv, config.train_images, eval_tf, num_classes=config.num_classes,
-                                  check_files=False)
+    train_eval_ds = OfficeHomeCsv(
+        config.train_csv, config.train_images, eval_tf, num_classes=config.num_classes, check_files=False
+    )
     val_ds = OfficeHomeCsv(config.val_csv, config.val_images, eval_tf, num_classes=config.num_classes)
 
     backbone, source = load_backbone(spec, config.backbone)
-    model = build_classifier(backbone, config.num_classes, head=config.head, hidden=config.head_hidden,
-                             dropout=config.head_dropout)
+    model = build_classifier(
+        backbone, config.num_classes, head=config.head, hidden=config.head_hidden, dropout=config.head_dropout
+    )
     if frozen:
         freeze_backbone(model)
     model = prepare_model(model, device, channels_last=config.channels_last)
     state = load_checkpoint(folder.last) if folder.resuming else None
-    precision = _resolve_precision(config, model, device, state, frozen,
-                                   run_steps=config.epochs * math.ceil(len(train_ds) / config.batch_size))
+    precision = _resolve_precision(
+        config, model, device, state, frozen, run_steps=config.epochs * math.ceil(len(train_ds) / config.batch_size)
+    )
 
     cached = config.cache_features
     if cached:
         full_order = list(range(len(train_eval_ds)))
-        tr_x, tr_y = loader_features(model.backbone, _loader(train_eval_ds, full_order, config.batch_size, config.num_workers),
-                                      device, precision=precision, channels_last=config.channels_last, desc="train features")
-        va_x, va_y = loader_features(model.backbone, _loader(val_ds, list(range(len(val_ds))), config.batch_size, config.num_workers),
-                                      device, precision=precision, channels_last=config.channels_last, desc="val features")
+        tr_x, tr_y = loader_features(
+            model.backbone,
+            _loader(train_eval_ds, full_order, config.batch_size, config.num_workers),
+            device,
+            precision=precision,
+            channels_last=config.channels_last,
+            desc="train features",
+        )
+        va_x, va_y = loader_features(
+            model.backbone,
+            _loader(val_ds, list(range(len(val_ds))), config.batch_size, config.num_workers),
+            device,
+            precision=precision,
+            channels_last=config.channels_last,
+            desc="val features",
+        )
         fit_ds = TensorDataset(tr_x, tr_y, torch.arange(len(tr_y)))
         score_ds = TensorDataset(va_x, va_y, torch.arange(len(va_y)))
         net: nn.Module = model.head
@@ -229,16 +269,26 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     if ctx.is_distributed:
         net = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
 
-    head_params = [p for p in unwrap_model(net).parameters() if p.requires_grad] if cached else \
-        [p for p in model.head.parameters() if p.requires_grad]
+    head_params = (
+        [p for p in unwrap_model(net).parameters() if p.requires_grad]
+        if cached
+        else [p for p in model.head.parameters() if p.requires_grad]
+    )
     backbone_params = [] if frozen else list(model.backbone.parameters())
-    groups = decay_groups(head_params, config.weight_decay, lr=config.lr) + \
-        decay_groups(backbone_params, config.weight_decay, lr=config.lr * config.backbone_lr_scale)
+    groups = decay_groups(head_params, config.weight_decay, lr=config.lr) + decay_groups(
+        backbone_params, config.weight_decay, lr=config.lr * config.backbone_lr_scale
+    )
     optimizer = build_optimizer(groups, config.optimizer, lr=config.lr, momentum=config.momentum, nesterov=True)
-    steps_per_epoch = max(1, math.ceil(len(_order(len(fit_ds), 0, config.seed, ctx.rank, ctx.world_size, True)) / config.batch_size))
-    scheduler = build_lr_scheduler(optimizer, total_steps=config.epochs * steps_per_epoch,
-                                   warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
-                                   kind=config.schedule, min_ratio=config.min_lr_ratio)
+    steps_per_epoch = max(
+        1, math.ceil(len(_order(len(fit_ds), 0, config.seed, ctx.rank, ctx.world_size, True)) / config.batch_size)
+    )
+    scheduler = build_lr_scheduler(
+        optimizer,
+        total_steps=config.epochs * steps_per_epoch,
+        warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
+        kind=config.schedule,
+        min_ratio=config.min_lr_ratio,
+    )
     scaler = make_grad_scaler(device, precision)
     metrics = MetricsLogger(run_dir / "metrics.jsonl")
     normalization = {k: list(v) for k, v in IMAGENET_NORMALIZATION.items()}
@@ -253,7 +303,12 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
-        start_epoch, best_acc, best_epoch, step = state["epoch"] + 1, state["best_acc"], state["best_epoch"], state["step"]
+        start_epoch, best_acc, best_epoch, step = (
+            state["epoch"] + 1,
+            state["best_acc"],
+            state["best_epoch"],
+            state["step"],
+        )
         last_acc = state.get("val_acc", 0.0)
         metrics.truncate_after(state["epoch"])
     else:
@@ -270,8 +325,14 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         else:
             order = list(range(len(train_eval_ds)))
             hidden = _HiddenFeatures(model)
-            feats, _ = loader_features(hidden, _loader(train_eval_ds, order, config.batch_size, config.num_workers),
-                                        device, precision=precision, channels_last=config.channels_last, desc="t-SNE features")
+            feats, _ = loader_features(
+                hidden,
+                _loader(train_eval_ds, order, config.batch_size, config.num_workers),
+                device,
+                precision=precision,
+                channels_last=config.channels_last,
+                desc="t-SNE features",
+            )
         save_features(path, feats, train_eval_ds.labels, [r.filename for r in train_eval_ds.rows])
 
     record: dict[str, Any] = {}
@@ -280,15 +341,33 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         seed_epoch(config.seed, epoch, ctx.rank)  # augmentation and dropout repeat on resume
         set_train_mode(net, frozen and not cached)
         order = _order(len(fit_ds), epoch, config.seed, ctx.rank, ctx.world_size, True)
-        batches = device_fit.epoch(order, epoch) if device_fit is not None else _loader(
-            fit_ds, order, config.batch_size, 0 if cached else config.num_workers)
+        batches = (
+            device_fit.epoch(order, epoch)
+            if device_fit is not None
+            else _loader(fit_ds, order, config.batch_size, 0 if cached else config.num_workers)
+        )
         bar = progress(batches, desc=f"epoch {epoch}/{config.epochs}", unit="batch")
-        train, step = train_one_epoch(net, bar, optimizer, scheduler, scaler, device=device, precision=precision,
-                                      config=config, epoch=epoch, step=step,
-                                      channels_last=config.channels_last and not cached, bar=bar)
+        train, step = train_one_epoch(
+            net,
+            bar,
+            optimizer,
+            scheduler,
+            scaler,
+            device=device,
+            precision=precision,
+            config=config,
+            epoch=epoch,
+            step=step,
+            channels_last=config.channels_last and not cached,
+            bar=bar,
+        )
         metrics.log(epoch=epoch, step=step, split="train", **train, lr=optimizer.param_groups[0]["lr"])
-        val_batches = _loader(score_ds, _order(len(score_ds), 0, 0, ctx.rank, ctx.world_size, False),
-                              config.batch_size, 0 if cached else config.num_workers)
+        val_batches = _loader(
+            score_ds,
+            _order(len(score_ds), 0, 0, ctx.rank, ctx.world_size, False),
+            config.batch_size,
+            0 if cached else config.num_workers,
+        )
         val = evaluate(net, val_batches, device, precision, channels_last=config.channels_last and not cached)
         last_acc = val["acc"]
         record = metrics.log(epoch=epoch, step=step, split="val", **val)
@@ -296,8 +375,15 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         if improved:
             best_acc, best_epoch = val["acc"], epoch
         if ctx.is_main:
-            common = dict(arch=config.backbone, normalization=normalization, image_size=config.image_size,
-                          config=cfg, setting=config.setting or "", backbone_source=str(spec), frozen=frozen)
+            common = dict(
+                arch=config.backbone,
+                normalization=normalization,
+                image_size=config.image_size,
+                config=cfg,
+                setting=config.setting or "",
+                backbone_source=str(spec),
+                frozen=frozen,
+            )
             bare = unwrap_model(model)
             final = epoch == config.epochs
             # A cached run's head epochs take milliseconds while a checkpoint holds the whole backbone, so
@@ -305,10 +391,15 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
             files: list[tuple[dict[str, Any], Path]] = []
             if improved:
                 if cached:
-                    best_head = (epoch, val["acc"], {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()})
+                    best_head = (
+                        epoch,
+                        val["acc"],
+                        {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()},
+                    )
                 else:
-                    files.append((classifier_checkpoint(bare, epoch=epoch, val_acc=val["acc"], **common),
-                                  run_dir / "best.pt"))
+                    files.append(
+                        (classifier_checkpoint(bare, epoch=epoch, val_acc=val["acc"], **common), run_dir / "best.pt")
+                    )
             if cached and final and best_head[2]:  # empty: no gain since a resume; best.pt stands
                 head_now = {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()}
                 bare.head.load_state_dict(best_head[2])
@@ -316,10 +407,24 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
                 files.append((snapshot(best), run_dir / "best.pt"))  # copied before the head is put back
                 bare.head.load_state_dict(head_now)
             if not cached or final:
-                files.append((classifier_checkpoint(
-                    bare, epoch=epoch, val_acc=val["acc"], **common, optimizer=optimizer.state_dict(),
-                    scheduler=scheduler.state_dict(), scaler=scaler.state_dict(), best_acc=best_acc,
-                    best_epoch=best_epoch, step=step, precision=precision), last_path))
+                files.append(
+                    (
+                        classifier_checkpoint(
+                            bare,
+                            epoch=epoch,
+                            val_acc=val["acc"],
+                            **common,
+                            optimizer=optimizer.state_dict(),
+                            scheduler=scheduler.state_dict(),
+                            scaler=scaler.state_dict(),
+                            best_acc=best_acc,
+                            best_epoch=best_epoch,
+                            step=step,
+                            precision=precision,
+                        ),
+                        last_path,
+                    )
+                )
             writer.save_each(files)  # written while the next epoch trains
             if epoch == 1:
                 features_of_train(run_dir / "features_first.npz")
@@ -327,15 +432,29 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
                 features_of_train(run_dir / "features_last.npz")
         barrier()
     writer.wait()
-    extra = {"best_acc": best_acc, "best_epoch": best_epoch, "last_acc": last_acc, "setting": config.setting or "",
-             "init": "random" if is_random_spec(spec) else str(spec), "frozen": frozen, "backbone": config.backbone,
-             "cached": cached}
-    return RunResult(run_dir=str(run_dir), epoch=config.epochs, step=step, seconds=time.time() - started,
-                     metrics=record, extra=extra).to_dict()
+    extra = {
+        "best_acc": best_acc,
+        "best_epoch": best_epoch,
+        "last_acc": last_acc,
+        "setting": config.setting or "",
+        "init": "random" if is_random_spec(spec) else str(spec),
+        "frozen": frozen,
+        "backbone": config.backbone,
+        "cached": cached,
+    }
+    return RunResult(
+        run_dir=str(run_dir), epoch=config.epochs, step=step, seconds=time.time() - started, metrics=record, extra=extra
+    ).to_dict()
 
 
-def _resolve_precision(config: FinetuneConfig, model: nn.Module, device: torch.device,
-                       state: dict[str, Any] | None, frozen: bool, run_steps: int) -> str:
+def _resolve_precision(
+    config: FinetuneConfig,
+    model: nn.Module,
+    device: torch.device,
+    state: dict[str, Any] | None,
+    frozen: bool,
+    run_steps: int,
+) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this classifier at this batch and image size."""
     if state is not None and config.precision == "auto" and state.get("precision"):

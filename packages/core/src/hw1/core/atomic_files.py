@@ -46,8 +46,14 @@ def temp_name_pattern(target: str | os.PathLike[str]) -> str:
 
 
 @contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = None,
-                 newline: str | None = None, fsync: bool = False) -> Iterator[IO[Any]]:
+def atomic_write(
+    path: str | os.PathLike[str],
+    mode: str = "wb",
+    *,
+    encoding: str | None = None,
+    newline: str | None = None,
+    fsync: bool = False,
+) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` for writing; on a clean exit give it the mode a normal
     write would have (see :func:`new_file_mode`) and rename it over ``path``.
 

@@ -59,7 +59,8 @@ _NUMBERED = re.compile(r"^(\d+)\.(.*)$")
 def list_backbones() -> list[str]:
     """torchvision names this factory builds (ResNet family); any ``timm:NAME`` works as well."""
     return sorted(
-        n for n in torchvision.models.list_models(module=torchvision.models)
+        n
+        for n in torchvision.models.list_models(module=torchvision.models)
         if n.startswith(("resnet", "resnext", "wide_resnet"))
     )
 
@@ -77,7 +78,7 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
     if name.startswith("timm:"):
         import timm
 
-        timm_name = name[len("timm:"):]
+        timm_name = name[len("timm:") :]
         try:
             model = timm.create_model(timm_name, pretrained=named is not None, num_classes=0)
         except RuntimeError as exc:
@@ -136,7 +137,6 @@ def download_error(what: str, exc: BaseException) -> Hw1CheckpointError:
     )
 
 
-
 @dataclass
 class BackboneLoadReport:
     """What :func:`load_backbone_state_dict` did to make a file fit: the prefix it stripped and
@@ -173,7 +173,7 @@ def extract_state_dict(obj: Any, source: str = "<state_dict>") -> dict[str, torc
             changed = False
             for pre in WRAPPER_PREFIXES:
                 if key.startswith(pre):
-                    key = key[len(pre):]
+                    key = key[len(pre) :]
                     changed = True
         out[key] = v
     return out
@@ -187,9 +187,9 @@ def _numbered_rest(key: str) -> tuple[str, str] | None:
     """``(prefix, rest)`` when ``key`` is ``[framework prefix]N.…`` with N a ResNet child index."""
     for pre in ("",) + BACKBONE_PREFIXES:
         if key.startswith(pre):
-            m = _NUMBERED.match(key[len(pre):])
+            m = _NUMBERED.match(key[len(pre) :])
             if m and int(m.group(1)) < len(RESNET_CHILDREN):
-                return pre, key[len(pre):]
+                return pre, key[len(pre) :]
     return None
 
 
@@ -209,9 +209,7 @@ def renumber_sequential_resnet(state: dict[str, torch.Tensor]) -> dict[str, torc
     return out
 
 
-def load_backbone_state_dict(
-    model: nn.Module, state: Any, *, source: str = "<state_dict>"
-) -> BackboneLoadReport:
+def load_backbone_state_dict(model: nn.Module, state: Any, *, source: str = "<state_dict>") -> BackboneLoadReport:
     """Load ``state`` into ``model`` strictly after normalising it (nested dicts, wrapper and
     framework prefixes, a classifier head the backbone does not have).
 
@@ -225,10 +223,10 @@ def load_backbone_state_dict(
 
     best_prefix, best_hits = "", -1
     for prefix in ("",) + BACKBONE_PREFIXES:
-        hits = sum(1 for k in sd if k.startswith(prefix) and k[len(prefix):] in target_keys)
+        hits = sum(1 for k in sd if k.startswith(prefix) and k[len(prefix) :] in target_keys)
         if hits > best_hits:
             best_prefix, best_hits = prefix, hits
-    selected = {k[len(best_prefix):]: v for k, v in sd.items() if k.startswith(best_prefix)}
+    selected = {k[len(best_prefix) :]: v for k, v in sd.items() if k.startswith(best_prefix)}
     report = BackboneLoadReport(source=source, stripped_prefix=best_prefix)
 
     unexpected = []

@@ -32,7 +32,10 @@ def save_checkpoint(obj: Any, path: str | os.PathLike[str]) -> Path:
     file-size limit, read-only folder) raises :class:`Hw1CheckpointError` naming the file.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, a read-only parent …
+        raise _write_error(target, exc) from exc
     _remove_stale_temps(target)
     try:
         with atomic_write(target, "wb", fsync=True) as fh:
@@ -107,8 +110,18 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
             f"lists and dicts ({first[:160]}); only load files from a source you trust, and re-save "
             "them as a plain state_dict"
         ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError, TypeError,
-            AttributeError, UnicodeDecodeError) as exc:
+    except (
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        UnicodeDecodeError,
+    ) as exc:
         # torch reports a damaged or foreign file in many ways (KeyError: 101 for text, EOFError, …)
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise Hw1CheckpointError(

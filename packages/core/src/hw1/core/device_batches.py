@@ -60,8 +60,9 @@ def resolve_data_pipeline(requested: str, store_nbytes: int, device: torch.devic
     return "device" if store_nbytes <= memory_budget_bytes(device) else "workers"
 
 
-def epoch_batches(count: int, batch_size: int, *, seed: int, epoch: int, rank: int = 0, world_size: int = 1,
-                  drop_last: bool = True) -> list[torch.Tensor]:
+def epoch_batches(
+    count: int, batch_size: int, *, seed: int, epoch: int, rank: int = 0, world_size: int = 1, drop_last: bool = True
+) -> list[torch.Tensor]:
     """The item indices of each batch of one process in one epoch, in the order of
     ``DistributedSampler(shuffle=True, drop_last=True, seed=seed)`` + ``DataLoader(drop_last=drop_last)``."""
     g = torch.Generator()
@@ -84,9 +85,20 @@ class DeviceBatchSampler:
     ``drop_last=False`` keeps a last, smaller batch.
     """
 
-    def __init__(self, store: ImageStore, batch_size: int, device: torch.device | str, *, seed: int,
-                 rank: int = 0, world_size: int = 1, fields: Sequence[str] | None = None,
-                 resident: bool | None = None, count: int | None = None, drop_last: bool = True) -> None:
+    def __init__(
+        self,
+        store: ImageStore,
+        batch_size: int,
+        device: torch.device | str,
+        *,
+        seed: int,
+        rank: int = 0,
+        world_size: int = 1,
+        fields: Sequence[str] | None = None,
+        resident: bool | None = None,
+        count: int | None = None,
+        drop_last: bool = True,
+    ) -> None:
         self.store = store
         self.batch_size = int(batch_size)
         self.device = torch.device(device)
@@ -116,8 +128,15 @@ class DeviceBatchSampler:
 
     def epoch(self, epoch: int, start_step: int = 0) -> Iterator[dict[str, torch.Tensor]]:
         """The batches of ``epoch`` from step ``start_step`` on (a pure function of seed, epoch, step)."""
-        batches = epoch_batches(self.count, self.batch_size, seed=self.seed, epoch=epoch, rank=self.rank,
-                                world_size=self.world_size, drop_last=self.drop_last)[start_step:]
+        batches = epoch_batches(
+            self.count,
+            self.batch_size,
+            seed=self.seed,
+            epoch=epoch,
+            rank=self.rank,
+            world_size=self.world_size,
+            drop_last=self.drop_last,
+        )[start_step:]
         yield from self._iterate(batches)
 
     def ordered(self, indices: Sequence[int]) -> Iterator[dict[str, torch.Tensor]]:
@@ -207,8 +226,10 @@ def shard_parameters(params: Any, global_batch: int, rank: int, world_size: int)
     if isinstance(params, torch.Tensor):
         return params[rank::world_size] if params.dim() and params.shape[0] == global_batch else params
     if isinstance(params, dict):
-        out = {k: (v if k in _UNSHARDED else shard_parameters(v, global_batch, rank, world_size))
-               for k, v in params.items()}
+        out = {
+            k: (v if k in _UNSHARDED else shard_parameters(v, global_batch, rank, world_size))
+            for k, v in params.items()
+        }
         shape = out.get("forward_input_shape")
         if isinstance(shape, torch.Tensor) and shape.dim() == 1 and len(shape) and int(shape[0]) == global_batch:
             out["forward_input_shape"] = torch.cat([shape[:1] // world_size, shape[1:]])

@@ -44,11 +44,13 @@ class HandinReport:
 
     def summary(self) -> str:
         """One line for the CLI: size before/after, precision, the agreement and its tolerance."""
-        line = (f"wrote {self.out_path} ({format_size(self.size_bytes)}, {self.precision} weights; "
-                f"{self.source.name} was {format_size(self.source_bytes)}): predictions agree with it on "
-                f"{100 * self.agreement:.2f}% of probe outputs (tolerance >= {100 * self.min_agreement:.2f}%), "
-                f"largest output difference {self.max_abs_diff:.2g} "
-                f"({100 * self.max_abs_diff / max(self.max_abs_output, 1e-12):.2g}% of the largest output)")
+        line = (
+            f"wrote {self.out_path} ({format_size(self.size_bytes)}, {self.precision} weights; "
+            f"{self.source.name} was {format_size(self.source_bytes)}): predictions agree with it on "
+            f"{100 * self.agreement:.2f}% of probe outputs (tolerance >= {100 * self.min_agreement:.2f}%), "
+            f"largest output difference {self.max_abs_diff:.2g} "
+            f"({100 * self.max_abs_diff / max(self.max_abs_output, 1e-12):.2g}% of the largest output)"
+        )
         return f"{line}; {self.note}" if self.note else line
 
 
@@ -62,8 +64,9 @@ def format_size(num_bytes: int) -> str:
     raise AssertionError("unreachable")
 
 
-def half_precision_state_dict(state_dict: dict[str, Any], *,
-                              keep_fp32: Iterable[str] = ()) -> tuple[dict[str, Any], int]:
+def half_precision_state_dict(
+    state_dict: dict[str, Any], *, keep_fp32: Iterable[str] = ()
+) -> tuple[dict[str, Any], int]:
     """A copy of ``state_dict`` with its float32 tensors in float16, except the names in ``keep_fp32``
     (e.g. BatchNorm running statistics, whose tiny variances fp16 would flush) and tensors with
     values beyond float16's range. Returns the new dict and how many tensors were halved."""
@@ -71,8 +74,12 @@ def half_precision_state_dict(state_dict: dict[str, Any], *,
     out: dict[str, Any] = {}
     halved = 0
     for name, value in state_dict.items():
-        if (isinstance(value, torch.Tensor) and value.dtype == torch.float32 and name not in keep
-                and (value.numel() == 0 or float(value.abs().max()) <= FLOAT16_MAX)):
+        if (
+            isinstance(value, torch.Tensor)
+            and value.dtype == torch.float32
+            and name not in keep
+            and (value.numel() == 0 or float(value.abs().max()) <= FLOAT16_MAX)
+        ):
             out[name] = value.detach().to(torch.float16).contiguous()
             halved += 1
         else:
@@ -110,7 +117,7 @@ def export_compact_checkpoint(
     reference = model(probe).float()
     reference_labels = to_labels(reference)
     note = ""
-    for use_half in ((True, False) if half else (False,)):
+    for use_half in (True, False) if half else (False,):
         ckpt = compact(use_half)
         outputs = rebuild(ckpt).eval()(probe).float()
         agreement = float((to_labels(outputs) == reference_labels).float().mean())
@@ -121,9 +128,16 @@ def export_compact_checkpoint(
     saved = save_checkpoint(ckpt, out_path)
     halved = sum(isinstance(v, torch.Tensor) and v.dtype == torch.float16 for v in ckpt["state_dict"].values())
     return HandinReport(
-        source=Path(source), out_path=saved, source_bytes=Path(source).stat().st_size,
-        size_bytes=saved.stat().st_size, precision="fp16" if halved else "fp32", half_tensors=halved,
-        fp32_tensors=_float_tensor_count(ckpt["state_dict"]) - halved, agreement=agreement,
-        min_agreement=min_agreement, max_abs_diff=max_diff,
-        max_abs_output=float(reference.abs().max()) if reference.numel() else 0.0, note=note,
+        source=Path(source),
+        out_path=saved,
+        source_bytes=Path(source).stat().st_size,
+        size_bytes=saved.stat().st_size,
+        precision="fp16" if halved else "fp32",
+        half_tensors=halved,
+        fp32_tensors=_float_tensor_count(ckpt["state_dict"]) - halved,
+        agreement=agreement,
+        min_agreement=min_agreement,
+        max_abs_diff=max_diff,
+        max_abs_output=float(reference.abs().max()) if reference.numel() else 0.0,
+        note=note,
     )

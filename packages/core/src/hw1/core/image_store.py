@@ -147,8 +147,10 @@ def open_folder_store(
     root = Path(folder)
     files = list_images(root, recursive=recursive)
     if not files:
-        raise Hw1DataError(f"{root}: no images found (searched for {', '.join(IMAGE_EXTENSIONS)}); "
-                           "point the option at a folder of images")
+        raise Hw1DataError(
+            f"{root}: no images found (searched for {', '.join(IMAGE_EXTENSIONS)}); "
+            "point the option at a folder of images"
+        )
     return open_store([(f,) for f in files], size, source=root, cache_dir=cache_dir, report=report)
 
 
@@ -191,10 +193,13 @@ def open_store(
     if skipped and report:
         log.warning("skipped %d of %d images in %s (unreadable)", len(skipped), len(paths), source)
     kept = [paths[i] for i in manifest["kept"]]
-    arrays = {name: np.memmap(path / f"{name}.u8", dtype=np.uint8, mode="r", shape=_shape(len(kept), hw, ch))
-              for name, ch in dec.fields.items()}
-    return ImageStore(path=path, size=hw, items=kept, arrays=arrays, skipped=skipped, rebuilt=rebuilt,
-                      kept=list(manifest["kept"]))
+    arrays = {
+        name: np.memmap(path / f"{name}.u8", dtype=np.uint8, mode="r", shape=_shape(len(kept), hw, ch))
+        for name, ch in dec.fields.items()
+    }
+    return ImageStore(
+        path=path, size=hw, items=kept, arrays=arrays, skipped=skipped, rebuilt=rebuilt, kept=list(manifest["kept"])
+    )
 
 
 def _shape(count: int, hw: tuple[int, int], channels: int) -> tuple[int, ...]:
@@ -230,8 +235,9 @@ def _crc(path: Path) -> int:
     return crc
 
 
-def _read_manifest(path: Path, hw: tuple[int, int], dec: ItemDecoder,
-                   listing: list[list[Any]]) -> tuple[dict[str, Any] | None, str]:
+def _read_manifest(
+    path: Path, hw: tuple[int, int], dec: ItemDecoder, listing: list[list[Any]]
+) -> tuple[dict[str, Any] | None, str]:
     """The manifest when the store at ``path`` is complete, intact and current, else (None, why)."""
     mpath = path / "manifest.json"
     if not mpath.exists():
@@ -255,15 +261,26 @@ def _read_manifest(path: Path, hw: tuple[int, int], dec: ItemDecoder,
     return manifest, ""
 
 
-def _build(path: Path, paths: list[Item], listing: list[list[Any]], hw: tuple[int, int], dec: ItemDecoder, *,
-           source: str, report: bool, threads: int | None) -> dict[str, Any]:
+def _build(
+    path: Path,
+    paths: list[Item],
+    listing: list[list[Any]],
+    hw: tuple[int, int],
+    dec: ItemDecoder,
+    *,
+    source: str,
+    report: bool,
+    threads: int | None,
+) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        outs = {name: np.memmap(tmp / f"{name}.u8", dtype=np.uint8, mode="w+", shape=_shape(max(len(paths), 1), hw, ch))
-                for name, ch in dec.fields.items()}
+        outs = {
+            name: np.memmap(tmp / f"{name}.u8", dtype=np.uint8, mode="w+", shape=_shape(max(len(paths), 1), hw, ch))
+            for name, ch in dec.fields.items()
+        }
         kept: list[int] = []
         skipped: list[str] = []
         decode = functools.partial(_decode_one, dec, hw=hw)
@@ -289,8 +306,17 @@ def _build(path: Path, paths: list[Item], listing: list[list[Any]], hw: tuple[in
             with data.open("r+b") as fh:  # drop the rows of skipped items
                 fh.truncate(int(np.prod(_shape(len(kept), hw, ch))))
             crcs[name] = _crc(data)
-        manifest = {"format": STORE_FORMAT, "source": source, "decoder": dec.name, "size": list(hw),
-                    "fields": dec.fields, "listing": listing, "kept": kept, "skipped": skipped, "crc32": crcs}
+        manifest = {
+            "format": STORE_FORMAT,
+            "source": source,
+            "decoder": dec.name,
+            "size": list(hw),
+            "fields": dec.fields,
+            "listing": listing,
+            "kept": kept,
+            "skipped": skipped,
+            "crc32": crcs,
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest) + "\n", encoding="utf-8")
         old = path.parent / f".{path.name}.old-{os.getpid()}"
         if path.exists():
@@ -309,6 +335,8 @@ def _decode_one(dec: ItemDecoder, item: Item, hw: tuple[int, int]) -> dict[str, 
         return str(exc)
     for name, ch in dec.fields.items():
         if arrays[name].shape != _shape(1, hw, ch)[1:] or arrays[name].dtype != np.uint8:
-            raise Hw1DataError(f"{item[0]}: decoder {dec.name} returned {name} of shape {arrays[name].shape} "
-                               f"{arrays[name].dtype}, expected {_shape(1, hw, ch)[1:]} uint8")
+            raise Hw1DataError(
+                f"{item[0]}: decoder {dec.name} returned {name} of shape {arrays[name].shape} "
+                f"{arrays[name].dtype}, expected {_shape(1, hw, ch)[1:]} uint8"
+            )
     return arrays

@@ -28,8 +28,10 @@ def relative_image_name(name: str, listed_in: str | os.PathLike[str], row: int) 
     ``..`` names are refused with :class:`Hw1DataError`, so a list can never reach outside its folder."""
     posix, win = PurePosixPath(name), PureWindowsPath(name)
     if not name or posix.is_absolute() or win.is_absolute() or ".." in posix.parts or ".." in win.parts:
-        raise Hw1DataError(f"{listed_in}: row {row}: file name {name!r} is empty, absolute or contains '..'; "
-                           "use a name relative to the image folder")
+        raise Hw1DataError(
+            f"{listed_in}: row {row}: file name {name!r} is empty, absolute or contains '..'; "
+            "use a name relative to the image folder"
+        )
     return name
 
 

@@ -25,8 +25,11 @@ def option_parameters(target: Callable[..., Any], *, exclude: Iterable[str] = ()
     """The keyword parameters of ``target`` a user may set (``self``, ``*args``/``**kwargs`` and
     ``exclude`` left out)."""
     skip = set(exclude) | {"self"}
-    return {name: p for name, p in inspect.signature(target).parameters.items()
-            if name not in skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY)}
+    return {
+        name: p
+        for name, p in inspect.signature(target).parameters.items()
+        if name not in skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY)
+    }
 
 
 def _hints(target: Callable[..., Any]) -> dict[str, Any]:
@@ -118,7 +121,8 @@ def _convert_one(value: Any, annotation: Any) -> Any:
             return str(value)
         raise ValueError("expected a string")
     if origin in (list, tuple, Sequence, typing.Sequence) or (
-            isinstance(origin, type) and issubclass(origin, Sequence) and origin is not str):
+        isinstance(origin, type) and issubclass(origin, Sequence) and origin is not str
+    ):
         items = _parse_text(value) if isinstance(value, str) else value
         if isinstance(items, str):
             items = [s for s in items.split(",") if s.strip()]
@@ -144,8 +148,15 @@ def _convert_one(value: Any, annotation: Any) -> Any:
     return value
 
 
-def bind_options(target: Callable[..., Any], options: Mapping[str, Any], *, what: str,
-                 option: str = "--option", exclude: Iterable[str] = (), strict: bool = True) -> dict[str, Any]:
+def bind_options(
+    target: Callable[..., Any],
+    options: Mapping[str, Any],
+    *,
+    what: str,
+    option: str = "--option",
+    exclude: Iterable[str] = (),
+    strict: bool = True,
+) -> dict[str, Any]:
     """``options`` checked against the keyword parameters of ``target`` and converted to their
     types (annotation, else the default's type; strings are read as Python literals when the
     parameter has neither).
@@ -172,8 +183,11 @@ def bind_options(target: Callable[..., Any], options: Mapping[str, Any], *, what
         annotation = hints.get(key, param.annotation)
         if isinstance(annotation, str) or annotation is inspect.Parameter.empty:
             default = param.default
-            annotation = (type(default) if default is not inspect.Parameter.empty and default is not None
-                          else inspect.Parameter.empty)
+            annotation = (
+                type(default)
+                if default is not inspect.Parameter.empty and default is not None
+                else inspect.Parameter.empty
+            )
         try:
             bound[key] = convert_value(value, annotation)
         except ValueError as exc:

@@ -83,8 +83,9 @@ def resolve_precision(precision: str, device: torch.device, *, probe: PrecisionP
     return p
 
 
-def probe_precision(probe: PrecisionProbe, device: torch.device, *, budget_s: float = PROBE_BUDGET_S,
-                    repeats: int = PROBE_REPEATS) -> str:
+def probe_precision(
+    probe: PrecisionProbe, device: torch.device, *, budget_s: float = PROBE_BUDGET_S, repeats: int = PROBE_REPEATS
+) -> str:
     """``"bf16"`` when a bf16-autocast training step of ``probe`` is faster than an fp32 one on
     ``device``, else ``"fp32"``: one untimed fp32 warm-up step, then up to ``repeats`` rounds of one
     timed step each (stopping early when one is :data:`PROBE_CLEAR_RATIO` times the other or after

@@ -86,11 +86,13 @@ def open_run_folder(out_dir: str | os.PathLike[str], *, resume: bool, option: st
     path = Path(out_dir)
     last = path / LAST_CHECKPOINT
     if resume and not last.is_file():
-        raise Hw1CheckpointError(f"{last}: nothing to resume (no {LAST_CHECKPOINT}); run without --resume "
-                                 f"to start, or check {option}")
+        raise Hw1CheckpointError(
+            f"{last}: nothing to resume (no {LAST_CHECKPOINT}); run without --resume to start, or check {option}"
+        )
     if not resume and last.exists():
-        raise Hw1Error(f"{path}: already holds a run ({LAST_CHECKPOINT}); pass --resume to continue it "
-                       f"or choose another {option}")
+        raise Hw1Error(
+            f"{path}: already holds a run ({LAST_CHECKPOINT}); pass --resume to continue it or choose another {option}"
+        )
     return RunFolder(path=path, resuming=resume)
 
 
@@ -130,8 +132,10 @@ def decay_groups(params: Iterable[nn.Parameter], weight_decay: float, **options:
     for p in params:
         if p.requires_grad:
             (no_decay if p.ndim <= 1 else decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay, **options},
-              {"params": no_decay, "weight_decay": 0.0, **options}]
+    groups = [
+        {"params": decay, "weight_decay": weight_decay, **options},
+        {"params": no_decay, "weight_decay": 0.0, **options},
+    ]
     return [g for g in groups if g["params"]]
 
 
@@ -292,8 +296,13 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A flat dict: the common fields and then ``extra`` (the dict the loops have always returned)."""
-        base = {"run_dir": self.run_dir, "epoch": self.epoch, "step": self.step, "seconds": round(self.seconds, 3),
-                "metrics": dict(self.metrics)}
+        base = {
+            "run_dir": self.run_dir,
+            "epoch": self.epoch,
+            "step": self.step,
+            "seconds": round(self.seconds, 3),
+            "metrics": dict(self.metrics),
+        }
         return {**base, **self.extra}
 
 

@@ -40,9 +40,15 @@ def plain_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in unwrap_model(model).state_dict().items()}
 
 
-def model_checkpoint(model: nn.Module, name: str, kwargs: dict[str, Any], *,
-                     normalization: dict[str, list[float]] | None = None, image_size: int | None = None,
-                     **extra: Any) -> dict[str, Any]:
+def model_checkpoint(
+    model: nn.Module,
+    name: str,
+    kwargs: dict[str, Any],
+    *,
+    normalization: dict[str, list[float]] | None = None,
+    image_size: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A checkpoint dict for ``model`` (built as ``create_model(name, **kwargs)``) that
     :func:`load_model_from_checkpoint` and :class:`~hw1.segmentation.predict.Predictor` accept;
     ``extra`` adds plain entries (epoch, miou, config …). Save it with ``hw1.core.save_checkpoint``."""
@@ -72,7 +78,8 @@ def read_segmentation_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]
     spec = ckpt.get("model")
     if not isinstance(spec, dict) or "name" not in spec or not isinstance(ckpt.get("state_dict"), dict):
         raise Hw1CheckpointError(
-            f"{path}: checkpoint lacks the model name/kwargs or its state_dict; re-train or re-export it")
+            f"{path}: checkpoint lacks the model name/kwargs or its state_dict; re-train or re-export it"
+        )
     return ckpt
 
 
@@ -93,7 +100,7 @@ def load_model_from_checkpoint(
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0][:200]
         raise Hw1CheckpointError(
-            f"{path}: weights do not fit model {spec['name']!r} ({first}); the file is damaged or edited") from exc
+            f"{path}: weights do not fit model {spec['name']!r} ({first}); the file is damaged or edited"
+        ) from exc
     model.to(torch.device(device)).eval()
     return model, ckpt
-

@@ -82,9 +82,7 @@ def encode_mask(labels: np.ndarray) -> np.ndarray:
     if labels.ndim != 2:
         raise ValueError(f"expected (H, W) class ids, got shape {labels.shape}")
     if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= NUM_CLASSES):
-        raise ValueError(
-            f"class ids must lie in 0..{NUM_CLASSES - 1}, got {int(labels.min())}..{int(labels.max())}"
-        )
+        raise ValueError(f"class ids must lie in 0..{NUM_CLASSES - 1}, got {int(labels.min())}..{int(labels.max())}")
     return PALETTE[labels.astype(np.intp, copy=False)]
 
 

@@ -38,8 +38,9 @@ def store_size(train_dir: str | os.PathLike[str], image_size: int | None) -> tup
         return (img.height, img.width)
 
 
-def choose_pipeline(requested: str, train_dir: str | os.PathLike[str], image_size: int | None,
-                    device: torch.device) -> str:
+def choose_pipeline(
+    requested: str, train_dir: str | os.PathLike[str], image_size: int | None, device: torch.device
+) -> str:
     """``device`` or ``workers`` for ``--data-pipeline requested`` (``auto``: the decoded training
     pairs must fit :func:`hw1.core.device_batches.memory_budget_bytes`)."""
     if requested != "auto":
@@ -53,12 +54,29 @@ class DeviceSegBatches:
     """Per-epoch iterables of ``(images, masks, None)`` on the device, shaped like the worker
     loader's batches (normalised float images, int64 masks), with a length."""
 
-    def __init__(self, store: ImageStore, transform: DeviceJointTransform, batch_size: int, ctx: DistributedContext,
-                 *, seed: int, count: int | None, drop_last: bool) -> None:
+    def __init__(
+        self,
+        store: ImageStore,
+        transform: DeviceJointTransform,
+        batch_size: int,
+        ctx: DistributedContext,
+        *,
+        seed: int,
+        count: int | None,
+        drop_last: bool,
+    ) -> None:
         self.store, self.transform, self.seed = store, transform.to(ctx.device), int(seed)
         self.rank, self.world_size = ctx.rank, ctx.world_size
-        self.sampler = DeviceBatchSampler(store, batch_size, ctx.device, seed=seed, rank=ctx.rank,
-                                          world_size=ctx.world_size, count=count, drop_last=drop_last)
+        self.sampler = DeviceBatchSampler(
+            store,
+            batch_size,
+            ctx.device,
+            seed=seed,
+            rank=ctx.rank,
+            world_size=ctx.world_size,
+            count=count,
+            drop_last=drop_last,
+        )
 
     def __len__(self) -> int:
         return self.sampler.steps_per_epoch
@@ -80,14 +98,24 @@ class _Epoch:
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, None]]:
         b = self.batches
         for step, batch in enumerate(b.sampler.epoch(self.epoch)):
-            images, masks = b.transform(batch["image"], batch["mask"], step_seed(b.seed, self.epoch, step),
-                                        b.rank, b.world_size)
+            images, masks = b.transform(
+                batch["image"], batch["mask"], step_seed(b.seed, self.epoch, step), b.rank, b.world_size
+            )
             yield images, masks, None
 
 
-def build_device_seg_batches(train_dir: str | os.PathLike[str], *, image_size: int | None, crop_size: int | None,
-                             normalization: Mapping[str, Sequence[float]], batch_size: int, ctx: DistributedContext,
-                             seed: int, max_train: int | None, cache_dir: str | None) -> DeviceSegBatches:
+def build_device_seg_batches(
+    train_dir: str | os.PathLike[str],
+    *,
+    image_size: int | None,
+    crop_size: int | None,
+    normalization: Mapping[str, Sequence[float]],
+    batch_size: int,
+    ctx: DistributedContext,
+    seed: int,
+    max_train: int | None,
+    cache_dir: str | None,
+) -> DeviceSegBatches:
     """The device pipeline of ``hw1 seg train``: rank 0 builds (or checks) the store, then the
     other ranks open it; the worker path's ``max_train`` prefix and last-batch rule apply."""
     size = store_size(train_dir, image_size)
@@ -98,5 +126,4 @@ def build_device_seg_batches(train_dir: str | os.PathLike[str], *, image_size: i
     count = len(store) if max_train is None else min(max_train, len(store))
     per_rank = count // ctx.world_size
     transform = build_device_train_transform(crop_size, normalization)
-    return DeviceSegBatches(store, transform, batch_size, ctx, seed=seed, count=count,
-                            drop_last=per_rank > batch_size)
+    return DeviceSegBatches(store, transform, batch_size, ctx, seed=seed, count=count, drop_last=per_rank > batch_size)

@@ -56,17 +56,20 @@ class DeviceJointTransform(nn.Module):
     """``t(images, masks)`` -> ``(normalised images, masks)``: float ``(B, 3, H, W)`` in [0, 1] and
     int64 ``(B, H, W)`` class indices, both augmented with the same per-sample geometry."""
 
-    def __init__(self, geometric: Sequence[nn.Module], jitter: nn.Module | None,
-                 normalization: Mapping[str, Sequence[float]]) -> None:
+    def __init__(
+        self, geometric: Sequence[nn.Module], jitter: nn.Module | None, normalization: Mapping[str, Sequence[float]]
+    ) -> None:
         super().__init__()
         self.geometric = K.AugmentationSequential(*geometric, data_keys=["input", "mask"])
         self.jitter = jitter
-        self.normalize = K.Normalize(mean=torch.tensor(list(normalization["mean"])),
-                                     std=torch.tensor(list(normalization["std"])))
+        self.normalize = K.Normalize(
+            mean=torch.tensor(list(normalization["mean"])), std=torch.tensor(list(normalization["std"]))
+        )
 
     @torch.no_grad()
-    def forward(self, images: torch.Tensor, masks: torch.Tensor, seed: int | None = None, rank: int = 0,
-                world_size: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, masks: torch.Tensor, seed: int | None = None, rank: int = 0, world_size: int = 1
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Augment a batch of images and their masks together. With ``seed`` the parameters are drawn
         from it for the global batch of ``world_size`` processes and this ``rank`` applies its rows
         (N processes then augment exactly like one); without it from torch's global generator."""
@@ -121,18 +124,26 @@ def build_device_train_transform(
         elif kind == "RandomRotate90":  # k in {-1, 0, 1, 2} uniformly = the four rotations
             geometric.append(K.RandomRotation90(times=(-1.5, 2.4999), p=step.p))
         elif kind == "ColorJitter":
-            jitter = K.ColorJitter(tuple(step.brightness), tuple(step.contrast), tuple(step.saturation),
-                                   tuple(step.hue), p=step.p)
+            jitter = K.ColorJitter(
+                tuple(step.brightness), tuple(step.contrast), tuple(step.saturation), tuple(step.hue), p=step.p
+            )
         elif kind != "Normalize":
             raise Hw1Error(f"segmentation augmentation step {kind} has no device version; use --data-pipeline workers")
     return DeviceJointTransform(geometric, jitter, normalization)
 
 
-def open_pair_store(folder: str | os.PathLike[str], size: int | tuple[int, int], *, cache_dir: str | None = None,
-                    red: str = "error", report: bool = True) -> ImageStore:
+def open_pair_store(
+    folder: str | os.PathLike[str],
+    size: int | tuple[int, int],
+    *,
+    cache_dir: str | None = None,
+    red: str = "error",
+    report: bool = True,
+) -> ImageStore:
     """Core's decoded-image store of every pair in ``folder`` (see :func:`list_pairs`) at ``size``:
     fields ``image`` ``(N, H, W, 3)`` and ``mask`` ``(N, H, W)`` class indices. Unreadable pairs are
     reported and skipped; a changed folder is re-decoded."""
     pairs = [(sat, mask) for sat, mask, _ in list_pairs(folder)]
-    return open_store(pairs, size, source=folder, decoder=SegmentationPairDecoder(red=red), cache_dir=cache_dir,
-                      report=report)
+    return open_store(
+        pairs, size, source=folder, decoder=SegmentationPairDecoder(red=red), cache_dir=cache_dir, report=report
+    )

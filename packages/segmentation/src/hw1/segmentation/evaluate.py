@@ -81,9 +81,7 @@ def _mask_files(folder: Path, role: str) -> dict[str, Path]:
     if not folder.is_dir():
         raise Hw1DataError(f"{folder}: {role} folder not found; check the path")
     return {
-        p.name: p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() == ".png" and not p.name.startswith(".")
+        p.name: p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".png" and not p.name.startswith(".")
     }
 
 
@@ -203,8 +201,12 @@ def write_evaluation(result: SegEvaluation, path: str | os.PathLike[str]) -> Pat
     :meth:`SegEvaluation.to_dict`, the mask names and the official text (``"printed"``)."""
     from hw1.core.atomic_files import write_text_atomic
 
-    doc = {"format": EVALUATION_FORMAT, **result.to_dict(), "names": list(result.names),
-           "printed": format_official(result)}
+    doc = {
+        "format": EVALUATION_FORMAT,
+        **result.to_dict(),
+        "names": list(result.names),
+        "printed": format_official(result),
+    }
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, json.dumps(doc, allow_nan=False, indent=1) + "\n")
@@ -226,8 +228,12 @@ def read_evaluation(path: str | os.PathLike[str]) -> SegEvaluation:
     try:
         counts = np.asarray(doc["confusion"], dtype=np.int64)
         names = [str(n) for n in doc.get("names", [])]
-        return SegEvaluation(metrics=ConfusionMatrix.from_matrix(counts).result(), names=names,
-                             gt_dir=Path(doc["gt_dir"]), pred_dir=Path(doc["pred_dir"]),
-                             n_images=int(doc.get("n_images", len(names))))
+        return SegEvaluation(
+            metrics=ConfusionMatrix.from_matrix(counts).result(),
+            names=names,
+            gt_dir=Path(doc["gt_dir"]),
+            pred_dir=Path(doc["pred_dir"]),
+            n_images=int(doc.get("n_images", len(names))),
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise Hw1DataError(f"{p}: not an evaluation JSON of hw1-segmentation (bad or missing {exc}); {fix}") from exc

@@ -26,8 +26,7 @@ from hw1.segmentation.models import create_model
 #: Least fraction of probe pixels whose class must not change when the weights go to fp16.
 HANDIN_MIN_AGREEMENT = 0.999
 #: Entries besides the weights kept in a hand-in checkpoint (what prediction and reports read).
-KEPT_ENTRIES = ("format", "model", "normalization", "image_size", "class_names", "epoch", "step", "miou",
-                "mean_iou")
+KEPT_ENTRIES = ("format", "model", "normalization", "image_size", "class_names", "epoch", "step", "miou", "mean_iou")
 
 
 def compact_segmentation_checkpoint(ckpt: dict[str, Any], model: nn.Module, *, half: bool = True) -> dict[str, Any]:
@@ -42,8 +41,9 @@ def compact_segmentation_checkpoint(ckpt: dict[str, Any], model: nn.Module, *, h
     return out
 
 
-def _probe_batch(ckpt: dict[str, Any], images: Sequence[str | os.PathLike[str]], count: int, size: int | None,
-                 seed: int) -> torch.Tensor:
+def _probe_batch(
+    ckpt: dict[str, Any], images: Sequence[str | os.PathLike[str]], count: int, size: int | None, seed: int
+) -> torch.Tensor:
     """Normalised probe inputs: the given images (resized to ``size``) or seeded noise images."""
     side = int(size or ckpt.get("image_size") or 256)
     norm = ckpt.get("normalization") or {"mean": [0.5] * 3, "std": [0.25] * 3}
@@ -92,6 +92,12 @@ def export_segmentation_handin(
 
     probe = _probe_batch(ckpt, probe_images, probe_count, probe_size, seed)
     return export_compact_checkpoint(
-        checkpoint, out_path, model=model, rebuild=rebuild, probe=probe, half=half, min_agreement=min_agreement,
+        checkpoint,
+        out_path,
+        model=model,
+        rebuild=rebuild,
+        probe=probe,
+        half=half,
+        min_agreement=min_agreement,
         compact=lambda use_half: compact_segmentation_checkpoint(ckpt, model, half=use_half),
     )

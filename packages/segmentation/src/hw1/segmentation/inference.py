@@ -38,8 +38,16 @@ def _tile_starts(length: int, window: int, stride: int) -> list[int]:
     return starts
 
 
-def sliding_window_logits(model: nn.Module, images: torch.Tensor, window: int, *, overlap: float = 1 / 3,
-                          precision: str = "fp32", channels_last: bool = False, tta: bool = False) -> torch.Tensor:
+def sliding_window_logits(
+    model: nn.Module,
+    images: torch.Tensor,
+    window: int,
+    *,
+    overlap: float = 1 / 3,
+    precision: str = "fp32",
+    channels_last: bool = False,
+    tta: bool = False,
+) -> torch.Tensor:
     """Logits of ``images`` (N, 3, H, W) computed tile by tile (``window``×``window`` tiles,
     ``overlap`` fraction shared between neighbours) and averaged where tiles overlap: memory stays
     bounded for arbitrarily large images and the network sees its training scale."""
@@ -49,19 +57,27 @@ def sliding_window_logits(model: nn.Module, images: torch.Tensor, window: int, *
     count = torch.zeros((1, 1, h, w), device=images.device)
     for top in _tile_starts(h, window, stride):
         for left in _tile_starts(w, window, stride):
-            tile = images[..., top:top + window, left:left + window]
+            tile = images[..., top : top + window, left : left + window]
             logits = _forward_tta(model, tile, precision, channels_last, tta)
             if out is None:
                 out = torch.zeros((n, logits.shape[1], h, w), device=images.device)
-            out[..., top:top + tile.shape[-2], left:left + tile.shape[-1]] += logits
-            count[..., top:top + tile.shape[-2], left:left + tile.shape[-1]] += 1
+            out[..., top : top + tile.shape[-2], left : left + tile.shape[-1]] += logits
+            count[..., top : top + tile.shape[-2], left : left + tile.shape[-1]] += 1
     assert out is not None
     return out / count
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, images: torch.Tensor, *, size: int | None = None, window: int | None = None,
-                   tta: bool = False, precision: str = "fp32", channels_last: bool = False) -> torch.Tensor:
+def predict_logits(
+    model: nn.Module,
+    images: torch.Tensor,
+    *,
+    size: int | None = None,
+    window: int | None = None,
+    tta: bool = False,
+    precision: str = "fp32",
+    channels_last: bool = False,
+) -> torch.Tensor:
     """Float32 logits (N, C, H, W) at the size of ``images`` (normalised, on the model's device).
 
     ``window``: tile the image (see :func:`sliding_window_logits`). Otherwise ``size``: run the

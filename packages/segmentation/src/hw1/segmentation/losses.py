@@ -39,8 +39,9 @@ class CrossEntropyLoss(nn.Module):
 class FocalLoss(nn.Module):
     """Softmax focal loss (Lin et al.) with optional per-class weights (the α of the paper)."""
 
-    def __init__(self, gamma: float = 2.0, class_weights: Sequence[float] | None = None,
-                 ignore_index: int = NO_IGNORE) -> None:
+    def __init__(
+        self, gamma: float = 2.0, class_weights: Sequence[float] | None = None, ignore_index: int = NO_IGNORE
+    ) -> None:
         super().__init__()
         self.gamma = gamma
         self.ignore_index = ignore_index

@@ -72,9 +72,17 @@ class Predictor:
     older GPUs.
     """
 
-    def __init__(self, checkpoint: str | os.PathLike[str], *, device: str = "auto", precision: str = "auto",
-                 tta: bool = False, size: int | str | None = FROM_CHECKPOINT, window: int | None = None,
-                 channels_last: bool = True) -> None:
+    def __init__(
+        self,
+        checkpoint: str | os.PathLike[str],
+        *,
+        device: str = "auto",
+        precision: str = "auto",
+        tta: bool = False,
+        size: int | str | None = FROM_CHECKPOINT,
+        window: int | None = None,
+        channels_last: bool = True,
+    ) -> None:
         self.device = select_device(device)
         self.precision = resolve_precision(precision, self.device)
         model, ckpt = load_model_from_checkpoint(checkpoint, device="cpu")
@@ -96,8 +104,15 @@ class Predictor:
         only the uint8 class maps come back."""
         x = images.to(self.device, non_blocking=True).float()
         x = (x - self.mean) / self.std
-        logits = predict_logits(self.model, x, size=self.size, window=self.window, tta=self.tta,
-                                precision=self.precision, channels_last=self.channels_last)
+        logits = predict_logits(
+            self.model,
+            x,
+            size=self.size,
+            window=self.window,
+            tta=self.tta,
+            precision=self.precision,
+            channels_last=self.channels_last,
+        )
         return logits.argmax(1).to(torch.uint8).cpu()
 
     def predict_batch(self, images: torch.Tensor) -> torch.Tensor:
@@ -165,14 +180,23 @@ def predict_folder(
         raise Hw1DataError(f"{src}: no images to predict (expected xxxx_sat.jpg files)")
     if batch_size < 1:
         raise Hw1Error("batch size must be at least 1")
-    predictor = checkpoint if isinstance(checkpoint, Predictor) else Predictor(
-        checkpoint, device=device, precision=precision, tta=tta, size=size, window=window)
+    predictor = (
+        checkpoint
+        if isinstance(checkpoint, Predictor)
+        else Predictor(checkpoint, device=device, precision=precision, tta=tta, size=size, window=window)
+    )
     on_device = resolve_decode(decode, predictor.device) == "device"
     writers = max(1, writer_threads if writer_threads is not None else (os.cpu_count() or 1))
     dst.mkdir(parents=True, exist_ok=True)
     report = PredictionReport(output_dir=dst)
-    loader = DataLoader(ImageFiles(paths, raw_jpeg=on_device), batch_size=batch_size, shuffle=False,
-                        num_workers=num_workers, collate_fn=_as_list, pin_memory=predictor.device.type == "cuda")
+    loader = DataLoader(
+        ImageFiles(paths, raw_jpeg=on_device),
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=_as_list,
+        pin_memory=predictor.device.type == "cuda",
+    )
     pending: deque[tuple[Path, Future[Path]]] = deque()
     max_pending = 2 * batch_size + 2 * writers  # bounds the label maps held in memory
 

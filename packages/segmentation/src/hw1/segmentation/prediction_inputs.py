@@ -108,8 +108,9 @@ def _decode_jpegs(items: list[InputItem], device: torch.device) -> dict[int, tor
             return out
 
 
-def decode_batch(items: list[InputItem], paths: list[Path],
-                 device: torch.device) -> list[tuple[int, torch.Tensor | None, str | None]]:
+def decode_batch(
+    items: list[InputItem], paths: list[Path], device: torch.device
+) -> list[tuple[int, torch.Tensor | None, str | None]]:
     """``(index, (3, H, W) uint8 image or None, error or None)`` for every item, in order. Raw JPEGs
     are decoded on ``device`` in one call; one the device decoder refuses is decoded by PIL, which
     also names what is wrong with a broken file. PIL-decoded images stay where they are (CPU)."""

@@ -44,8 +44,10 @@ def stage_checkpoints(run_dir: str | os.PathLike[str]) -> dict[str, Path]:
     paths = {stage: root / stage_checkpoint_name(stage) for stage in STAGES}
     missing = [p.name for p in paths.values() if not p.is_file()]
     if missing:
-        raise Hw1CheckpointError(f"{root}: missing {', '.join(missing)}; pass the run folder of 'hw1 seg train' "
-                                 "(it writes the stage checkpoints)")
+        raise Hw1CheckpointError(
+            f"{root}: missing {', '.join(missing)}; pass the run folder of 'hw1 seg train' "
+            "(it writes the stage checkpoints)"
+        )
     return paths
 
 
@@ -70,8 +72,10 @@ def choose_stage_ids(folder: str | os.PathLike[str], ids: list[str] | tuple[str,
         chosen = list(DEFAULT_STAGE_IDS) if set(DEFAULT_STAGE_IDS) <= set(available) else available[:3]
     absent = [i for i in chosen if i not in available]
     if absent or not chosen:
-        raise Hw1DataError(f"{root}: no image for id(s) {', '.join(absent) or '(none)'}; "
-                           f"pass --ids from those present (e.g. {', '.join(available[:3]) or 'none found'})")
+        raise Hw1DataError(
+            f"{root}: no image for id(s) {', '.join(absent) or '(none)'}; "
+            f"pass --ids from those present (e.g. {', '.join(available[:3]) or 'none found'})"
+        )
     return chosen
 
 
@@ -88,13 +92,20 @@ class StagePredictions:
     def write_masks(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write every stage mask as a palette PNG ``out_dir/<stage>/<id>_mask.png``; returns the paths."""
         root = Path(out_dir)
-        return [write_mask(labels, root / stage / f"{image_id}_mask.png")
-                for stage, maps in self.predictions.items()
-                for image_id, labels in zip(self.ids, maps, strict=True)]
+        return [
+            write_mask(labels, root / stage / f"{image_id}_mask.png")
+            for stage, maps in self.predictions.items()
+            for image_id, labels in zip(self.ids, maps, strict=True)
+        ]
 
 
-def predict_stages(run_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str], *,
-                   ids: list[str] | tuple[str, ...] | None = None, device: str = "auto") -> StagePredictions:
+def predict_stages(
+    run_dir: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str],
+    *,
+    ids: list[str] | tuple[str, ...] | None = None,
+    device: str = "auto",
+) -> StagePredictions:
     """Predict the chosen images (:func:`choose_stage_ids`) of ``data_dir`` (or its ``validation/``)
     with each stage checkpoint of ``run_dir``, one model in memory at a time."""
     from hw1.segmentation.predict import Predictor  # torch: only when predicting

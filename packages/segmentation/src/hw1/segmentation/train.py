@@ -190,9 +190,13 @@ def _datasets(c: SegTrainConfig) -> tuple[Dataset, Dataset, dict[str, list[float
 
     root = Path(c.data_dir)
     if not root.is_dir():
-        raise Hw1DataError(f"{root}: data folder not found; pass --data-dir (the folder holding train/ and validation/)")
+        raise Hw1DataError(
+            f"{root}: data folder not found; pass --data-dir (the folder holding train/ and validation/)"
+        )
     norm = {k: list(v) for k, v in IMAGENET_NORMALIZATION.items()}
-    train = SegmentationPairs(_split_dir(root, ("train",)), transform=build_train_transform(c.crop_size, norm, resize=c.image_size))
+    train = SegmentationPairs(
+        _split_dir(root, ("train",)), transform=build_train_transform(c.crop_size, norm, resize=c.image_size)
+    )
     val = SegmentationPairs(_split_dir(root, ("validation", "val")), transform=build_eval_transform(norm))
     return _limit(train, c.max_train), _limit(val, c.max_val), norm
 
@@ -210,8 +214,9 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
         # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process
         # is the one-replica case. Step k of a 2-process run therefore sees exactly the global batch
         # of step k of one process with twice the batch size.
-        sampler = torch.utils.data.DistributedSampler(ds, num_replicas=ctx.world_size, rank=ctx.rank,
-                                                      shuffle=True, seed=c.seed, drop_last=True)
+        sampler = torch.utils.data.DistributedSampler(
+            ds, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=c.seed, drop_last=True
+        )
         sampler.set_epoch(epoch)
         per_rank = n // ctx.world_size
         # Each pair's augmentation is drawn from (seed, epoch, index) alone, not from the rank's or
@@ -225,9 +230,17 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
         # Each rank scores a disjoint shard, nothing padded or repeated: summed counts are exact.
         sampler = list(range(ctx.rank, n, ctx.world_size))  # type: ignore[assignment]
         drop_last = False
-    return DataLoader(ds, batch_size=c.batch_size, sampler=sampler, num_workers=c.num_workers, drop_last=drop_last,
-                      pin_memory=ctx.device.type == "cuda", worker_init_fn=seed_worker, generator=gen,
-                      persistent_workers=False)
+    return DataLoader(
+        ds,
+        batch_size=c.batch_size,
+        sampler=sampler,
+        num_workers=c.num_workers,
+        drop_last=drop_last,
+        pin_memory=ctx.device.type == "cuda",
+        worker_init_fn=seed_worker,
+        generator=gen,
+        persistent_workers=False,
+    )
 
 
 def _device_batches(c: SegTrainConfig, ctx: DistributedContext, norm: dict[str, list[float]]) -> Any:
@@ -237,9 +250,17 @@ def _device_batches(c: SegTrainConfig, ctx: DistributedContext, norm: dict[str, 
     train_dir = _split_dir(Path(c.data_dir), ("train",))
     if choose_pipeline(c.data_pipeline, train_dir, c.image_size, ctx.device) != "device":
         return None
-    return build_device_seg_batches(train_dir, image_size=c.image_size, crop_size=c.crop_size, normalization=norm,
-                                    batch_size=c.batch_size, ctx=ctx, seed=c.seed, max_train=c.max_train,
-                                    cache_dir=c.cache_dir)
+    return build_device_seg_batches(
+        train_dir,
+        image_size=c.image_size,
+        crop_size=c.crop_size,
+        normalization=norm,
+        batch_size=c.batch_size,
+        ctx=ctx,
+        seed=c.seed,
+        max_train=c.max_train,
+        cache_dir=c.cache_dir,
+    )
 
 
 def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
@@ -249,8 +270,9 @@ def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
     return kwargs
 
 
-def _resolve_precision(c: SegTrainConfig, model: nn.Module, device: torch.device, resume_ckpt: dict[str, Any] | None,
-                       train_ds: Dataset) -> str:
+def _resolve_precision(
+    c: SegTrainConfig, model: nn.Module, device: torch.device, resume_ckpt: dict[str, Any] | None, train_ds: Dataset
+) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this model at this batch and training image size."""
     if resume_ckpt is not None and c.precision == "auto" and resume_ckpt.get("precision"):
@@ -263,15 +285,29 @@ def _resolve_precision(c: SegTrainConfig, model: nn.Module, device: torch.device
     def loss() -> torch.Tensor:
         return model(to_device_batch(torch.rand(shape), device, c.channels_last)).float().logsumexp(1).mean()
 
-    probe = PrecisionProbe(model=model, loss=loss, key=("seg", c.model, repr(sorted(c.model_kwargs.items())), shape),
-                           run_steps=c.epochs * max(1, len(train_ds) // c.batch_size))  # type: ignore[arg-type]
+    probe = PrecisionProbe(
+        model=model,
+        loss=loss,
+        key=("seg", c.model, repr(sorted(c.model_kwargs.items())), shape),
+        run_steps=c.epochs * max(1, len(train_ds) // c.batch_size),
+    )  # type: ignore[arg-type]
     return resolve_precision(c.precision, device, probe=probe)
 
 
-def _payload(model: nn.Module, c: SegTrainConfig, norm: dict[str, list[float]], *, epoch: int, step: int,
-             miou: float | None) -> dict[str, Any]:
-    return model_checkpoint(model, c.model, _model_kwargs(c), normalization=norm, image_size=c.image_size,
-                            epoch=epoch, step=step, miou=miou, config=asdict(c))
+def _payload(
+    model: nn.Module, c: SegTrainConfig, norm: dict[str, list[float]], *, epoch: int, step: int, miou: float | None
+) -> dict[str, Any]:
+    return model_checkpoint(
+        model,
+        c.model,
+        _model_kwargs(c),
+        normalization=norm,
+        image_size=c.image_size,
+        epoch=epoch,
+        step=step,
+        miou=miou,
+        config=asdict(c),
+    )
 
 
 def train_segmentation(config: SegTrainConfig) -> dict[str, Any]:
@@ -324,8 +360,12 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
         raise Hw1DataError(f"{c.data_dir}: no full training batch (batch size {c.batch_size}); lower --batch-size")
     steps_per_epoch = math.ceil(batches / c.accumulate)
     optimizer = build_optimizer(model, c.optimizer, lr=c.lr, weight_decay=c.weight_decay, momentum=c.momentum)
-    scheduler = build_lr_scheduler(optimizer, total_steps=steps_per_epoch * c.epochs,
-                                   warmup_steps=round(c.warmup_epochs * steps_per_epoch), kind=c.schedule)
+    scheduler = build_lr_scheduler(
+        optimizer,
+        total_steps=steps_per_epoch * c.epochs,
+        warmup_steps=round(c.warmup_epochs * steps_per_epoch),
+        kind=c.schedule,
+    )
     scaler = make_grad_scaler(device, precision)
     loss_fn = build_loss(c.loss, c.class_weights, c.ignore_unknown, focal_gamma=c.focal_gamma).to(device)
 
@@ -351,10 +391,25 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     writer = CheckpointWriter()
     for epoch in range(start_epoch, end_epoch + 1):
         net.train()
-        train_batches = device_train.epoch(epoch) if device_train is not None else _loader(
-            train_ds, c, ctx, train=True, epoch=epoch)
-        train_loss, step = _train_epoch(net, loss_fn, optimizer, scheduler, scaler, train_batches,  # type: ignore[arg-type]
-                                        c, ctx, epoch, step, precision, has_aux)
+        train_batches = (
+            device_train.epoch(epoch)
+            if device_train is not None
+            else _loader(train_ds, c, ctx, train=True, epoch=epoch)
+        )
+        train_loss, step = _train_epoch(
+            net,
+            loss_fn,
+            optimizer,
+            scheduler,
+            scaler,
+            train_batches,  # type: ignore[arg-type]
+            c,
+            ctx,
+            epoch,
+            step,
+            precision,
+            has_aux,
+        )
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
         broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics
         val = _validate(model, loss_fn, _loader(val_ds, c, ctx, train=False, epoch=epoch), c, ctx, precision)
@@ -363,28 +418,72 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
         improved = last_miou > best_miou
         if improved:
             best_miou, best_epoch = last_miou, epoch
-        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val["loss"], "mean_iou": val["mean_iou"],
-                        "mean_iou_nansafe": last_miou})
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val["loss"],
+                "mean_iou": val["mean_iou"],
+                "mean_iou_nansafe": last_miou,
+            }
+        )
         if ctx.is_main:
             payload = _payload(model, c, norm, epoch=epoch, step=step, miou=last_miou)
             files = [(payload, run_dir / "best.pt")] if improved else []
-            files += [({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
-                      for stage in STAGES if stages[stage] == epoch]
-            files.append(({**payload, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                           "scaler": scaler.state_dict(), "best_miou": best_miou, "best_epoch": best_epoch,
-                           "precision": precision}, last_path))
+            files += [
+                ({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
+                for stage in STAGES
+                if stages[stage] == epoch
+            ]
+            files.append(
+                (
+                    {
+                        **payload,
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "scaler": scaler.state_dict(),
+                        "best_miou": best_miou,
+                        "best_epoch": best_epoch,
+                        "precision": precision,
+                    },
+                    last_path,
+                )
+            )
             writer.save_each(files)  # written while the next epoch trains
         barrier()
     writer.wait()
-    extra = {"rank": ctx.rank, "best_mean_iou": best_miou, "best_epoch": best_epoch, "last_mean_iou": last_miou,
-             "epochs_run": len(history), "history": history}
-    return RunResult(run_dir=str(run_dir), epoch=end_epoch if history else start_epoch - 1, step=step,
-                     seconds=time.time() - started, metrics=record, extra=extra).to_dict()
+    extra = {
+        "rank": ctx.rank,
+        "best_mean_iou": best_miou,
+        "best_epoch": best_epoch,
+        "last_mean_iou": last_miou,
+        "epochs_run": len(history),
+        "history": history,
+    }
+    return RunResult(
+        run_dir=str(run_dir),
+        epoch=end_epoch if history else start_epoch - 1,
+        step=step,
+        seconds=time.time() - started,
+        metrics=record,
+        extra=extra,
+    ).to_dict()
 
 
-def _train_epoch(net: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
-                 loader: DataLoader, c: SegTrainConfig, ctx: DistributedContext, epoch: int, step: int,
-                 precision: str, has_aux: bool) -> tuple[float, int]:
+def _train_epoch(
+    net: nn.Module,
+    loss_fn: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    scaler: Any,
+    loader: DataLoader,
+    c: SegTrainConfig,
+    ctx: DistributedContext,
+    epoch: int,
+    step: int,
+    precision: str,
+    has_aux: bool,
+) -> tuple[float, int]:
     device = ctx.device
     meter = LossMeter(device, epoch=epoch, hint=NONFINITE_HINT)
     n = len(loader)
@@ -420,8 +519,9 @@ def _train_epoch(net: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Opti
 
 
 @torch.no_grad()
-def _validate(model: nn.Module, loss_fn: nn.Module, loader: DataLoader, c: SegTrainConfig, ctx: DistributedContext,
-              precision: str) -> dict[str, Any]:
+def _validate(
+    model: nn.Module, loss_fn: nn.Module, loader: DataLoader, c: SegTrainConfig, ctx: DistributedContext, precision: str
+) -> dict[str, Any]:
     """Validation loss and the official confusion-matrix metrics over the whole split (all ranks)."""
     device = ctx.device
     model.eval()

@@ -7,6 +7,8 @@ and export of the backbone as a plain torchvision state_dict.
 >>> export_backbone(result["last_checkpoint"], "backbone.pt")
 """
 
+from hw1.core.run import OPTIMIZER_CHOICES as OPTIMIZERS
+from hw1.core.run import build_optimizer
 from hw1.ssl.augmentations import AUGMENTATIONS, build_eval_transform, build_two_view_transform
 from hw1.ssl.config import PretrainConfig
 from hw1.ssl.dataset import UnlabeledImageFolder
@@ -20,8 +22,6 @@ from hw1.ssl.methods import (
     method_defaults,
     register_method,
 )
-from hw1.core.run import OPTIMIZER_CHOICES as OPTIMIZERS
-from hw1.core.run import build_optimizer
 from hw1.ssl.pretrain import pretrain
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 

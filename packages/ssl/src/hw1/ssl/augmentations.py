@@ -68,16 +68,20 @@ def build_two_view_transform(
         raise Hw1Error(f"crop min scale {kw['min_scale']} must be in (0, 1]")
     if recipe == "byol":
         return BYOLTransform(view_1_transform=BYOLView1Transform(**kw), view_2_transform=BYOLView2Transform(**kw))
-    cls = {"simclr": SimCLRTransform, "moco": MoCoV2Transform, "simsiam": SimSiamTransform, "vicreg": VICRegTransform}[recipe]
+    cls = {"simclr": SimCLRTransform, "moco": MoCoV2Transform, "simsiam": SimSiamTransform, "vicreg": VICRegTransform}[
+        recipe
+    ]
     return cls(**kw)
 
 
 def build_eval_transform(image_size: int = 128) -> Callable[[Image.Image], torch.Tensor]:
     """Deterministic transform for feature extraction (kNN monitor): resize the short side to
     ``image_size``, centre crop, ImageNet normalisation."""
-    return T.Compose([
-        T.Resize(image_size),
-        T.CenterCrop(image_size),
-        T.ToTensor(),
-        T.Normalize(mean=NORMALIZATION["mean"], std=NORMALIZATION["std"]),
-    ])
+    return T.Compose(
+        [
+            T.Resize(image_size),
+            T.CenterCrop(image_size),
+            T.ToTensor(),
+            T.Normalize(mean=NORMALIZATION["mean"], std=NORMALIZATION["std"]),
+        ]
+    )

@@ -67,16 +67,29 @@ def _pair(value: object, neutral: float) -> tuple[float, float]:
 
 def _read_view(compose: object) -> ViewRecipe:
     """Read the parameters of one lightly view transform (a torchvision ``Compose``)."""
-    p: dict[str, object] = {"vflip_p": 0.0, "rotate_p": 0.0, "rotate_degrees": 90.0, "jitter_p": 0.0,
-                            "brightness": (1.0, 1.0), "contrast": (1.0, 1.0), "saturation": (1.0, 1.0),
-                            "hue": (0.0, 0.0), "gray_p": 0.0, "blur_p": 0.0, "blur_sigmas": (0.1, 2.0),
-                            "solarize_p": 0.0, "solarize_threshold": 128 / 255, "hflip_p": 0.0}
+    p: dict[str, object] = {
+        "vflip_p": 0.0,
+        "rotate_p": 0.0,
+        "rotate_degrees": 90.0,
+        "jitter_p": 0.0,
+        "brightness": (1.0, 1.0),
+        "contrast": (1.0, 1.0),
+        "saturation": (1.0, 1.0),
+        "hue": (0.0, 0.0),
+        "gray_p": 0.0,
+        "blur_p": 0.0,
+        "blur_sigmas": (0.1, 2.0),
+        "solarize_p": 0.0,
+        "solarize_threshold": 128 / 255,
+        "hflip_p": 0.0,
+    }
     steps: list[str] = []
     for t in getattr(compose, "transforms", []):
         kind = type(t).__name__
         if kind == "RandomResizedCrop":
-            p.update(size=tuple(int(s) for s in t.size), scale=tuple(map(float, t.scale)),
-                     ratio=tuple(map(float, t.ratio)))
+            p.update(
+                size=tuple(int(s) for s in t.size), scale=tuple(map(float, t.scale)), ratio=tuple(map(float, t.ratio))
+            )
         elif kind == "RandomHorizontalFlip":
             p["hflip_p"] = float(t.p)
         elif kind == "RandomVerticalFlip":
@@ -85,8 +98,13 @@ def _read_view(compose: object) -> ViewRecipe:
             p.update(rotate_p=float(t.prob), rotate_degrees=float(t.angle))
         elif kind == "RandomApply" and len(t.transforms) == 1 and type(t.transforms[0]).__name__ == "ColorJitter":
             cj = t.transforms[0]
-            p.update(jitter_p=float(t.p), brightness=_pair(cj.brightness, 1.0), contrast=_pair(cj.contrast, 1.0),
-                     saturation=_pair(cj.saturation, 1.0), hue=_pair(cj.hue, 0.0))
+            p.update(
+                jitter_p=float(t.p),
+                brightness=_pair(cj.brightness, 1.0),
+                contrast=_pair(cj.contrast, 1.0),
+                saturation=_pair(cj.saturation, 1.0),
+                hue=_pair(cj.hue, 0.0),
+            )
             steps.append("jitter")
         elif kind == "RandomGrayscale":
             p["gray_p"] = float(t.p)
@@ -106,12 +124,14 @@ def _read_view(compose: object) -> ViewRecipe:
     return ViewRecipe(steps=tuple(steps), **p)  # type: ignore[arg-type]
 
 
-def view_recipes(recipe: str, image_size: int = 128, *, min_scale: float | None = None,
-                 color_jitter_strength: float | None = None) -> tuple[ViewRecipe, ViewRecipe]:
+def view_recipes(
+    recipe: str, image_size: int = 128, *, min_scale: float | None = None, color_jitter_strength: float | None = None
+) -> tuple[ViewRecipe, ViewRecipe]:
     """The two :class:`ViewRecipe` of ``recipe`` (``byol``, ``simclr``, ``moco``, ``simsiam``,
     ``vicreg``), read off the lightly transform that the worker pipeline uses with the same arguments."""
-    transform = build_two_view_transform(recipe, image_size, min_scale=min_scale,
-                                         color_jitter_strength=color_jitter_strength)
+    transform = build_two_view_transform(
+        recipe, image_size, min_scale=min_scale, color_jitter_strength=color_jitter_strength
+    )
     views = [getattr(v, "transform", v) for v in transform.transforms]
     if len(views) != 2:
         raise Hw1Error(f"recipe {recipe!r} has {len(views)} views; the device pipeline supports two")
@@ -159,29 +179,35 @@ class DeviceTwoViewAugmentation(nn.Module):
         self.view1 = build_view(views[1])
 
     @torch.no_grad()
-    def forward(self, images: torch.Tensor, seed: int | None = None, rank: int = 0,
-                world_size: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, seed: int | None = None, rank: int = 0, world_size: int = 1
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Two augmented, normalised views of ``images``."""
         images = images.contiguous()
         if seed is None:
             return self.view0(images), self.view1(images)
-        return (_apply_seeded(self.view0, self.recipes[0], images, seed, rank, world_size),
-                _apply_seeded(self.view1, self.recipes[1], images, seed + 1, rank, world_size))
+        return (
+            _apply_seeded(self.view0, self.recipes[0], images, seed, rank, world_size),
+            _apply_seeded(self.view1, self.recipes[1], images, seed + 1, rank, world_size),
+        )
 
 
-def _apply_seeded(view: nn.Sequential, recipe: ViewRecipe, images: torch.Tensor, seed: int, rank: int,
-                  world_size: int) -> torch.Tensor:
+def _apply_seeded(
+    view: nn.Sequential, recipe: ViewRecipe, images: torch.Tensor, seed: int, rank: int, world_size: int
+) -> torch.Tensor:
     n = images.shape[0] * world_size
     shapes = [torch.Size([n, *images.shape[1:]])] + [torch.Size([n, images.shape[1], *recipe.size])] * (len(view) - 1)
-    params = seeded_draw(lambda: [m.forward_parameters(shape) for m, shape in zip(view, shapes)], seed)
+    params = seeded_draw(lambda: [m.forward_parameters(shape) for m, shape in zip(view, shapes, strict=True)], seed)
     out = images
-    for module, p in zip(view, params):
+    for module, p in zip(view, params, strict=True):
         out = module(out, params=shard_parameters(p, n, rank, world_size))
     return out
 
 
-def build_device_two_view_augmentation(recipe: str, image_size: int = 128, *, min_scale: float | None = None,
-                                       color_jitter_strength: float | None = None) -> DeviceTwoViewAugmentation:
+def build_device_two_view_augmentation(
+    recipe: str, image_size: int = 128, *, min_scale: float | None = None, color_jitter_strength: float | None = None
+) -> DeviceTwoViewAugmentation:
     """The device version of :func:`hw1.ssl.augmentations.build_two_view_transform` with the same arguments."""
-    return DeviceTwoViewAugmentation(view_recipes(recipe, image_size, min_scale=min_scale,
-                                                  color_jitter_strength=color_jitter_strength))
+    return DeviceTwoViewAugmentation(
+        view_recipes(recipe, image_size, min_scale=min_scale, color_jitter_strength=color_jitter_strength)
+    )

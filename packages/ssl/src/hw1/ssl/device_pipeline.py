@@ -36,8 +36,9 @@ def choose_pipeline(requested: str, images: str | os.PathLike[str], image_size: 
     return resolve_data_pipeline("auto", store_bytes(count, (image_size, image_size)), device)
 
 
-def open_pretrain_store(images: str | os.PathLike[str], image_size: int, ctx: DistributedContext, *,
-                        cache_dir: str | None = None) -> ImageStore:
+def open_pretrain_store(
+    images: str | os.PathLike[str], image_size: int, ctx: DistributedContext, *, cache_dir: str | None = None
+) -> ImageStore:
     """The store of ``images`` at ``image_size``: rank 0 builds (or checks) it and reports skipped
     images, then the other ranks open the finished store."""
     store = None
@@ -55,12 +56,20 @@ class DeviceTwoViewBatches:
     ``(seed, epoch, step)``: N processes train exactly like one, and a resumed run like an
     uninterrupted one."""
 
-    def __init__(self, store: ImageStore, augmentation: DeviceTwoViewAugmentation, batch_size: int,
-                 ctx: DistributedContext, *, seed: int) -> None:
+    def __init__(
+        self,
+        store: ImageStore,
+        augmentation: DeviceTwoViewAugmentation,
+        batch_size: int,
+        ctx: DistributedContext,
+        *,
+        seed: int,
+    ) -> None:
         self.store, self.seed, self.rank, self.world_size = store, int(seed), ctx.rank, ctx.world_size
         self.augmentation = augmentation.to(ctx.device)
-        self.sampler = DeviceBatchSampler(store, batch_size, ctx.device, seed=seed, rank=ctx.rank,
-                                          world_size=ctx.world_size, fields=["image"])
+        self.sampler = DeviceBatchSampler(
+            store, batch_size, ctx.device, seed=seed, rank=ctx.rank, world_size=ctx.world_size, fields=["image"]
+        )
 
     def __len__(self) -> int:
         return self.sampler.steps_per_epoch

@@ -31,7 +31,7 @@ def export_backbone(checkpoint_path: str | os.PathLike[str], out_path: str | os.
     architecture, so a file that would not load later is never written.
     """
     ckpt = read_run_checkpoint(checkpoint_path)
-    state = {k[len(ONLINE_PREFIX):]: v for k, v in ckpt["state_dict"].items() if k.startswith(ONLINE_PREFIX)}
+    state = {k[len(ONLINE_PREFIX) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(ONLINE_PREFIX)}
     backbone = create_backbone(str(ckpt["model"]["backbone"]), weights=None)
     load_backbone_state_dict(backbone, state, source=str(checkpoint_path))
     plain = {k: v.contiguous() for k, v in backbone_state_dict(backbone).items()}

@@ -51,8 +51,9 @@ def normalized_image_features(
     monitor's bank and queries), with ``backbone`` in eval mode (its train/eval state is restored
     afterwards). For features of a DataLoader's batches see hw1-classification's ``loader_features``."""
     device = device or next(backbone.parameters()).device
-    loader = DataLoader(_LabeledImageDataset(paths, labels, image_size), batch_size=batch_size,
-                        num_workers=num_workers, shuffle=False)
+    loader = DataLoader(
+        _LabeledImageDataset(paths, labels, image_size), batch_size=batch_size, num_workers=num_workers, shuffle=False
+    )
     was_training = backbone.training
     backbone.eval()
     feats, labs = [], []
@@ -90,9 +91,9 @@ def knn_accuracy(
     bank = train_features.t().contiguous()
     correct = 0
     for start in range(0, val_features.shape[0], chunk_size):
-        chunk = val_features[start:start + chunk_size]
+        chunk = val_features[start : start + chunk_size]
         pred = knn_predict(chunk, bank, train_labels, num_classes=n_cls, knn_k=k, knn_t=temperature)[:, 0]
-        correct += int((pred == val_labels[start:start + chunk_size]).sum())
+        correct += int((pred == val_labels[start : start + chunk_size]).sum())
     return correct / max(1, val_features.shape[0])
 
 
@@ -122,12 +123,25 @@ class KnnMonitor:
         val = read_labeled_csv(val_csv, val_images, classes=train.classes)
         return cls(train=train, val=val, **kwargs)  # type: ignore[arg-type]
 
-    def evaluate(self, backbone: nn.Module, *, device: torch.device | None = None,
-                 precision: str = "fp32", channels_last: bool = False) -> float:
+    def evaluate(
+        self,
+        backbone: nn.Module,
+        *,
+        device: torch.device | None = None,
+        precision: str = "fp32",
+        channels_last: bool = False,
+    ) -> float:
         """kNN top-1 accuracy of ``backbone`` on the validation images."""
-        common = dict(image_size=self.image_size, batch_size=self.batch_size, num_workers=self.num_workers,
-                      device=device, precision=precision, channels_last=channels_last)
+        common = dict(
+            image_size=self.image_size,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            device=device,
+            precision=precision,
+            channels_last=channels_last,
+        )
         ftr, ltr = normalized_image_features(backbone, self.train.paths, self.train.labels, **common)  # type: ignore[arg-type]
         fva, lva = normalized_image_features(backbone, self.val.paths, self.val.labels, **common)  # type: ignore[arg-type]
-        return knn_accuracy(ftr, ltr, fva, lva, k=self.k, temperature=self.temperature,
-                            num_classes=len(self.train.classes))
+        return knn_accuracy(
+            ftr, ltr, fva, lva, k=self.k, temperature=self.temperature, num_classes=len(self.train.classes)
+        )

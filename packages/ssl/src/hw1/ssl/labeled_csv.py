@@ -48,20 +48,26 @@ def read_labeled_csv(
         reader = csv.DictReader(fh)
         fields = [f.strip().lower() for f in (reader.fieldnames or [])]
         if "filename" not in fields or "label" not in fields:
-            raise Hw1DataError(f"{path}: expected a header with columns id,filename,label, found {','.join(fields) or 'nothing'}")
+            raise Hw1DataError(
+                f"{path}: expected a header with columns id,filename,label, found {','.join(fields) or 'nothing'}"
+            )
         reader.fieldnames = fields
         rows = [(str(r.get("filename") or "").strip(), str(r.get("label") or "").strip()) for r in reader]
     if not rows:
         raise Hw1DataError(f"{path}: no rows below the header; the kNN monitor needs labeled images")
     empty = [i + 2 for i, (name, label) in enumerate(rows) if not name or not label or label.lower() == "none"]
     if empty:
-        raise Hw1DataError(f"{path}: {len(empty)} row(s) without filename or label (first at line {empty[0]}); the kNN monitor needs labels")
+        raise Hw1DataError(
+            f"{path}: {len(empty)} row(s) without filename or label (first at line {empty[0]}); the kNN monitor needs labels"
+        )
     # Row numbers as a spreadsheet shows them (the header is row 1); no name may leave the folder.
     paths = [folder / relative_image_name(name, path, i + 2) for i, (name, _) in enumerate(rows)]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
         shown = ", ".join(missing[:3]) + (f" … (+{len(missing) - 3} more)" if len(missing) > 3 else "")
-        raise Hw1DataError(f"{path}: {len(missing)} image(s) not found in {folder} ({shown}); pass the right image folder")
+        raise Hw1DataError(
+            f"{path}: {len(missing)} image(s) not found in {folder} ({shown}); pass the right image folder"
+        )
     texts = [label for _, label in rows]
     if classes is None:
         if all(_is_int(t) for t in texts):

@@ -49,8 +49,21 @@ from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 
 #: Fields a resumed run takes from the command line; every other field comes from the checkpoint.
 RUNTIME_FIELDS = (
-    "images", "out_dir", "num_workers", "device", "compile", "resume", "verify_images", "save_every",
-    "knn_train_csv", "knn_val_csv", "knn_train_images", "knn_val_images", "knn_every", "data_pipeline", "cache_dir",
+    "images",
+    "out_dir",
+    "num_workers",
+    "device",
+    "compile",
+    "resume",
+    "verify_images",
+    "save_every",
+    "knn_train_csv",
+    "knn_val_csv",
+    "knn_train_images",
+    "knn_val_images",
+    "knn_every",
+    "data_pipeline",
+    "cache_dir",
 )
 #: Config keys of hw1-ssl 0.1 checkpoints and today's names (old runs still resume).
 RENAMED_FIELDS = {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync_batchnorm"}
@@ -81,7 +94,10 @@ def _validate(c: PretrainConfig) -> None:
         (c.warmup_epochs >= 0, f"--warmup-epochs must be 0 or more (got {c.warmup_epochs})"),
         (c.knn_every >= 1, f"--knn-every must be at least 1 (got {c.knn_every})"),
         (c.save_every >= 0, f"--save-every must be 0 or more (got {c.save_every})"),
-        ((c.knn_train_csv is None) == (c.knn_val_csv is None), "the kNN monitor needs both --knn-train-csv and --knn-val-csv"),
+        (
+            (c.knn_train_csv is None) == (c.knn_val_csv is None),
+            "the kNN monitor needs both --knn-train-csv and --knn-val-csv",
+        ),
     ]
     for ok, message in checks:
         if not ok:
@@ -120,12 +136,19 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         store = open_pretrain_store(config.images, config.image_size, ctx, cache_dir=config.cache_dir)
         dataset: Any = store
         augmentation = build_device_two_view_augmentation(
-            cls.augmentation, config.image_size, min_scale=config.min_scale,
-            color_jitter_strength=config.color_jitter_strength)
+            cls.augmentation,
+            config.image_size,
+            min_scale=config.min_scale,
+            color_jitter_strength=config.color_jitter_strength,
+        )
         device_batches = DeviceTwoViewBatches(store, augmentation, config.batch_size, ctx, seed=config.seed)
     else:
-        transform = build_two_view_transform(cls.augmentation, config.image_size, min_scale=config.min_scale,
-                                             color_jitter_strength=config.color_jitter_strength)
+        transform = build_two_view_transform(
+            cls.augmentation,
+            config.image_size,
+            min_scale=config.min_scale,
+            color_jitter_strength=config.color_jitter_strength,
+        )
         dataset = UnlabeledImageFolder(config.images, transform, verify=config.verify_images, report=ctx.is_main)
         device_batches = None
     if len(dataset) < config.batch_size * ctx.world_size:
@@ -136,11 +159,24 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process is
     # the one-replica case. Step k of a 2-process run thus sees exactly the global batch of step k
     # of one process with twice the batch size.
-    sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
-                                 seed=config.seed, drop_last=True)
-    loader = None if device_batches is not None else DataLoader(
-        dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.num_workers, drop_last=True,
-        worker_init_fn=seed_worker, generator=generator, pin_memory=device.type == "cuda", persistent_workers=False)
+    sampler = DistributedSampler(
+        dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=config.seed, drop_last=True
+    )
+    loader = (
+        None
+        if device_batches is not None
+        else DataLoader(
+            dataset,
+            batch_size=config.batch_size,
+            sampler=sampler,
+            num_workers=config.num_workers,
+            drop_last=True,
+            worker_init_fn=seed_worker,
+            generator=generator,
+            pin_memory=device.type == "cuda",
+            persistent_workers=False,
+        )
+    )
     steps_per_epoch = len(device_batches) if device_batches is not None else len(loader)
     total_steps = config.epochs * steps_per_epoch
 
@@ -152,11 +188,16 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         method = torch.nn.SyncBatchNorm.convert_sync_batchnorm(method)  # type: ignore[assignment]
     method = prepare_model(method, device, channels_last=config.channels_last)  # type: ignore[assignment]
     precision = _resolve_precision(config, method, device, ckpt, total_steps)
-    optimizer = build_optimizer(method, config.optimizer, lr=config.lr, weight_decay=config.weight_decay,
-                                momentum=config.momentum)
-    scheduler = build_lr_scheduler(optimizer, total_steps=total_steps,
-                                   warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
-                                   kind="cosine", min_ratio=config.min_lr_ratio)
+    optimizer = build_optimizer(
+        method, config.optimizer, lr=config.lr, weight_decay=config.weight_decay, momentum=config.momentum
+    )
+    scheduler = build_lr_scheduler(
+        optimizer,
+        total_steps=total_steps,
+        warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
+        kind="cosine",
+        min_ratio=config.min_lr_ratio,
+    )
     scaler = make_grad_scaler(device, precision)
     start_epoch, step = 0, 0
     if ckpt is not None:
@@ -175,15 +216,23 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     model: torch.nn.Module = method
     if ctx.is_distributed:
         model = torch.nn.parallel.DistributedDataParallel(
-            method, device_ids=[device.index] if device.type == "cuda" else None)
+            method, device_ids=[device.index] if device.type == "cuda" else None
+        )
     if config.compile:
         model = torch.compile(model)  # type: ignore[assignment]
 
     monitor = None
     if config.knn_train_csv and config.knn_val_csv:
-        monitor = KnnMonitor.from_csv(config.knn_train_csv, config.knn_val_csv, config.knn_train_images,
-                                      config.knn_val_images, image_size=config.image_size, k=config.knn_k,
-                                      temperature=config.knn_temperature, num_workers=min(config.num_workers, 4))
+        monitor = KnnMonitor.from_csv(
+            config.knn_train_csv,
+            config.knn_val_csv,
+            config.knn_train_images,
+            config.knn_val_images,
+            image_size=config.image_size,
+            k=config.knn_k,
+            temperature=config.knn_temperature,
+            num_workers=min(config.num_workers, 4),
+        )
 
     logger = MetricsLogger(out / "metrics.jsonl", enabled=ctx.is_main)
     if ctx.is_main:
@@ -198,8 +247,9 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         if monitor is None:
             return
         if ctx.is_main:
-            knn_top1 = monitor.evaluate(method.backbone, device=device, precision=precision,
-                                        channels_last=config.channels_last)
+            knn_top1 = monitor.evaluate(
+                method.backbone, device=device, precision=precision, channels_last=config.channels_last
+            )
             logger.log(epoch=epoch, step=step, split="knn", knn_top1=knn_top1, k=monitor.k)
         barrier()
 
@@ -215,20 +265,39 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         model.train()
         epoch_start = time.time()
         batches = device_batches.epoch(epoch) if device_batches is not None else loader
-        bar = progress(batches, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch,
-                       unit="batch")
+        bar = progress(
+            batches, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch, unit="batch"
+        )
         if knn_top1 is not None:
             bar.set_postfix(knn=f"{knn_top1:.3f}", refresh=False)
-        stats = train_one_epoch(model, method, bar, optimizer, scheduler, scaler, device=device, precision=precision,
-                                channels_last=config.channels_last, epoch=epoch + 1, step=step,
-                                total_steps=total_steps, bar=bar)
+        stats = train_one_epoch(
+            model,
+            method,
+            bar,
+            optimizer,
+            scheduler,
+            scaler,
+            device=device,
+            precision=precision,
+            channels_last=config.channels_last,
+            epoch=epoch + 1,
+            step=step,
+            total_steps=total_steps,
+            bar=bar,
+        )
         bar.close()
         step, lr, momentum = stats["step"], stats["lr"], stats["momentum"]
         seconds = time.time() - epoch_start
         values = reduce_metrics({"loss": stats["loss"], "feature_std": stats["feature_std"]}, device=device)
         record = logger.log(
-            epoch=epoch + 1, step=step, split="train", loss=values["loss"], lr=lr, momentum=momentum,
-            feature_std=values["feature_std"], epoch_seconds=round(seconds, 3),
+            epoch=epoch + 1,
+            step=step,
+            split="train",
+            loss=values["loss"],
+            lr=lr,
+            momentum=momentum,
+            feature_std=values["feature_std"],
+            epoch_seconds=round(seconds, 3),
             images_per_second=round(steps_per_epoch * config.batch_size * ctx.world_size / max(seconds, 1e-9), 2),
         )
         if (epoch + 1) % config.knn_every == 0 or epoch + 1 == config.epochs:
@@ -241,13 +310,27 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     writer.wait()
 
     extra = {"last_checkpoint": str(last), "knn_top1": knn_top1, "skipped_images": len(dataset.skipped)}
-    return RunResult(run_dir=str(out), epoch=config.epochs, step=step, seconds=time.time() - started,
-                     metrics=record, extra=extra).to_dict()
+    return RunResult(
+        run_dir=str(out), epoch=config.epochs, step=step, seconds=time.time() - started, metrics=record, extra=extra
+    ).to_dict()
 
 
-def train_one_epoch(model: torch.nn.Module, method: SSLMethod, batches: Any, optimizer: torch.optim.Optimizer,
-                    scheduler: Any, scaler: Any, *, device: torch.device, precision: str, channels_last: bool,
-                    epoch: int, step: int, total_steps: int, bar: Any = None) -> dict[str, Any]:
+def train_one_epoch(
+    model: torch.nn.Module,
+    method: SSLMethod,
+    batches: Any,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    scaler: Any,
+    *,
+    device: torch.device,
+    precision: str,
+    channels_last: bool,
+    epoch: int,
+    step: int,
+    total_steps: int,
+    bar: Any = None,
+) -> dict[str, Any]:
     """One pass over two-view batches (``model`` is ``method`` or its DDP/compiled wrapper); returns
     this rank's mean ``loss`` and ``feature_std``, the ``step`` count, last ``lr`` and EMA ``momentum``.
 
@@ -279,12 +362,12 @@ def train_one_epoch(model: torch.nn.Module, method: SSLMethod, batches: Any, opt
         if running is not None and bar is not None:
             bar.set_postfix(loss=f"{running:.4f}", lr=f"{lr:.2e}", refresh=False)
     steps = max(1, meter.steps)
-    return {"loss": meter.mean(), "feature_std": float(std_sum) / steps, "step": step, "lr": lr,
-            "momentum": momentum}
+    return {"loss": meter.mean(), "feature_std": float(std_sum) / steps, "step": step, "lr": lr, "momentum": momentum}
 
 
-def _resolve_precision(config: PretrainConfig, method: SSLMethod, device: torch.device,
-                       ckpt: dict[str, Any] | None, run_steps: int) -> str:
+def _resolve_precision(
+    config: PretrainConfig, method: SSLMethod, device: torch.device, ckpt: dict[str, Any] | None, run_steps: int
+) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this method at this batch and image size."""
     if ckpt is not None and config.precision == "auto" and ckpt.get("precision"):
@@ -295,20 +378,35 @@ def _resolve_precision(config: PretrainConfig, method: SSLMethod, device: torch.
         views = [to_device_batch(torch.rand(shape), device, config.channels_last) for _ in range(2)]
         return method(*views).loss
 
-    probe = PrecisionProbe(model=method, loss=loss, key=("ssl", config.method, config.backbone, shape),
-                           run_steps=run_steps)
+    probe = PrecisionProbe(
+        model=method, loss=loss, key=("ssl", config.method, config.backbone, shape), run_steps=run_steps
+    )
     return resolve_precision(config.precision, device, probe=probe)
 
 
-def _checkpoint(method: SSLMethod, optimizer: torch.optim.Optimizer, scheduler: Any, scaler: Any,
-                config: PretrainConfig, epoch: int, step: int, record: dict[str, Any],
-                precision: str = "fp32") -> dict[str, Any]:
+def _checkpoint(
+    method: SSLMethod,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    scaler: Any,
+    config: PretrainConfig,
+    epoch: int,
+    step: int,
+    record: dict[str, Any],
+    precision: str = "fp32",
+) -> dict[str, Any]:
     raw = unwrap_model(method)
     return {
         "format": CHECKPOINT_FORMAT,
-        "model": {"method": raw.name, "backbone": config.backbone, "method_kwargs": dict(raw.kwargs),
-                  "num_features": int(raw.num_features)},
-        "state_dict": {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in raw.state_dict().items()},
+        "model": {
+            "method": raw.name,
+            "backbone": config.backbone,
+            "method_kwargs": dict(raw.kwargs),
+            "num_features": int(raw.num_features),
+        },
+        "state_dict": {
+            k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in raw.state_dict().items()
+        },
         "normalization": {k: list(v) for k, v in NORMALIZATION.items()},
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),

@@ -73,18 +73,30 @@ def plot_confusion(
     if k <= 20:
         for i in range(k):
             for j in range(k):
-                ax_cm.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                           color="white" if norm[i, j] > 0.5 else "black")
+                ax_cm.text(
+                    j,
+                    i,
+                    f"{norm[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black",
+                )
     fig.colorbar(im, ax=ax_cm, shrink=0.8)
 
     shown = np.nan_to_num(iou, nan=0.0)
     colours = ["C0" if c in mean_over else "0.6" for c in range(k)]
     ax_iou.bar(range(k), shown, color=colours)
     for c in range(k):
-        ax_iou.text(c, shown[c] + 0.01, "nan" if np.isnan(iou[c]) else f"{iou[c]:.3f}", ha="center",
-                    va="bottom", fontsize=7)
-    ax_iou.axhline(miou if np.isfinite(miou) else 0.0, color="C3", linestyle="--",
-                   label=f"mIoU over {len(mean_over)} classes = {miou:.4f}")
+        ax_iou.text(
+            c, shown[c] + 0.01, "nan" if np.isnan(iou[c]) else f"{iou[c]:.3f}", ha="center", va="bottom", fontsize=7
+        )
+    ax_iou.axhline(
+        miou if np.isfinite(miou) else 0.0,
+        color="C3",
+        linestyle="--",
+        label=f"mIoU over {len(mean_over)} classes = {miou:.4f}",
+    )
     ax_iou.set_xticks(range(k), names, rotation=45, ha="right", fontsize=8)
     ax_iou.set_ylim(0, 1.05)
     ax_iou.set_ylabel("IoU")

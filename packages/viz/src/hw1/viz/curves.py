@@ -155,15 +155,22 @@ def plot_training_curves(
             colour = f"C{colour_of.setdefault(key, len(colour_of)) % 10}"
             style = "-" if split.startswith("train") else "--" if split.startswith("val") else ":"
             label = f"{split} {key.split('/', 1)[1]}" if "/" in key else f"{split} {key}"
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=colour,
-                    marker="o" if len(pts) <= 30 else None, markersize=3, label=label)
+            ax.plot(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                style,
+                color=colour,
+                marker="o" if len(pts) <= 30 else None,
+                markersize=3,
+                label=label,
+            )
         ax.set_title(panel, fontsize=10)
         ax.set_xlabel(x_name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
         if panel == "learning rate":
             ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
     if title:
         fig.suptitle(title, fontsize=11)

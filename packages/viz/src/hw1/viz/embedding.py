@@ -62,14 +62,14 @@ def embed(
         from sklearn.manifold import TSNE
 
         return np.asarray(
-            TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed,
-                 n_jobs=n_jobs).fit_transform(x),
+            TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=n_jobs).fit_transform(x),
             dtype=np.float64,
         )
     # Threads only pay off on larger sets; on small ones their start-up and sync cost dominates.
     jobs = n_jobs if x.shape[0] >= SMALL_SET else 1
-    tsne = OpenTSNE(n_components=2, perplexity=perplexity, initialization="pca",
-                    random_state=seed, n_jobs=jobs, verbose=False)
+    tsne = OpenTSNE(
+        n_components=2, perplexity=perplexity, initialization="pca", random_state=seed, n_jobs=jobs, verbose=False
+    )
     return np.asarray(tsne.fit(x), dtype=np.float64)
 
 

@@ -44,7 +44,9 @@ def read_feature_file(path: str | os.PathLike[str]) -> FeatureSet:
     except VizInputError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise VizInputError(f"{p}: not a readable .npz feature file ({str(exc).splitlines()[0][:120]}); re-extract it") from exc
+        raise VizInputError(
+            f"{p}: not a readable .npz feature file ({str(exc).splitlines()[0][:120]}); re-extract it"
+        ) from exc
     if features.ndim != 2 or features.shape[0] != labels.shape[0]:
         raise VizInputError(
             f"{p}: features of shape {features.shape} do not match {labels.shape[0]} labels; re-extract the features"

@@ -51,11 +51,14 @@ def check_labels(labels: np.ndarray, shape: tuple[int, int], num_classes: int, n
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
         raise VizInputError(f"{name} must be an (H, W) integer class-id array, got {lab.shape} {lab.dtype}")
     if lab.shape != tuple(shape):
-        raise VizInputError(f"{name} is {lab.shape[1]}x{lab.shape[0]} but the image is {shape[1]}x{shape[0]}; "
-                            "pass the mask that belongs to this image")
+        raise VizInputError(
+            f"{name} is {lab.shape[1]}x{lab.shape[0]} but the image is {shape[1]}x{shape[0]}; "
+            "pass the mask that belongs to this image"
+        )
     if lab.size and (lab.min() < 0 or lab.max() >= num_classes):
-        raise VizInputError(f"{name} holds class ids {int(lab.min())}..{int(lab.max())} but the palette has "
-                            f"{num_classes} colours")
+        raise VizInputError(
+            f"{name} holds class ids {int(lab.min())}..{int(lab.max())} but the palette has {num_classes} colours"
+        )
     return lab
 
 
@@ -73,7 +76,7 @@ def class_edges(labels: np.ndarray, edge_width: int = DEFAULT_EDGE_WIDTH) -> np.
     for d in range(1, edge_width + 1):
         if d < h:
             diff = lab[d:, :] != lab[:-d, :]
-            edges[d:, :] |= diff   # another class d rows above
+            edges[d:, :] |= diff  # another class d rows above
             edges[:-d, :] |= diff  # another class d rows below
         if d < w:
             diff = lab[:, d:] != lab[:, :-d]
@@ -146,8 +149,9 @@ def save_mask_overlay(
     """Draw :func:`mask_overlay` to ``out_path``. With ``legend=False`` the PNG is the overlay
     itself, pixel for pixel (same size as the image); with ``legend=True`` it is a figure with the
     overlay and a legend of the classes present (and ``title`` if given)."""
-    overlay = mask_overlay(image, labels, palette, inner_alpha=inner_alpha, edge_width=edge_width,
-                           edge_alpha=edge_alpha)
+    overlay = mask_overlay(
+        image, labels, palette, inner_alpha=inner_alpha, edge_width=edge_width, edge_alpha=edge_alpha
+    )
     if not legend:
         return write_png(overlay, out_path)
     h, w = overlay.shape[:2]
@@ -158,6 +162,7 @@ def save_mask_overlay(
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=10)
-    fig.legend(handles=class_legend_handles(labels, palette, class_names), loc="outside right upper",
-               fontsize=8, frameon=False)
+    fig.legend(
+        handles=class_legend_handles(labels, palette, class_names), loc="outside right upper", fontsize=8, frameon=False
+    )
     return save_figure(fig, out_path)

@@ -67,8 +67,7 @@ def plot_embedding(
     for k, cls in enumerate(classes):
         colour, marker = styles[int(cls) if integer else k]
         pts = emb[index == k]
-        ax.scatter(pts[:, 0], pts[:, 1], s=point_size, color=colour, marker=marker,
-                   linewidths=0, alpha=0.85)
+        ax.scatter(pts[:, 0], pts[:, 1], s=point_size, color=colour, marker=marker, linewidths=0, alpha=0.85)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -83,15 +82,24 @@ def legend_handles(labels: np.ndarray, class_names: Sequence[str] | None = None)
     handles = []
     for k, cls in enumerate(classes):
         colour, marker = styles[int(cls) if integer else k]
-        handles.append(Line2D([], [], linestyle="", marker=marker, color=colour, markersize=5,
-                              label=_class_name(cls, class_names)))
+        handles.append(
+            Line2D([], [], linestyle="", marker=marker, color=colour, markersize=5, label=_class_name(cls, class_names))
+        )
     return handles
 
 
 def _add_legend(fig: Figure, handles: list[Line2D]) -> None:
     ncol = max(1, math.ceil(len(handles) / LEGEND_ROWS))
-    fig.legend(handles=handles, loc="outside right upper", ncol=ncol, fontsize=6,
-               frameon=False, handletextpad=0.2, columnspacing=0.6, borderaxespad=0.2)
+    fig.legend(
+        handles=handles,
+        loc="outside right upper",
+        ncol=ncol,
+        fontsize=6,
+        frameon=False,
+        handletextpad=0.2,
+        columnspacing=0.6,
+        borderaxespad=0.2,
+    )
 
 
 @dataclass(frozen=True)
@@ -140,8 +148,13 @@ def plot_embedding_comparison(
         silhouettes.append(sil)
         full = f"{title} — silhouette {sil:.3f} (2-D {method_name})"
         full_titles.append(full)
-        plot_embedding(ax, emb, fs.labels, num_classes=num_classes,
-                       title=f"{full}\n{len(fs.labels)} samples, {len(np.unique(fs.labels))} classes")
+        plot_embedding(
+            ax,
+            emb,
+            fs.labels,
+            num_classes=num_classes,
+            title=f"{full}\n{len(fs.labels)} samples, {len(np.unique(fs.labels))} classes",
+        )
     _add_legend(fig, legend_handles(all_labels, class_names))
     path = save_figure(fig, out_path)
     return EmbeddingComparison(path=path, titles=tuple(full_titles), silhouettes=tuple(silhouettes), method=method)

@@ -79,6 +79,10 @@ def stage_panel(
                 ax.set_ylabel(str(row_titles[r]), fontsize=10)
     classes = np.unique(np.concatenate(present)) if present else np.zeros(0, dtype=int)
     if classes.size:
-        fig.legend(handles=class_legend_handles(classes, pal, class_names), loc="outside right upper",
-                   fontsize=8, frameon=False)
+        fig.legend(
+            handles=class_legend_handles(classes, pal, class_names),
+            loc="outside right upper",
+            fontsize=8,
+            frameon=False,
+        )
     return save_figure(fig, out_path)

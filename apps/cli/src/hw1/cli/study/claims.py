@@ -70,16 +70,21 @@ def _missing(numbers: StudyNumbers, *settings: str) -> str:
     """Why a comparison cannot be made: the skipped settings' status, else the missing table."""
     if numbers.accuracy is None:
         return "step `cls` did not run (`cls/table.csv` is missing)"
-    reasons = [f"{s}: {(numbers.status or {}).get(s) or 'not in the table'}" for s in settings
-               if _acc(numbers, s) is None]
+    reasons = [
+        f"{s}: {(numbers.status or {}).get(s) or 'not in the table'}" for s in settings if _acc(numbers, s) is None
+    ]
     return "; ".join(reasons)
 
 
 def knn_claim(n: StudyNumbers) -> Claim:
     statement = "kNN accuracy after pre-training is above random init by more than two standard errors"
     if n.knn_first is None or n.knn_last is None:
-        return Claim(statement, "fewer than two kNN monitor records in `ssl/metrics.jsonl`", UNKNOWN,
-                     "step `ssl` did not run or ran without the kNN monitor")
+        return Claim(
+            statement,
+            "fewer than two kNN monitor records in `ssl/metrics.jsonl`",
+            UNKNOWN,
+            "step `ssl` did not run or ran without the kNN monitor",
+        )
     gain = n.knn_last - n.knn_first
     noise = two_standard_errors(n.knn_first, n.knn_last, n.knn_n)
     measured = f"{n.knn_first:.4f} at random init → {n.knn_last:.4f} after pre-training ({gain:+.4f}"
@@ -88,18 +93,23 @@ def knn_claim(n: StudyNumbers) -> Claim:
         return Claim(statement, measured, UNKNOWN, "the kNN validation CSV could not be read to count its images")
     if gain > noise:
         return Claim(statement, measured, HOLDS)
-    reason = "the gain is within the noise of this validation set" if gain > -noise else \
-        "pre-training made the features worse than random init at this budget"
+    reason = (
+        "the gain is within the noise of this validation set"
+        if gain > -noise
+        else "pre-training made the features worse than random init at this budget"
+    )
     if n.ssl_feature_std is not None and n.ssl_feature_std[1] < 0.1 * n.ssl_feature_std[0]:
-        reason += (f"; the feature std fell from {n.ssl_feature_std[0]:.4f} to {n.ssl_feature_std[1]:.4f}, "
-                   "a sign of collapse")
+        reason += (
+            f"; the feature std fell from {n.ssl_feature_std[0]:.4f} to {n.ssl_feature_std[1]:.4f}, a sign of collapse"
+        )
     elif n.ssl_loss is not None and n.ssl_loss[1] >= n.ssl_loss[0]:
         reason += f"; the SSL loss did not fall ({n.ssl_loss[0]:.4f} → {n.ssl_loss[1]:.4f})"
     return Claim(statement, measured, FAILS, reason)
 
 
-def _compare(n: StudyNumbers, statement: str, high: str, low: str,
-             explain: Callable[[StudyNumbers], str] | None = None) -> Claim:
+def _compare(
+    n: StudyNumbers, statement: str, high: str, low: str, explain: Callable[[StudyNumbers], str] | None = None
+) -> Claim:
     """Claim that setting ``high`` scores above setting ``low`` on validation accuracy."""
     a, b = _acc(n, high), _acc(n, low)
     if a is None or b is None:
@@ -138,14 +148,34 @@ def classification_claims(n: StudyNumbers) -> list[Claim]:
     """C > A, E > frozen random init, B > A, D < B, E < C."""
     return [
         _compare(n, "Fine-tuning the SSL backbone beats training from scratch (C > A)", "C", "A", _ssl_reason),
-        _compare(n, "The frozen SSL backbone beats a frozen random-init backbone with the same head "
-                    "(E > random-frozen)", "E", "random-frozen", _ssl_reason),
-        _compare(n, "Supervised pre-training beats training from scratch (B > A)", "B", "A",
-                 lambda m: _chance_reason(m, "A", "B")),
-        _compare(n, "Freezing the supervised backbone scores below fine-tuning it (D < B)", "B", "D",
-                 lambda m: _chance_reason(m, "B", "D")),
-        _compare(n, "Freezing the SSL backbone scores below fine-tuning it (E < C)", "C", "E",
-                 lambda m: _chance_reason(m, "C", "E")),
+        _compare(
+            n,
+            "The frozen SSL backbone beats a frozen random-init backbone with the same head (E > random-frozen)",
+            "E",
+            "random-frozen",
+            _ssl_reason,
+        ),
+        _compare(
+            n,
+            "Supervised pre-training beats training from scratch (B > A)",
+            "B",
+            "A",
+            lambda m: _chance_reason(m, "A", "B"),
+        ),
+        _compare(
+            n,
+            "Freezing the supervised backbone scores below fine-tuning it (D < B)",
+            "B",
+            "D",
+            lambda m: _chance_reason(m, "B", "D"),
+        ),
+        _compare(
+            n,
+            "Freezing the SSL backbone scores below fine-tuning it (E < C)",
+            "C",
+            "E",
+            lambda m: _chance_reason(m, "C", "E"),
+        ),
     ]
 
 
@@ -170,8 +200,9 @@ def segmentation_claim(n: StudyNumbers) -> Claim:
     miou = n.seg_miou or {}
     a, b = miou.get("model_a"), miou.get("model_b")
     if a is None or b is None:
-        return Claim(statement, "", UNKNOWN, "`seg/model_a/eval.json` or `seg/model_b/eval.json` is missing "
-                                             "(step `seg_eval`)")
+        return Claim(
+            statement, "", UNKNOWN, "`seg/model_a/eval.json` or `seg/model_b/eval.json` is missing (step `seg_eval`)"
+        )
     chance = n.seg_chance
     measured = f"B {b:.4f}, A {a:.4f}" + (f", chance {chance:.4f}" if chance is not None else "") + " mIoU"
     failed = []
@@ -191,8 +222,10 @@ def _curve_reason(curve: list[tuple[int, float]] | None) -> str:
     best_epoch, best = max(curve, key=lambda point: point[1])
     last_epoch = curve[-1][0]
     if best_epoch == last_epoch and len(curve) > 1:
-        return (f"; its validation mIoU rose from {curve[0][1]:.4f} to {best:.4f} and was still rising at the last "
-                f"epoch ({last_epoch}): more epochs would help")
+        return (
+            f"; its validation mIoU rose from {curve[0][1]:.4f} to {best:.4f} and was still rising at the last "
+            f"epoch ({last_epoch}): more epochs would help"
+        )
     return f"; its validation mIoU peaked at {best:.4f} in epoch {best_epoch} of {last_epoch}"
 
 

@@ -92,7 +92,7 @@ class Document:
             "pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:85%}code{background:#f6f6f6}"
         )
         return (
-            f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
         )
 

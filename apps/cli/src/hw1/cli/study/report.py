@@ -86,9 +86,13 @@ def _ssl_section(doc: Document, out: Path) -> None:
         rows.append(["training loss", _fmt(first.get("loss")), _fmt(last.get("loss"))])
         rows.append(["feature std (collapse if → 0)", _fmt(first.get("feature_std")), _fmt(last.get("feature_std"))])
     if knn:
-        rows.append([f"kNN top-1 on Office-Home val (k={knn[-1].get('k', 20)})",
-                     f"{_fmt(knn[0].get('knn_top1'))} (epoch {knn[0].get('epoch')})",
-                     f"{_fmt(knn[-1].get('knn_top1'))} (epoch {knn[-1].get('epoch')})"])
+        rows.append(
+            [
+                f"kNN top-1 on Office-Home val (k={knn[-1].get('k', 20)})",
+                f"{_fmt(knn[0].get('knn_top1'))} (epoch {knn[0].get('epoch')})",
+                f"{_fmt(knn[-1].get('knn_top1'))} (epoch {knn[-1].get('epoch')})",
+            ]
+        )
     doc.table(["measure", "start", "end"], rows)
     if len(knn) >= 2:
         doc.text(_knn_verdict(knn[0]["knn_top1"], knn[-1]["knn_top1"], _csv_rows(cfg.get("knn_val_csv"))))
@@ -135,14 +139,18 @@ def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
     if sup.is_file():
         doc.text(f"Supervised backbone (B, D): the given `{sup}`.")
     else:
-        doc.text("Supervised backbone (B, D): no `pretrain_model_SL.pt` in the data, so the pipeline trained a "
-                 "**stand-in** with labels on the Mini-ImageNet-shaped set (`supervised/`).")
+        doc.text(
+            "Supervised backbone (B, D): no `pretrain_model_SL.pt` in the data, so the pipeline trained a "
+            "**stand-in** with labels on the Mini-ImageNet-shaped set (`supervised/`)."
+        )
     classes = _num_classes(out / "cls" / "A" / "best.pt")
     if classes:
         doc.text(f"Chance level: 1/{classes} = {1 / classes:.4f} (the class count stored in `cls/A/best.pt`).")
-    doc.text("The `random-frozen` row is setting E's head on a frozen random-init backbone "
-             "(`--init random --freeze-backbone`): what a frozen backbone gives without any pre-training, "
-             "so E minus this row is what pre-training bought.")
+    doc.text(
+        "The `random-frozen` row is setting E's head on a frozen random-init backbone "
+        "(`--init random --freeze-backbone`): what a frozen backbone gives without any pre-training, "
+        "so E minus this row is what pre-training bought."
+    )
 
 
 def _num_classes(checkpoint: Path) -> int | None:
@@ -174,14 +182,17 @@ def _tsne_section(doc: Document, out: Path) -> None:
         return
     if scores:
         first, last = scores.get("silhouette_first"), scores.get("silhouette_last")
-        doc.text(f"Silhouette score of the 2-D embedding: first epoch {_fmt(first)}, last epoch {_fmt(last)} "
-                 f"(`figures/tsne_C.json`).")
+        doc.text(
+            f"Silhouette score of the 2-D embedding: first epoch {_fmt(first)}, last epoch {_fmt(last)} "
+            f"(`figures/tsne_C.json`)."
+        )
         if isinstance(first, float) and isinstance(last, float):
             if last <= first:
                 doc.text("Clusters are **not** tighter at the last epoch at this budget.")
             elif last <= 0:
-                doc.text("The silhouette rises, but it stays negative: the classes do not form clusters yet "
-                         "at this budget.")
+                doc.text(
+                    "The silhouette rises, but it stays negative: the classes do not form clusters yet at this budget."
+                )
             else:
                 doc.text("Clusters are tighter at the last epoch.")
 
@@ -229,15 +240,24 @@ def _seg_section(doc: Document, out: Path) -> None:
             rows.append([title, "not run", "", "", *[""] * 6])
             continue
         per = ev.get("per_class_iou", {})
-        rows.append([title, _model_name(out / "seg" / key), _fmt(ev.get("mean_iou")),
-                     _fmt(best_training_miou(out / "seg" / key)), *[_fmt(per.get(c)) for c in CLASS_ORDER]])
+        rows.append(
+            [
+                title,
+                _model_name(out / "seg" / key),
+                _fmt(ev.get("mean_iou")),
+                _fmt(best_training_miou(out / "seg" / key)),
+                *[_fmt(per.get(c)) for c in CLASS_ORDER],
+            ]
+        )
         if ev.get("confusion") and chance is None:
             chance = _chance_miou(ev["confusion"])
     doc.table(["model", "architecture", "mIoU", "best val mIoU in training", *CLASS_ORDER], rows)
     if chance is not None:
-        doc.text(f"Chance level (always the most frequent class): mIoU {chance:.4f}. Numbers come from "
-                 "`seg/<model>/eval.json`, the official dataset-level mIoU over classes 0–5 of the masks "
-                 "`best.pt` wrote; the training column is the best epoch in `seg/<model>/metrics.jsonl`.")
+        doc.text(
+            f"Chance level (always the most frequent class): mIoU {chance:.4f}. Numbers come from "
+            "`seg/<model>/eval.json`, the official dataset-level mIoU over classes 0–5 of the masks "
+            "`best.pt` wrote; the training column is the best epoch in `seg/<model>/metrics.jsonl`."
+        )
     for key, title in SEG_TITLES.items():
         _figure(doc, out, f"figures/curves_{key}.png", f"{title}: training curves")
     overlays = sorted((out / "figures").glob("overlay_model_b_*.png"))
@@ -263,12 +283,18 @@ def study_numbers(out: Path, data: StudyData) -> StudyNumbers:
             if chance is None and ev.get("confusion"):
                 chance = _chance_miou(ev["confusion"])
     return StudyNumbers(
-        knn_first=knn[0] if knn else None, knn_last=knn[1] if knn else None,
-        knn_n=_csv_rows(ssl_cfg.get("knn_val_csv")), ssl_loss=first_last(train, "loss"),
+        knn_first=knn[0] if knn else None,
+        knn_last=knn[1] if knn else None,
+        knn_n=_csv_rows(ssl_cfg.get("knn_val_csv")),
+        ssl_loss=first_last(train, "loss"),
         ssl_feature_std=first_last(train, "feature_std"),
-        accuracy=table[0] if table else None, status=table[1] if table else None,
-        val_n=_csv_rows(data.office / "val.csv"), num_classes=_num_classes(out / "cls" / "A" / "best.pt"),
-        silhouette=silhouette, seg_miou=miou or None, seg_chance=chance,
+        accuracy=table[0] if table else None,
+        status=table[1] if table else None,
+        val_n=_csv_rows(data.office / "val.csv"),
+        num_classes=_num_classes(out / "cls" / "A" / "best.pt"),
+        silhouette=silhouette,
+        seg_miou=miou or None,
+        seg_chance=chance,
         seg_a_curve=validation_curve(out / "seg" / "model_a") or None,
     )
 
@@ -276,11 +302,15 @@ def study_numbers(out: Path, data: StudyData) -> StudyNumbers:
 def _claims_section(doc: Document, claims: list[Claim]) -> None:
     doc.heading("Claims")
     held = sum(c.verdict == HOLDS for c in claims)
-    doc.text(f"The study's claims against this run's numbers (all read back from its files): **{held} of "
-             f"{len(claims)} hold**. Accuracy differences come with two standard errors of the difference on "
-             "the validation images, so a verdict within the noise reads as such.")
-    doc.table(["claim", "measured", "verdict", "reason"],
-              [[c.statement, c.measured or "—", f"**{c.verdict}**", c.reason or "—"] for c in claims])
+    doc.text(
+        f"The study's claims against this run's numbers (all read back from its files): **{held} of "
+        f"{len(claims)} hold**. Accuracy differences come with two standard errors of the difference on "
+        "the validation images, so a verdict within the noise reads as such."
+    )
+    doc.table(
+        ["claim", "measured", "verdict", "reason"],
+        [[c.statement, c.measured or "—", f"**{c.verdict}**", c.reason or "—"] for c in claims],
+    )
 
 
 def _stages_section(doc: Document, out: Path) -> None:
@@ -293,9 +323,11 @@ def _sam_section(doc: Document, out: Path) -> None:
     doc.heading("6. Segment Anything")
     overlays = sorted((out / "sam").glob("*.png")) if (out / "sam").is_dir() else []
     if not overlays:
-        doc.text("Not run: no SAM checkpoint was given. Download one (e.g. `sam_vit_b_01ec64.pth` or "
-                 "`sam_vit_h_4b8939.pth`) and re-run with `--sam-checkpoint FILE --sam-model-type vit_b|vit_h "
-                 "--only sam,report`.")
+        doc.text(
+            "Not run: no SAM checkpoint was given. Download one (e.g. `sam_vit_b_01ec64.pth` or "
+            "`sam_vit_h_4b8939.pth`) and re-run with `--sam-checkpoint FILE --sam-model-type vit_b|vit_h "
+            "--only sam,report`."
+        )
         return
     for path in overlays:
         doc.figure(f"sam/{path.name}", f"SAM automatic masks: {path.stem}")
@@ -308,12 +340,16 @@ def _provenance_section(doc: Document, out: Path) -> None:
     for r in records:
         if r.get("status") == "ran" or r.get("name") not in latest:
             latest[r["name"]] = r
-    doc.text("Each step ran these `hw1` commands (from `pipeline.jsonl`); each run folder holds its full "
-             "`config.json`.")
+    doc.text(
+        "Each step ran these `hw1` commands (from `pipeline.jsonl`); each run folder holds its full `config.json`."
+    )
     lines = []
     for name, r in latest.items():
-        lines.append(f"# {name}: {r.get('status')}" + (f" ({r['seconds']:.0f} s)" if r.get("seconds") else "")
-                     + (f" — {r['detail']}" if r.get("detail") else ""))
+        lines.append(
+            f"# {name}: {r.get('status')}"
+            + (f" ({r['seconds']:.0f} s)" if r.get("seconds") else "")
+            + (f" — {r['detail']}" if r.get("detail") else "")
+        )
         lines += r.get("commands", [])
     doc.code("\n".join(lines) if lines else "(no pipeline.jsonl)")
 
@@ -328,12 +364,14 @@ def write_report(out: Path, *, profile: StudyProfile, data: StudyData) -> Path:
             versions.append(f"{dist} {metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             pass
-    doc.bullets([
-        f"Data: `{data.root}`",
-        f"Profile: **{profile.name}** — {profile.description}",
-        f"Written: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}",
-        "Versions: " + ", ".join(versions),
-    ])
+    doc.bullets(
+        [
+            f"Data: `{data.root}`",
+            f"Profile: **{profile.name}** — {profile.description}",
+            f"Written: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}",
+            "Versions: " + ", ".join(versions),
+        ]
+    )
     _claims_section(doc, study_claims(study_numbers(out, data)))
     _ssl_section(doc, out)
     _cls_section(doc, out, data)

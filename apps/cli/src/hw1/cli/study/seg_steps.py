@@ -20,8 +20,13 @@ def seg_config(ctx: StudyContext, key: str) -> Any:
     from hw1.segmentation.train import SegTrainConfig
 
     run = ctx.out / "seg" / key
-    return SegTrainConfig(data_dir=str(ctx.data.seg), out_dir=str(run), device=ctx.device,
-                          resume=(run / "last.pt").is_file(), **getattr(ctx.profile, SEG_RUNS[key]))
+    return SegTrainConfig(
+        data_dir=str(ctx.data.seg),
+        out_dir=str(run),
+        device=ctx.device,
+        resume=(run / "last.pt").is_file(),
+        **getattr(ctx.profile, SEG_RUNS[key]),
+    )
 
 
 def _seg_train(ctx: StudyContext, key: str) -> None:
@@ -52,13 +57,16 @@ def run_seg_eval(ctx: StudyContext) -> None:
     for key in SEG_RUNS:
         run = ctx.out / "seg" / key
         masks = run / "pred_validation"
-        ctx.record("seg", "predict", run / "best.pt", validation, masks, "--device", ctx.device,
-                   *_options(ctx.profile.predict))
+        ctx.record(
+            "seg", "predict", run / "best.pt", validation, masks, "--device", ctx.device, *_options(ctx.profile.predict)
+        )
         report = predict_folder(run / "best.pt", validation, masks, device=ctx.device, **ctx.profile.predict)
         if report.failed:
             path, message = report.failed[0]
-            raise Hw1DataError(f"{path}: {message} ({len(report.failed)} validation image(s) could not be "
-                               "predicted); fix or remove them and re-run the step seg_eval")
+            raise Hw1DataError(
+                f"{path}: {message} ({len(report.failed)} validation image(s) could not be "
+                "predicted); fix or remove them and re-run the step seg_eval"
+            )
         ctx.record("seg", "evaluate", validation, masks, "--out", run / "eval.json")
         write_evaluation(evaluate_folders(validation, masks), run / "eval.json")
 
@@ -72,32 +80,57 @@ def run_stages(ctx: StudyContext) -> None:
     run, figure = ctx.out / "seg" / "model_b", ctx.out / "figures" / "stages_model_b.png"
     ctx.record("viz", "stages", run, validation, figure, "--device", ctx.device)
     stages = predict_stages(run, validation, device=ctx.device)
-    stage_panel(stages.images, stages.truths, stages.predictions, PALETTE, figure, row_titles=stages.ids,
-                class_names=CLASS_NAMES)
+    stage_panel(
+        stages.images,
+        stages.truths,
+        stages.predictions,
+        PALETTE,
+        figure,
+        row_titles=stages.ids,
+        class_names=CLASS_NAMES,
+    )
     for key in SEG_RUNS:
         for image_id, rgb in zip(stages.ids, stages.images, strict=True):
             mask = ctx.out / "seg" / key / "pred_validation" / f"{image_id}_mask.png"
             overlay = ctx.out / "figures" / f"overlay_{key}_{image_id}.png"
             ctx.record("viz", "overlay", validation / f"{image_id}_sat.jpg", mask, overlay)
-            save_mask_overlay(rgb, read_mask(mask), PALETTE, overlay, class_names=CLASS_NAMES, legend=True,
-                              title=f"{image_id}_sat.jpg")
+            save_mask_overlay(
+                rgb,
+                read_mask(mask),
+                PALETTE,
+                overlay,
+                class_names=CLASS_NAMES,
+                legend=True,
+                title=f"{image_id}_sat.jpg",
+            )
 
 
 def run_sam(ctx: StudyContext) -> str | None:
     if ctx.sam_checkpoint is None:
         return "no SAM checkpoint given (--sam-checkpoint FILE --sam-model-type vit_h|vit_l|vit_b)"
     from hw1.segmentation.sam import SamConfig, masks_from_records, segment_images
-    from hw1.viz import save_sam_overlay
-
     from hw1.segmentation.stages import choose_stage_ids
+    from hw1.viz import save_sam_overlay
 
     validation = ctx.data.seg / "validation"
     images = [validation / f"{i}_sat.jpg" for i in choose_stage_ids(validation)]
     out = ctx.out / "sam"
-    ctx.record("seg", "sam", *images, "--checkpoint", ctx.sam_checkpoint, "--model-type", ctx.sam_model_type,
-               "--out-dir", out, "--device", ctx.device)
-    config = SamConfig(checkpoint=str(ctx.sam_checkpoint), model_type=ctx.sam_model_type, out_dir=str(out),
-                       device=ctx.device)
+    ctx.record(
+        "seg",
+        "sam",
+        *images,
+        "--checkpoint",
+        ctx.sam_checkpoint,
+        "--model-type",
+        ctx.sam_model_type,
+        "--out-dir",
+        out,
+        "--device",
+        ctx.device,
+    )
+    config = SamConfig(
+        checkpoint=str(ctx.sam_checkpoint), model_type=ctx.sam_model_type, out_dir=str(out), device=ctx.device
+    )
 
     def write_overlay(image_path: Path, rgb: Any, records: list[dict[str, Any]], _json: Path) -> None:
         save_sam_overlay(rgb, masks_from_records(records), out / f"{image_path.stem}_sam.png")

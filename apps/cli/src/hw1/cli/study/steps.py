@@ -13,6 +13,7 @@ from hw1.cli.study.context import StudyContext
 from hw1.cli.study.runner import Step
 from hw1.cli.study.seg_steps import SEG_RUNS, run_sam, run_seg_a, run_seg_b, run_seg_eval, run_stages
 
+
 def ssl_config(ctx: StudyContext) -> Any:
     """The ``PretrainConfig`` of the study's pre-training (kNN monitor on the Office-Home sets)."""
     from hw1.ssl import PretrainConfig
@@ -20,9 +21,14 @@ def ssl_config(ctx: StudyContext) -> Any:
     run = ctx.out / "ssl"
     office = ctx.data.office
     return PretrainConfig(
-        images=str(ctx.data.mini_images), out_dir=str(run), device=ctx.device, resume=(run / "last.pt").is_file(),
-        knn_train_csv=str(office / "train.csv"), knn_train_images=str(office / "train"),
-        knn_val_csv=str(office / "val.csv"), knn_val_images=str(office / "val"),
+        images=str(ctx.data.mini_images),
+        out_dir=str(run),
+        device=ctx.device,
+        resume=(run / "last.pt").is_file(),
+        knn_train_csv=str(office / "train.csv"),
+        knn_train_images=str(office / "train"),
+        knn_val_csv=str(office / "val.csv"),
+        knn_val_images=str(office / "val"),
         **ctx.profile.ssl,
     )
 
@@ -49,8 +55,11 @@ def _split_labels(labels_csv: Path, folder: Path, val_every: int = 10) -> tuple[
         rows = list(csv.DictReader(fh))
     folder.mkdir(parents=True, exist_ok=True)
     paths = (folder / "train.csv", folder / "val.csv")
-    for path, part in zip(paths, ([r for i, r in enumerate(rows) if i % val_every],
-                                  [r for i, r in enumerate(rows) if not i % val_every]), strict=True):
+    for path, part in zip(
+        paths,
+        ([r for i, r in enumerate(rows) if i % val_every], [r for i, r in enumerate(rows) if not i % val_every]),
+        strict=True,
+    ):
         write_predictions_csv(path, [(r["id"], r["filename"], r["label"]) for r in part])
     return paths[0], paths[1], max(int(r["label"]) for r in rows) + 1
 
@@ -59,8 +68,10 @@ def run_supervised(ctx: StudyContext) -> str | None:
     if ctx.data.supervised_backbone.is_file():
         return f"not needed: settings B and D use the given {ctx.data.supervised_backbone}"
     if not ctx.data.mini_labels.is_file():
-        return (f"no {ctx.data.supervised_backbone.name} and no {ctx.data.mini_labels} to train a stand-in: "
-                "settings B and D will be skipped")
+        return (
+            f"no {ctx.data.supervised_backbone.name} and no {ctx.data.mini_labels} to train a stand-in: "
+            "settings B and D will be skipped"
+        )
     from hw1.classification import export_backbone, train_classifier
 
     folder = ctx.out / "supervised"
@@ -77,10 +88,19 @@ def supervised_config(ctx: StudyContext, train_csv: Path, val_csv: Path, classes
     from hw1.classification import FinetuneConfig
 
     run = ctx.out / "supervised" / "run"
-    return FinetuneConfig(train_csv=str(train_csv), train_images=str(ctx.data.mini_images), val_csv=str(val_csv),
-                          val_images=str(ctx.data.mini_images), out_dir=str(run), setting="A", num_classes=classes,
-                          save_features=False, device=ctx.device, resume=(run / "last.pt").is_file(),
-                          **ctx.profile.supervised)
+    return FinetuneConfig(
+        train_csv=str(train_csv),
+        train_images=str(ctx.data.mini_images),
+        val_csv=str(val_csv),
+        val_images=str(ctx.data.mini_images),
+        out_dir=str(run),
+        setting="A",
+        num_classes=classes,
+        save_features=False,
+        device=ctx.device,
+        resume=(run / "last.pt").is_file(),
+        **ctx.profile.supervised,
+    )
 
 
 def cls_config(ctx: StudyContext) -> Any:
@@ -89,11 +109,18 @@ def cls_config(ctx: StudyContext) -> Any:
 
     office = ctx.data.office
     out = ctx.out / "cls"
-    return FinetuneConfig(train_csv=str(office / "train.csv"), train_images=str(office / "train"),
-                          val_csv=str(office / "val.csv"), val_images=str(office / "val"), device=ctx.device,
-                          out_dir=str(out), supervised_backbone=str(ctx.supervised_backbone),
-                          ssl_backbone=str(ctx.out / "ssl" / "backbone.pt"),
-                          resume=any(out.glob("*/last.pt")), **ctx.profile.cls)
+    return FinetuneConfig(
+        train_csv=str(office / "train.csv"),
+        train_images=str(office / "train"),
+        val_csv=str(office / "val.csv"),
+        val_images=str(office / "val"),
+        device=ctx.device,
+        out_dir=str(out),
+        supervised_backbone=str(ctx.supervised_backbone),
+        ssl_backbone=str(ctx.out / "ssl" / "backbone.pt"),
+        resume=any(out.glob("*/last.pt")),
+        **ctx.profile.cls,
+    )
 
 
 def run_cls(ctx: StudyContext) -> None:
@@ -124,13 +151,25 @@ def run_tsne(ctx: StudyContext) -> str | None:
     figure, scores = ctx.out / "figures" / "tsne_C.png", ctx.out / "figures" / "tsne_C.json"
     titles = ["epoch 1", f"epoch {_cls_epochs(run)}"]
     ctx.record("viz", "tsne", first, last, figure, "--titles", ",".join(titles), "--scores", scores)
-    result = plot_embedding_comparison([read_feature_file(first), read_feature_file(last)], figure,
-                                       titles=titles, method="tsne", seed=0, n_jobs=2)
+    result = plot_embedding_comparison(
+        [read_feature_file(first), read_feature_file(last)], figure, titles=titles, method="tsne", seed=0, n_jobs=2
+    )
     scores.parent.mkdir(parents=True, exist_ok=True)
-    scores.write_text(json.dumps({
-        "method": "tsne", "titles": titles, "first": str(first), "last": str(last),
-        "silhouette_first": float(result.silhouettes[0]), "silhouette_last": float(result.silhouettes[1]),
-    }, indent=1) + "\n", encoding="utf-8")
+    scores.write_text(
+        json.dumps(
+            {
+                "method": "tsne",
+                "titles": titles,
+                "first": str(first),
+                "last": str(last),
+                "silhouette_first": float(result.silhouettes[0]),
+                "silhouette_last": float(result.silhouettes[1]),
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return None
 
 
@@ -158,12 +197,17 @@ def study_steps() -> list[Step]:
         Step("ssl", "SSL pre-training and backbone export", ["ssl/backbone.pt"], run_ssl),
         Step("supervised", "supervised backbone for settings B and D", ["supervised/backbone.pt"], run_supervised),
         Step("cls", "classification settings A-E and the frozen random-init baseline", ["cls/table.csv"], run_cls),
-        Step("tsne", "t-SNE of setting C, first vs last epoch", ["figures/tsne_C.png", "figures/tsne_C.json"],
-             run_tsne),
+        Step(
+            "tsne", "t-SNE of setting C, first vs last epoch", ["figures/tsne_C.png", "figures/tsne_C.json"], run_tsne
+        ),
         Step("seg_a", "segmentation model A", ["seg/model_a/best.pt", "seg/model_a/stage_final.pt"], run_seg_a),
         Step("seg_b", "segmentation model B", ["seg/model_b/best.pt", "seg/model_b/stage_final.pt"], run_seg_b),
-        Step("seg_eval", "validation masks and official mIoU",
-             ["seg/model_a/eval.json", "seg/model_b/eval.json"], run_seg_eval),
+        Step(
+            "seg_eval",
+            "validation masks and official mIoU",
+            ["seg/model_a/eval.json", "seg/model_b/eval.json"],
+            run_seg_eval,
+        ),
         Step("stages", "stage panel and overlays", ["figures/stages_model_b.png"], run_stages),
         Step("curves", "training curves", [], run_curves),
         Step("sam", "Segment Anything masks", ["sam"], run_sam),

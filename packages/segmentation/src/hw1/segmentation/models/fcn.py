@@ -22,8 +22,8 @@ from torch import nn
 from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_checkpoint
 from hw1.segmentation.models.input_size import pad_to_multiple
 from hw1.segmentation.models.registry import register_model
-from hw1.segmentation.palette import NUM_CLASSES
 from hw1.segmentation.models.weights import download_error, weights_file
+from hw1.segmentation.palette import NUM_CLASSES
 
 #: VGG16 configuration "D": channel counts, "M" = 2×2 max-pool.
 VGG16_LAYOUT = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
@@ -85,8 +85,16 @@ class Fcn32s(nn.Module):
     #: Output stride of the coarsest score map; inputs are padded to a multiple of it.
     stride = 32
 
-    def __init__(self, num_classes: int = NUM_CLASSES, *, width: float = 1.0, fc_channels: int = 4096,
-                 dropout: float = 0.5, batch_norm: bool = False, learn_final_upsampling: bool = False) -> None:
+    def __init__(
+        self,
+        num_classes: int = NUM_CLASSES,
+        *,
+        width: float = 1.0,
+        fc_channels: int = 4096,
+        dropout: float = 0.5,
+        batch_norm: bool = False,
+        learn_final_upsampling: bool = False,
+    ) -> None:
         super().__init__()
         self.num_classes = num_classes
         self.batch_norm = batch_norm
@@ -146,7 +154,7 @@ class Fcn32s(nn.Module):
         """Initialise the conv layers from a torchvision VGG16 state_dict and fc6/fc7 from its
         classifier (``classifier.0`` 4096×25088 → fc6 4096×512×7×7, ``classifier.3`` → fc7)."""
         sd = extract_state_dict(state, source)
-        feats = {k[len("features."):]: v for k, v in sd.items() if k.startswith("features.")}
+        feats = {k[len("features.") :]: v for k, v in sd.items() if k.startswith("features.")}
         try:
             self.features.load_state_dict(feats, strict=True)
             self.fc6.weight.data.copy_(sd["classifier.0.weight"].reshape(self.fc6.weight.shape))

@@ -51,8 +51,9 @@ def _first_line(doc: str | None) -> str:
     return doc.strip().splitlines()[0] if doc and doc.strip() else ""
 
 
-def register_model(fn: ModelBuilder | None = None, *, name: str | None = None,
-                   options: Callable[..., Any] | None = None) -> Any:
+def register_model(
+    fn: ModelBuilder | None = None, *, name: str | None = None, options: Callable[..., Any] | None = None
+) -> Any:
     """Decorator adding a builder ``fn(num_classes=…, weights=…, **kwargs) -> nn.Module`` to the
     registry under ``name`` (default: the function's name). The first line of its docstring is
     what ``hw1 seg models`` shows; ``options`` is the callable ``kwargs`` go to (default ``fn``),
@@ -70,9 +71,15 @@ def register_model(fn: ModelBuilder | None = None, *, name: str | None = None,
     return wrap(fn) if fn is not None else wrap
 
 
-def register_model_prefix(prefix: str, build: ModelBuilder, templates: Callable[[], list[str]], *,
-                          description: str, pattern: str,
-                          options: Callable[[str], Callable[..., Any]] | None = None) -> None:
+def register_model_prefix(
+    prefix: str,
+    build: ModelBuilder,
+    templates: Callable[[], list[str]],
+    *,
+    description: str,
+    pattern: str,
+    options: Callable[[str], Callable[..., Any]] | None = None,
+) -> None:
     """Let ``build`` resolve every model name ``PREFIX:…`` (e.g. ``smp:Unet:resnet34``);
     ``templates()`` lists the names it accepts for ``hw1 seg models``, ``description`` is its
     one-line summary and ``pattern`` the name form shown in errors (``smp:ARCH:ENCODER``)."""

@@ -20,8 +20,8 @@ from torch import nn
 from hw1.core import Hw1Error, load_backbone_file
 from hw1.segmentation.models.input_size import fit_to_size, pad_to_multiple
 from hw1.segmentation.models.registry import register_model_prefix
-from hw1.segmentation.palette import NUM_CLASSES
 from hw1.segmentation.models.weights import download_error, weights_file
+from hw1.segmentation.palette import NUM_CLASSES
 
 
 def _architectures() -> dict[str, type]:
@@ -72,8 +72,9 @@ def parse_smp_name(name: str) -> tuple[str, str]:
     return arch, parts[2]
 
 
-def create_smp_model(name: str, num_classes: int = NUM_CLASSES, weights: str | os.PathLike[str] | None = None,
-                     **kwargs: Any) -> nn.Module:
+def create_smp_model(
+    name: str, num_classes: int = NUM_CLASSES, weights: str | os.PathLike[str] | None = None, **kwargs: Any
+) -> nn.Module:
     """Build ``smp:ARCH:ENCODER`` (see the module docstring for ``weights``); ``kwargs`` go to
     the smp architecture (``decoder_channels``, ``encoder_depth`` …)."""
     import segmentation_models_pytorch as smp
@@ -82,11 +83,14 @@ def create_smp_model(name: str, num_classes: int = NUM_CLASSES, weights: str | o
     path = weights_file(weights)
     encoder_weights = None if (weights is None or path is not None) else str(weights)
     if not encoder.startswith("tu-") and encoder not in smp.encoders.get_encoder_names():
-        raise Hw1Error(f"unknown smp encoder {encoder!r}: see segmentation_models_pytorch.encoders.get_encoder_names()"
-                       " or use tu-TIMM_NAME")
+        raise Hw1Error(
+            f"unknown smp encoder {encoder!r}: see segmentation_models_pytorch.encoders.get_encoder_names()"
+            " or use tu-TIMM_NAME"
+        )
     try:
-        net = _architectures()[arch](encoder_name=encoder, encoder_weights=encoder_weights, classes=num_classes,
-                                     **kwargs)
+        net = _architectures()[arch](
+            encoder_name=encoder, encoder_weights=encoder_weights, classes=num_classes, **kwargs
+        )
     except TypeError as exc:
         raise Hw1Error(f"{name}: {exc}") from exc
     except (KeyError, ValueError) as exc:

@@ -26,18 +26,27 @@ from hw1.core import (
     load_checkpoint,
 )
 from hw1.segmentation.models.registry import register_model
-from hw1.segmentation.palette import NUM_CLASSES
 from hw1.segmentation.models.weights import download_error, weights_file
+from hw1.segmentation.palette import NUM_CLASSES
 
 #: Builders and weight enums by registry name: (builder, COCO weights, ImageNet backbone weights).
 TORCHVISION_MODELS: dict[str, tuple[str, str, str]] = {
     "deeplabv3_resnet50": ("DeepLabV3_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet50_Weights.IMAGENET1K_V1"),
-    "deeplabv3_resnet101": ("DeepLabV3_ResNet101_Weights", "COCO_WITH_VOC_LABELS_V1",
-                            "ResNet101_Weights.IMAGENET1K_V1"),
-    "deeplabv3_mobilenet_v3_large": ("DeepLabV3_MobileNet_V3_Large_Weights", "COCO_WITH_VOC_LABELS_V1",
-                                     "MobileNet_V3_Large_Weights.IMAGENET1K_V1"),
-    "lraspp_mobilenet_v3_large": ("LRASPP_MobileNet_V3_Large_Weights", "COCO_WITH_VOC_LABELS_V1",
-                                  "MobileNet_V3_Large_Weights.IMAGENET1K_V1"),
+    "deeplabv3_resnet101": (
+        "DeepLabV3_ResNet101_Weights",
+        "COCO_WITH_VOC_LABELS_V1",
+        "ResNet101_Weights.IMAGENET1K_V1",
+    ),
+    "deeplabv3_mobilenet_v3_large": (
+        "DeepLabV3_MobileNet_V3_Large_Weights",
+        "COCO_WITH_VOC_LABELS_V1",
+        "MobileNet_V3_Large_Weights.IMAGENET1K_V1",
+    ),
+    "lraspp_mobilenet_v3_large": (
+        "LRASPP_MobileNet_V3_Large_Weights",
+        "COCO_WITH_VOC_LABELS_V1",
+        "MobileNet_V3_Large_Weights.IMAGENET1K_V1",
+    ),
     "fcn_resnet50": ("FCN_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet50_Weights.IMAGENET1K_V1"),
     "fcn_resnet101": ("FCN_ResNet101_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet101_Weights.IMAGENET1K_V1"),
 }
@@ -55,8 +64,9 @@ class TorchvisionSegmentation(nn.Module):
     def has_aux(self) -> bool:
         return getattr(self.net, "aux_classifier", None) is not None
 
-    def forward(self, x: torch.Tensor,
-                return_aux: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(
+        self, x: torch.Tensor, return_aux: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
         out = self.net(x)
         if return_aux:
             return out["out"], out.get("aux")
@@ -86,8 +96,9 @@ def _build(name: str, num_classes: int, weights: str | os.PathLike[str] | None, 
         elif named == "imagenet":
             cls_name, member = backbone_weights.split(".")
             enum = getattr(torchvision.models, cls_name)[member]
-            net = builder(weights=None, weights_backbone=enum, num_classes=num_classes, aux_loss=aux_loss or None,
-                          progress=False)
+            net = builder(
+                weights=None, weights_backbone=enum, num_classes=num_classes, aux_loss=aux_loss or None, progress=False
+            )
         else:
             net = builder(weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=aux_loss or None)
     except (OSError, RuntimeError, ValueError) as exc:
@@ -137,8 +148,9 @@ def _register(name: str) -> None:
         return _build(name, num_classes, weights, aux_loss=aux_loss)
 
     kind = name.split("_", 1)
-    builder.__doc__ = (f"torchvision {kind[0].upper()} on {kind[1]}; weights coco|imagenet (backbone)|none|file"
-                       + ("; aux_loss=True adds the aux head" if not name.startswith("lraspp") else ""))
+    builder.__doc__ = f"torchvision {kind[0].upper()} on {kind[1]}; weights coco|imagenet (backbone)|none|file" + (
+        "; aux_loss=True adds the aux head" if not name.startswith("lraspp") else ""
+    )
     builder.__name__ = name
     register_model(builder, name=name)
 

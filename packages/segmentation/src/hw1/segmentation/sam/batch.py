@@ -69,8 +69,13 @@ def segment_images(
         try:
             rgb = read_rgb(image_path)
             records = generate_sam_masks(generator, rgb)
-            json_path = write_sam_json(records, out_dir / f"{image_path.stem}_sam.json", image=image_path.name,
-                                       size=rgb.shape[:2], config=config)
+            json_path = write_sam_json(
+                records,
+                out_dir / f"{image_path.stem}_sam.json",
+                image=image_path.name,
+                size=rgb.shape[:2],
+                config=config,
+            )
             report.written.append(json_path)
             report.mask_counts[image_path.name] = len(records)
             if predictor is not None:
@@ -82,8 +87,9 @@ def segment_images(
     return report
 
 
-def _write_refined(predictor: Any, rgb: np.ndarray, records: list[dict[str, Any]], folder: Path,
-                   image_path: Path) -> Path:
+def _write_refined(
+    predictor: Any, rgb: np.ndarray, records: list[dict[str, Any]], folder: Path, image_path: Path
+) -> Path:
     from hw1.segmentation.codec import write_mask
     from hw1.segmentation.predict import mask_name
 

@@ -59,9 +59,18 @@ class SamConfig:
 
     def generator_kwargs(self) -> dict[str, Any]:
         """The arguments :class:`SamAutomaticMaskGenerator` takes from this config."""
-        names = ("points_per_side", "points_per_batch", "pred_iou_thresh", "stability_score_thresh",
-                 "stability_score_offset", "box_nms_thresh", "crop_n_layers", "crop_nms_thresh",
-                 "crop_n_points_downscale_factor", "min_mask_region_area")
+        names = (
+            "points_per_side",
+            "points_per_batch",
+            "pred_iou_thresh",
+            "stability_score_thresh",
+            "stability_score_offset",
+            "box_nms_thresh",
+            "crop_n_layers",
+            "crop_nms_thresh",
+            "crop_n_points_downscale_factor",
+            "min_mask_region_area",
+        )
         return {n: getattr(self, n) for n in names}
 
 

@@ -87,9 +87,7 @@ def resolve_sam_architecture(model_type: str | SamArchitecture) -> SamArchitectu
     try:
         return SAM_ARCHITECTURES[model_type]
     except KeyError:
-        raise Hw1Error(
-            f"unknown SAM model type {model_type!r}; use one of {', '.join(SAM_ARCHITECTURES)}"
-        ) from None
+        raise Hw1Error(f"unknown SAM model type {model_type!r}; use one of {', '.join(SAM_ARCHITECTURES)}") from None
 
 
 def build_sam(model_type: str | SamArchitecture) -> Sam:
@@ -174,10 +172,16 @@ def load_sam(
     name = model_type if isinstance(model_type, str) else "the given architecture"
 
     def mismatch(detail: str) -> Hw1CheckpointError:
-        matches = [n for n, a in SAM_ARCHITECTURES.items()
-                   if a.encoder_embed_dim == dim and a.encoder_depth == depth and a != arch]
-        hint = (f"it looks like {matches[0]}: pass --model-type {matches[0]}" if matches
-                else f"pass the --model-type it was trained as ({', '.join(SAM_ARCHITECTURES)})")
+        matches = [
+            n
+            for n, a in SAM_ARCHITECTURES.items()
+            if a.encoder_embed_dim == dim and a.encoder_depth == depth and a != arch
+        ]
+        hint = (
+            f"it looks like {matches[0]}: pass --model-type {matches[0]}"
+            if matches
+            else f"pass the --model-type it was trained as ({', '.join(SAM_ARCHITECTURES)})"
+        )
         return Hw1CheckpointError(
             f"{path}: checkpoint (image encoder width {dim}, {depth} blocks) does not fit SAM model type "
             f"{name} (width {arch.encoder_embed_dim}, {arch.encoder_depth} blocks){detail}; {hint}"

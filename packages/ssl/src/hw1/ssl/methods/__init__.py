@@ -70,6 +70,17 @@ def create_method(name: str, backbone: nn.Module, **kwargs: Any) -> SSLMethod:
 
 
 __all__ = [
-    "BYOL", "BarlowTwins", "MethodOutput", "MoCoV2", "SSLMethod", "SimCLR", "SimSiam", "VICReg",
-    "create_method", "list_methods", "method_class", "method_defaults", "register_method",
+    "BYOL",
+    "BarlowTwins",
+    "MethodOutput",
+    "MoCoV2",
+    "SSLMethod",
+    "SimCLR",
+    "SimSiam",
+    "VICReg",
+    "create_method",
+    "list_methods",
+    "method_class",
+    "method_defaults",
+    "register_method",
 ]

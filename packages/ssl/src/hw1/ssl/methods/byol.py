@@ -39,8 +39,11 @@ class BYOL(SSLMethod):
         momentum_end: float = 1.0,
     ) -> None:
         super().__init__(
-            backbone, hidden_dim=hidden_dim, output_dim=output_dim,
-            momentum_start=momentum_start, momentum_end=momentum_end,
+            backbone,
+            hidden_dim=hidden_dim,
+            output_dim=output_dim,
+            momentum_start=momentum_start,
+            momentum_end=momentum_end,
         )
         self.projection_head = BYOLProjectionHead(self.num_features, hidden_dim, output_dim)
         self.prediction_head = BYOLPredictionHead(output_dim, hidden_dim, output_dim)
@@ -73,7 +76,9 @@ class BYOL(SSLMethod):
         return MethodOutput(loss=loss, projection=z0)
 
     def momentum_at(self, step: int, total_steps: int) -> float:
-        return float(cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end))
+        return float(
+            cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end)
+        )
 
     @torch.no_grad()
     def update_target(self, momentum: float) -> None:

@@ -36,8 +36,15 @@ class MoCoV2(SSLMethod):
         momentum_start: float = 0.999,
         momentum_end: float = 0.999,
     ) -> None:
-        super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim, temperature=temperature,
-                         queue_size=queue_size, momentum_start=momentum_start, momentum_end=momentum_end)
+        super().__init__(
+            backbone,
+            hidden_dim=hidden_dim,
+            output_dim=output_dim,
+            temperature=temperature,
+            queue_size=queue_size,
+            momentum_start=momentum_start,
+            momentum_end=momentum_end,
+        )
         self.projection_head = MoCoProjectionHead(self.num_features, hidden_dim, output_dim)
         self.backbone_momentum = copy.deepcopy(self.backbone)
         self.projection_head_momentum = copy.deepcopy(self.projection_head)
@@ -62,7 +69,9 @@ class MoCoV2(SSLMethod):
         return MethodOutput(loss=loss, projection=q0)
 
     def momentum_at(self, step: int, total_steps: int) -> float:
-        return float(cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end))
+        return float(
+            cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end)
+        )
 
     @torch.no_grad()
     def update_target(self, momentum: float) -> None:
@@ -75,7 +84,11 @@ class MoCoV2(SSLMethod):
 
     def set_extra_state(self, state: Any) -> None:
         bank = self.criterion.memory_bank
-        if isinstance(state, dict) and "queue" in state and tuple(state["queue"].shape) == tuple(bank.bank.shape) \
-                and bank.bank.numel() > 0:
+        if (
+            isinstance(state, dict)
+            and "queue" in state
+            and tuple(state["queue"].shape) == tuple(bank.bank.shape)
+            and bank.bank.numel() > 0
+        ):
             bank.bank.copy_(state["queue"])
             bank.bank_ptr.copy_(state["queue_ptr"])

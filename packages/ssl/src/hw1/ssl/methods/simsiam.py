@@ -24,8 +24,9 @@ class SimSiam(SSLMethod):
         output_dim: int = 2048,
         predictor_hidden_dim: int = 512,
     ) -> None:
-        super().__init__(backbone, hidden_dim=hidden_dim, output_dim=output_dim,
-                         predictor_hidden_dim=predictor_hidden_dim)
+        super().__init__(
+            backbone, hidden_dim=hidden_dim, output_dim=output_dim, predictor_hidden_dim=predictor_hidden_dim
+        )
         self.projection_head = SimSiamProjectionHead(self.num_features, hidden_dim, output_dim)
         self.prediction_head = SimSiamPredictionHead(output_dim, predictor_hidden_dim, output_dim)
         self.criterion = NegativeCosineSimilarity()
@@ -35,5 +36,7 @@ class SimSiam(SSLMethod):
         z1 = self.projection_head(self.backbone(view1).flatten(1))
         p0, p1 = self.prediction_head(z0), self.prediction_head(z1)
         with full_precision(view0.device):
-            loss = 0.5 * (self.criterion(p0.float(), z1.detach().float()) + self.criterion(p1.float(), z0.detach().float()))
+            loss = 0.5 * (
+                self.criterion(p0.float(), z1.detach().float()) + self.criterion(p1.float(), z0.detach().float())
+            )
         return MethodOutput(loss=loss, projection=z0)
