@@ -46,3 +46,17 @@ def test_unknown_schedule_is_an_error():
     p = torch.nn.Parameter(torch.zeros(1))
     with pytest.raises(Hw1Error, match="unknown LR schedule"):
         build_lr_scheduler(torch.optim.SGD([p], lr=1.0), total_steps=10, kind="step")
+
+
+def test_a_warmup_as_long_as_the_run_warns_that_the_peak_lr_is_never_reached():
+    import warnings
+
+    from hw1.core.schedules import WarmupTooLongWarning
+
+    p = torch.nn.Parameter(torch.zeros(1))
+    with pytest.warns(WarmupTooLongWarning, match="never reaches its peak"):
+        build_lr_scheduler(torch.optim.SGD([p], lr=1.0), total_steps=150, warmup_steps=150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WarmupTooLongWarning)
+        build_lr_scheduler(torch.optim.SGD([p], lr=1.0), total_steps=150, warmup_steps=15)
+        build_lr_scheduler(torch.optim.SGD([p], lr=1.0), total_steps=150, warmup_steps=0)

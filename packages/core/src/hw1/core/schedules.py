@@ -1,12 +1,15 @@
 """Learning-rate schedules shared by the training loops: linear warmup then cosine or poly decay.
 
 They are callable objects (not lambdas), so :class:`torch.optim.lr_scheduler.LambdaLR` can put
-them in its ``state_dict`` and a resumed run continues on the same curve.
+them in its ``state_dict`` and a resumed run continues on the same curve. A warm-up as long as the
+run is a :class:`WarmupTooLongWarning`: the learning rate would never reach its peak (seen in short
+runs that keep a long run's warm-up, e.g. BYOL's 10 epochs in a 10-epoch run).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -14,6 +17,23 @@ import torch
 from hw1.core.errors import Hw1Error
 
 SCHEDULE_CHOICES = ("cosine", "poly", "constant")
+
+
+class WarmupTooLongWarning(UserWarning):
+    """The LR warm-up is at least as long as the whole run, so the peak learning rate is never used."""
+
+
+def check_warmup(total_steps: int, warmup_steps: int) -> None:
+    """Warn (:class:`WarmupTooLongWarning`) when ``warmup_steps >= total_steps``: the LR would still be
+    rising when the run ends. A warm-up of about a tenth of the run or less is the usual choice."""
+    if warmup_steps > 0 and warmup_steps >= total_steps:
+        warnings.warn(
+            f"the LR warm-up ({warmup_steps} steps) is not shorter than the run ({total_steps} steps), so the "
+            "learning rate never reaches its peak: use a warm-up of about 10% of the epochs or less "
+            "(--warmup-epochs)",
+            WarmupTooLongWarning,
+            stacklevel=3,
+        )
 
 
 @dataclass
@@ -51,5 +71,6 @@ def build_lr_scheduler(
     optimizer step."""
     if kind not in SCHEDULE_CHOICES:
         raise Hw1Error(f"unknown LR schedule {kind!r}: use one of {', '.join(SCHEDULE_CHOICES)}")
+    check_warmup(total_steps, warmup_steps)
     fn = WarmupDecay(total_steps=total_steps, warmup_steps=warmup_steps, kind=kind, min_ratio=min_ratio)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, fn)
