@@ -12,40 +12,13 @@ from PIL import Image
 pytest.importorskip("segment_anything")
 
 from hw1.cli.main import cli  # noqa: E402
-from hw1.segmentation.sam import (  # noqa: E402
-    SAM_ARCHITECTURES,
-    SamArchitecture,
-    build_sam,
-    register_sam_architecture,
-)
-
-#: 64-pixel input, 2 encoder blocks, 1 decoder layer: runs in about a second on a CPU.
-TINY = SamArchitecture(
-    encoder_embed_dim=32,
-    encoder_depth=2,
-    encoder_num_heads=2,
-    encoder_global_attn_indexes=(1,),
-    image_size=64,
-    window_size=2,
-    prompt_embed_dim=32,
-    mask_in_chans=4,
-    decoder_depth=1,
-    decoder_mlp_dim=64,
-    decoder_num_heads=2,
-    iou_head_hidden_dim=32,
-)
+from hw1.segmentation.sam import SAM_ARCHITECTURES  # noqa: E402
+from hw1.segmentation.sam.tiny import save_tiny_sam  # noqa: E402
 
 
 @pytest.fixture
 def tiny_sam(tmp_path):
-    import torch
-
-    from hw1.core import save_checkpoint
-
-    register_sam_architecture("cli_tiny", TINY)
-    torch.manual_seed(0)
-    path = save_checkpoint(build_sam("cli_tiny").state_dict(), tmp_path / "sam_tiny.pth")
-    yield path
+    yield save_tiny_sam(tmp_path / "sam_tiny.pth", "cli_tiny")
     SAM_ARCHITECTURES.pop("cli_tiny", None)
 
 

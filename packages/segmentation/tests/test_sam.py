@@ -24,34 +24,16 @@ from hw1.segmentation.sam import (  # noqa: E402
     register_sam_architecture,
     segment_images,
 )
+from hw1.segmentation.sam.tiny import TINY_SAM, save_tiny_sam  # noqa: E402
 
-#: A randomly initialised SAM small enough for a CPU test: 64-pixel input, 2 encoder blocks.
-TINY = SamArchitecture(
-    encoder_embed_dim=32,
-    encoder_depth=2,
-    encoder_num_heads=2,
-    encoder_global_attn_indexes=(1,),
-    image_size=64,
-    window_size=2,
-    prompt_embed_dim=32,
-    mask_in_chans=4,
-    decoder_depth=1,
-    decoder_mlp_dim=64,
-    decoder_num_heads=2,
-    iou_head_hidden_dim=32,
-)
 #: Same encoder width, other depth: a checkpoint of one must not load into the other.
-TINY_DEEP = SamArchitecture(**{**TINY.__dict__, "encoder_depth": 3, "encoder_global_attn_indexes": (2,)})
+TINY_DEEP = SamArchitecture(**{**TINY_SAM.__dict__, "encoder_depth": 3, "encoder_global_attn_indexes": (2,)})
 
 
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory):
-    register_sam_architecture("test_tiny", TINY)
     register_sam_architecture("test_tiny_deep", TINY_DEEP)
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("sam") / "sam_tiny.pth"
-    save_checkpoint(build_sam("test_tiny").state_dict(), path)
-    yield path
+    yield save_tiny_sam(tmp_path_factory.mktemp("sam") / "sam_tiny.pth", "test_tiny")
     SAM_ARCHITECTURES.pop("test_tiny", None)
     SAM_ARCHITECTURES.pop("test_tiny_deep", None)
 
@@ -131,7 +113,9 @@ def test_missing_and_mismatched_checkpoints(tiny_checkpoint, tmp_path):
         load_sam(tmp_path / "sam_vit_h_4b8939.pth", "vit_h")
     with pytest.raises(Hw1CheckpointError, match=r"does not fit SAM model type test_tiny_deep.*--model-type test_tiny"):
         load_sam(tiny_checkpoint, "test_tiny_deep")
-    register_sam_architecture("test_tiny_wide_decoder", SamArchitecture(**{**TINY.__dict__, "decoder_mlp_dim": 128}))
+    register_sam_architecture(
+        "test_tiny_wide_decoder", SamArchitecture(**{**TINY_SAM.__dict__, "decoder_mlp_dim": 128})
+    )
     try:
         expected = "does not fit SAM model type test_tiny_wide_decoder.*size mismatch"
         with pytest.raises(Hw1CheckpointError, match=expected):

@@ -12,6 +12,7 @@ from hw1.core.atomic_files import atomic_write
 from hw1.core.csv_files import PREDICTIONS_HEADER, write_csv, write_predictions_csv
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name, to_rgb
+from hw1.core.lazy_exports import lazy_exports
 from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
 from hw1.core.progress import progress, progress_enabled
 
@@ -59,7 +60,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     ),
     "hw1.core.seeding": ("make_generator", "seed_everything", "seed_worker"),
 }
-_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.core.backbone import (
@@ -105,21 +106,6 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.core.seeding import make_generator, seed_everything, seed_worker
 
 
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hw1.core' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
-
-
 __version__ = "0.2.0"
 
 __all__ = [
@@ -157,6 +143,7 @@ __all__ = [
     "init_distributed",
     "is_image_file",
     "is_main_process",
+    "lazy_exports",
     "list_backbones",
     "list_images",
     "load_backbone_file",

@@ -3,7 +3,9 @@ models, training, streaming prediction, SAM"""
 
 from typing import TYPE_CHECKING
 
+from hw1.core.lazy_exports import lazy_exports
 from hw1.core.normalization import IMAGENET_NORMALIZATION
+from hw1.segmentation import sam  # torch-free: its names load on first use
 
 # numpy + PIL only: the codec, the official mIoU, eval.json, stage names and synthetic data load at
 # once; everything that needs torch (models, training, prediction, SAM) or albumentations loads on
@@ -30,27 +32,11 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "hw1.segmentation.losses": ("LOSS_CHOICES", "build_loss"),
     "hw1.segmentation.models": ("Fcn8s", "Fcn16s", "Fcn32s", "create_model", "list_models", "register_model"),
     "hw1.segmentation.predict": ("PredictionReport", "Predictor", "mask_name", "predict_folder"),
-    "hw1.segmentation.sam": (
-        "SAM_ARCHITECTURES",
-        "SAM_CHECKPOINT_FILES",
-        "SamArchitecture",
-        "SamConfig",
-        "SamReport",
-        "build_mask_generator",
-        "build_sam",
-        "generate_sam_masks",
-        "load_sam",
-        "masks_from_records",
-        "read_sam_json",
-        "refine_with_sam",
-        "register_sam_architecture",
-        "segment_images",
-        "write_sam_json",
-    ),
+    "hw1.segmentation.sam": tuple(sam.__all__),
     "hw1.segmentation.train": ("SegTrainConfig", "train_segmentation"),
     "hw1.segmentation.transforms": ("build_eval_transform", "build_train_transform"),
 }
-_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.segmentation.checkpoint import CHECKPOINT_FORMAT, load_model_from_checkpoint, model_checkpoint
@@ -59,40 +45,9 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.segmentation.losses import LOSS_CHOICES, build_loss
     from hw1.segmentation.models import Fcn8s, Fcn16s, Fcn32s, create_model, list_models, register_model
     from hw1.segmentation.predict import PredictionReport, Predictor, mask_name, predict_folder
-    from hw1.segmentation.sam import (
-        SAM_ARCHITECTURES,
-        SAM_CHECKPOINT_FILES,
-        SamArchitecture,
-        SamConfig,
-        SamReport,
-        build_mask_generator,
-        build_sam,
-        generate_sam_masks,
-        load_sam,
-        masks_from_records,
-        read_sam_json,
-        refine_with_sam,
-        register_sam_architecture,
-        segment_images,
-        write_sam_json,
-    )
+    from hw1.segmentation.sam import *  # noqa: F403
     from hw1.segmentation.train import SegTrainConfig, train_segmentation
     from hw1.segmentation.transforms import build_eval_transform, build_train_transform
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hw1.segmentation' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
 
 
 __all__ = [
@@ -112,12 +67,7 @@ __all__ = [
     "PredictionReport",
     "Predictor",
     "RED_CHOICES",
-    "SAM_ARCHITECTURES",
-    "SAM_CHECKPOINT_FILES",
     "STAGES",
-    "SamArchitecture",
-    "SamConfig",
-    "SamReport",
     "SegEvaluation",
     "SegTrainConfig",
     "SegmentationPairs",
@@ -125,25 +75,20 @@ __all__ = [
     "UNKNOWN",
     "build_eval_transform",
     "build_loss",
-    "build_mask_generator",
-    "build_sam",
     "build_train_transform",
     "create_model",
     "decode_mask",
     "encode_mask",
     "evaluate_folders",
     "format_official",
-    "generate_sam_masks",
     "image_to_tensor",
     "list_models",
     "list_pairs",
     "load_model_from_checkpoint",
-    "load_sam",
     "make_synthetic_pair",
     "make_synthetic_segmentation",
     "mask_codes",
     "mask_name",
-    "masks_from_records",
     "model_checkpoint",
     "pair_mask_files",
     "predict_folder",
@@ -151,17 +96,13 @@ __all__ = [
     "predict_stages",
     "read_evaluation",
     "read_mask",
-    "read_sam_json",
-    "refine_with_sam",
     "register_model",
-    "register_sam_architecture",
     "render_satellite",
-    "segment_images",
     "sliding_window_logits",
     "train_segmentation",
     "write_evaluation",
     "write_mask",
-    "write_sam_json",
 ]
+__all__ += sam.__all__
 
 __version__ = "0.2.0"

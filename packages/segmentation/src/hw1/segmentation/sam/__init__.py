@@ -7,20 +7,45 @@ mask generator, :mod:`.records` writes and reads the mask JSON, :mod:`.batch` ru
 (``hw1 seg sam`` uses hw1-viz): this package returns masks and records.
 """
 
-from hw1.segmentation.sam.batch import OnImage, SamReport, segment_images
-from hw1.segmentation.sam.generator import SamConfig, build_mask_generator, generate_sam_masks
-from hw1.segmentation.sam.model import (
-    SAM_ARCHITECTURES,
-    SAM_CHECKPOINT_FILES,
-    Hw1SamUnavailableError,
-    SamArchitecture,
-    build_sam,
-    load_sam,
-    register_sam_architecture,
-    resolve_sam_architecture,
-)
-from hw1.segmentation.sam.records import SAM_JSON_FORMAT, masks_from_records, read_sam_json, write_sam_json
-from hw1.segmentation.sam.refine import refine_with_sam
+from typing import TYPE_CHECKING
+
+from hw1.core.lazy_exports import lazy_exports
+
+#: Every name, by defining module: each loads (with torch) on first use, so importing this package, and
+#: `hw1.segmentation` listing these names, stays light.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "hw1.segmentation.sam.batch": ("OnImage", "SamReport", "segment_images"),
+    "hw1.segmentation.sam.generator": ("SamConfig", "build_mask_generator", "generate_sam_masks"),
+    "hw1.segmentation.sam.model": (
+        "SAM_ARCHITECTURES",
+        "SAM_CHECKPOINT_FILES",
+        "Hw1SamUnavailableError",
+        "SamArchitecture",
+        "build_sam",
+        "load_sam",
+        "register_sam_architecture",
+        "resolve_sam_architecture",
+    ),
+    "hw1.segmentation.sam.records": ("SAM_JSON_FORMAT", "masks_from_records", "read_sam_json", "write_sam_json"),
+    "hw1.segmentation.sam.refine": ("refine_with_sam",),
+}
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
+
+if TYPE_CHECKING:  # what static type checkers and IDEs see
+    from hw1.segmentation.sam.batch import OnImage, SamReport, segment_images
+    from hw1.segmentation.sam.generator import SamConfig, build_mask_generator, generate_sam_masks
+    from hw1.segmentation.sam.model import (
+        SAM_ARCHITECTURES,
+        SAM_CHECKPOINT_FILES,
+        Hw1SamUnavailableError,
+        SamArchitecture,
+        build_sam,
+        load_sam,
+        register_sam_architecture,
+        resolve_sam_architecture,
+    )
+    from hw1.segmentation.sam.records import SAM_JSON_FORMAT, masks_from_records, read_sam_json, write_sam_json
+    from hw1.segmentation.sam.refine import refine_with_sam
 
 __all__ = [
     "SAM_ARCHITECTURES",

@@ -1,0 +1,54 @@
+"""lazy_exports: a package's named attributes load from their module on first use, once."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from hw1.core.lazy_exports import lazy_exports
+
+
+@pytest.fixture
+def heavy_module(tmp_path, monkeypatch) -> str:
+    """A module ``w_heavy_mod`` on sys.path that counts how often it is imported."""
+    (tmp_path / "w_heavy_mod.py").write_text(
+        "import builtins\nbuiltins.W_LOADS = getattr(builtins, 'W_LOADS', 0) + 1\n"
+        "THING = object()\n\ndef make():\n    return 7\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "w_heavy_mod", raising=False)
+    monkeypatch.setattr("builtins.W_LOADS", 0, raising=False)
+    return "w_heavy_mod"
+
+
+def test_names_load_on_first_use_and_are_cached(heavy_module) -> None:
+    import builtins
+
+    namespace: dict = {"__name__": "pkg", "light": 1}
+    getattr_, dir_ = lazy_exports(namespace, {heavy_module: ("THING", "make")})
+    assert heavy_module not in sys.modules and builtins.W_LOADS == 0
+    assert dir_() == ["THING", "__name__", "light", "make"]
+    thing = getattr_("THING")
+    assert thing is sys.modules[heavy_module].THING and namespace["THING"] is thing
+    assert getattr_("make")() == 7 and builtins.W_LOADS == 1
+
+
+def test_unknown_name_is_an_attribute_error(heavy_module) -> None:
+    getattr_, _ = lazy_exports({"__name__": "pkg"}, {heavy_module: ("THING",)})
+    with pytest.raises(AttributeError, match="module 'pkg' has no attribute 'other'"):
+        getattr_("other")
+    assert heavy_module not in sys.modules
+
+
+def test_a_name_from_two_modules_is_refused() -> None:
+    with pytest.raises(ValueError, match="'x' is exported from both a and b"):
+        lazy_exports({"__name__": "pkg"}, {"a": ("x",), "b": ("x",)})
+
+
+def test_the_hw1_packages_use_it_and_stay_light() -> None:
+    import hw1.core
+
+    assert "save_checkpoint" in dir(hw1.core) and "lazy_exports" in hw1.core.__all__
+    with pytest.raises(AttributeError, match="module 'hw1.core' has no attribute 'nope'"):
+        hw1.core.nope  # noqa: B018
