@@ -54,23 +54,14 @@ def test_generated_ground_truth_masks_are_0644(tmp_path: Path, umask_022: None) 
 
 
 def test_predictions_and_generated_csvs_are_0644(tmp_path: Path, umask_022: None) -> None:
-    from hw1.classification.synthetic import make_synthetic_classification
+    from hw1.classification.synthetic import make_tiny_classification
     from hw1.core.csv_files import write_predictions_csv
 
     out = tmp_path / "pred.csv"
     assert write_predictions_csv(out, [(0, "a.jpg", 3), (1, "b.jpg", 64)]) == 2
     assert _mode(out) == 0o644
     assert out.read_text(encoding="utf-8") == "id,filename,label\n0,a.jpg,3\n1,b.jpg,64\n"
-    synth = make_synthetic_classification(
-        tmp_path / "cls",
-        num_classes=3,
-        n_train_per_class=1,
-        n_val_per_class=1,
-        n_mini=2,
-        num_mini_classes=2,
-        size=16,
-        mini_size=16,
-    )
+    synth = make_tiny_classification(tmp_path / "cls")
     csvs = sorted(Path(synth.root).rglob("*.csv"))
     assert len(csvs) >= 4 and {_mode(p) for p in csvs} == {0o644}
 

@@ -146,7 +146,7 @@ def test_segmentation_handin_is_weights_only_fp16_and_predicts_the_same(
 def test_classifier_handin_predicts_the_same_classes(cls_full: Path, tmp_path: Path) -> None:
     from hw1.classification.handin import export_classifier_handin
     from hw1.classification.predict import predict_csv
-    from hw1.classification.synthetic import make_synthetic_classification
+    from hw1.classification.synthetic import make_tiny_classification
     from hw1.core import load_checkpoint
 
     out = tmp_path / "hw1_1_setting_C.pt"
@@ -167,17 +167,7 @@ def test_classifier_handin_predicts_the_same_classes(cls_full: Path, tmp_path: P
     }
     bn_stats = [v for k, v in compact["state_dict"].items() if k.endswith(("running_mean", "running_var"))]
     assert bn_stats and all(v.dtype == torch.float32 for v in bn_stats)  # fp16 would flush tiny variances
-    synth = make_synthetic_classification(
-        tmp_path / "data",
-        num_classes=5,
-        n_train_per_class=1,
-        n_val_per_class=4,
-        n_mini=1,
-        num_mini_classes=1,
-        size=32,
-        mini_size=16,
-        seed=3,
-    )
+    synth = make_tiny_classification(tmp_path / "data", num_classes=5, n_val_per_class=4, seed=3)
     labels = []
     for ckpt in (cls_full, out):
         csv = tmp_path / f"{ckpt.stem}.csv"
@@ -217,7 +207,7 @@ def test_export_upload_download_and_graded_scripts(
     seg_full: Path, cls_full: Path, satellite: Path, tmp_path: Path
 ) -> None:
     """train (fixtures) -> hw1 handin export -> "upload" (a folder) -> hw1_download.sh -> hw1_1.sh / hw1_2.sh."""
-    from hw1.classification.synthetic import make_synthetic_classification
+    from hw1.classification.synthetic import make_tiny_classification
 
     student = _clone(tmp_path / "student", with_venv=True)
     hw1 = str(student / ".venv" / "bin" / "hw1")
@@ -258,16 +248,7 @@ def test_export_upload_download_and_graded_scripts(
         assert written_masks == sorted(p.name.replace("_sat.jpg", "_mask.png") for p in satellite.glob("*_sat.jpg"))
         assert {stat.S_IMODE(p.stat().st_mode) for p in masks.iterdir()} == {0o644}
 
-        synth = make_synthetic_classification(
-            tmp_path / "office",
-            num_classes=5,
-            n_train_per_class=1,
-            n_val_per_class=2,
-            n_mini=1,
-            num_mini_classes=1,
-            size=32,
-            mini_size=16,
-        )
+        synth = make_tiny_classification(tmp_path / "office", num_classes=5, n_val_per_class=2)
         out_csv = tmp_path / "pred" / "out.csv"
         done = _bash(
             grader / "hw1_1.sh", str(synth.office_val_csv), str(synth.office_val_dir), str(out_csv), cwd=tmp_path

@@ -199,18 +199,10 @@ def _ssl_args(images, out, epochs, workers):
 
 @pytest.fixture(scope="module")
 def synthetic_sets(tmp_path_factory):
-    from hw1.classification.synthetic import make_synthetic_classification
+    from hw1.classification.synthetic import make_tiny_classification
 
-    return make_synthetic_classification(
-        tmp_path_factory.mktemp("synth"),
-        num_classes=4,
-        n_train_per_class=16,
-        n_val_per_class=4,
-        n_mini=64,
-        num_mini_classes=4,
-        size=32,
-        mini_size=32,
-        seed=1,
+    return make_tiny_classification(
+        tmp_path_factory.mktemp("synth"), n_train_per_class=16, n_val_per_class=4, n_mini=64, seed=1
     )
 
 

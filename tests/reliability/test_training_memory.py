@@ -76,22 +76,12 @@ print(json.dumps({"few": after_few, "many": peak_mb()}))
 def children(tmp_path_factory):
     """Both children, started together (single-threaded each: on two cores this costs one run's
     time); each test waits for its own."""
-    from hw1.classification.synthetic import make_synthetic_classification
+    from hw1.classification.synthetic import make_tiny_classification
     from hw1.segmentation.synthetic import make_synthetic_segmentation
 
     root = tmp_path_factory.mktemp("training_memory")
     # ssl: 240 unlabeled 32 px images (10 steps of 24 an epoch); the Office stand-in feeds the kNN monitor
-    ssl_data = make_synthetic_classification(
-        root / "synth",
-        num_classes=4,
-        n_train_per_class=12,
-        n_val_per_class=4,
-        n_mini=240,
-        num_mini_classes=4,
-        size=32,
-        mini_size=32,
-        seed=0,
-    ).root
+    ssl_data = make_tiny_classification(root / "synth", n_train_per_class=12, n_val_per_class=4, n_mini=240).root
     # seg: 200 training pairs at 64 px, resized to 32 px (10 steps of 20 an epoch), 20 validation pairs
     seg_data = make_synthetic_segmentation(root / "p2", n_train=200, n_val=20, size=64, seed=0)
     procs = {}

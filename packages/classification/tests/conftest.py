@@ -8,23 +8,16 @@ import pytest
 import torch
 import torchvision
 
-from hw1.classification import FinetuneConfig, make_synthetic_classification
+from hw1.classification import FinetuneConfig
+from hw1.classification.synthetic import make_tiny_classification
 from hw1.core import backbone_state_dict, create_backbone
 
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory):
     """5 classes × 3 train / 2 val images at 32 px, 20 Mini images."""
-    return make_synthetic_classification(
-        tmp_path_factory.mktemp("synth"),
-        num_classes=5,
-        n_train_per_class=3,
-        n_val_per_class=2,
-        n_mini=20,
-        num_mini_classes=4,
-        size=32,
-        mini_size=32,
-        seed=1,
+    return make_tiny_classification(
+        tmp_path_factory.mktemp("synth"), num_classes=5, n_train_per_class=3, n_val_per_class=2, n_mini=20, seed=1
     )
 
 

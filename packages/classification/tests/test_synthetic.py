@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from hw1.classification import make_synthetic_classification
-from hw1.classification.synthetic import PALETTE
+from hw1.classification.synthetic import PALETTE, make_tiny_classification
 from hw1.core import Hw1Error
 
 
@@ -22,28 +22,7 @@ def test_layout_and_names(synth):
 
 
 def test_deterministic_by_seed(tmp_path):
-    a = make_synthetic_classification(
-        tmp_path / "a",
-        num_classes=3,
-        n_train_per_class=1,
-        n_val_per_class=0,
-        n_mini=2,
-        num_mini_classes=2,
-        size=24,
-        mini_size=24,
-        seed=5,
-    )
-    b = make_synthetic_classification(
-        tmp_path / "b",
-        num_classes=3,
-        n_train_per_class=1,
-        n_val_per_class=0,
-        n_mini=2,
-        num_mini_classes=2,
-        size=24,
-        mini_size=24,
-        seed=5,
-    )
+    a, b = (make_tiny_classification(tmp_path / n, num_classes=3, n_val_per_class=0, size=24, seed=5) for n in "ab")
     for name in ("0_0.jpg", "2_0.jpg"):
         assert np.array_equal(
             np.asarray(Image.open(a.office_train_dir / name)), np.asarray(Image.open(b.office_train_dir / name))
@@ -58,17 +37,7 @@ def test_office_and_mini_classes_are_disjoint_pairs_of_shared_primitives(synth):
 
 
 def test_colour_is_nuisance_images_are_painted_from_one_palette_in_random_roles(tmp_path):
-    s = make_synthetic_classification(
-        tmp_path,
-        num_classes=1,
-        n_train_per_class=12,
-        n_val_per_class=0,
-        n_mini=1,
-        num_mini_classes=1,
-        size=48,
-        mini_size=48,
-        seed=2,
-    )
+    s = make_tiny_classification(tmp_path, num_classes=1, n_train_per_class=12, n_val_per_class=0, size=48, seed=2)
     palette = PALETTE * 255.0
     backgrounds = set()
     for path in sorted(s.office_train_dir.glob("*.jpg")):
