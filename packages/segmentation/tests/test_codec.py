@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from hw1.core import Hw1DataError
-from hw1.segmentation.codec import decode_mask, encode_mask, mask_codes, read_mask, write_mask
+from hw1.segmentation.codec import code_image, decode_mask, encode_mask, mask_codes, read_mask, write_mask
 from hw1.segmentation.palette import PALETTE
 
 #: Channel values around the official threshold and at the extremes.
@@ -51,6 +51,20 @@ def test_127_and_128_fall_on_either_side():
     # codes: 011 Urban, 100 red hole, 000 Unknown, 111 Barren
     assert mask_codes(rgb).tolist() == [[3, 4, 0, 7]]
     assert decode_mask(rgb, red="unknown").tolist() == [[0, 6, 6, 5]]
+
+
+@pytest.mark.parametrize("scale", [1, 2, 4, 8])
+def test_code_image_equals_mask_codes_for_every_level(scale):
+    rgb = np.array(list(itertools.product(LEVELS, repeat=3)), dtype=np.uint8).reshape(27, 27, 3)
+    got = np.asarray(code_image(Image.fromarray(rgb, "RGB"), scale=scale))
+    np.testing.assert_array_equal(got, mask_codes(rgb) * scale)
+
+
+def test_code_image_refuses_non_rgb_and_odd_scales():
+    with pytest.raises(ValueError, match="RGB"):
+        code_image(Image.new("L", (2, 2)))
+    with pytest.raises(ValueError, match="scale"):
+        code_image(Image.new("RGB", (2, 2)), scale=3)
 
 
 def test_red_hole_is_an_error_naming_file_and_count():

@@ -3,8 +3,9 @@
 :func:`evaluate_folders` pairs the PNG masks of two folders **by file name** (the official script
 pairs by sorted position and silently mis-scores a folder with one file missing; we refuse missing,
 extra and differently-sized files with one error listing them), decodes them in parallel with the
-official codec, and sums one ``7 x 7`` int64 confusion matrix per file — memory stays flat for any
-number and size of images (no float64 stack of all masks). :func:`format_official` prints the
+official codec (:func:`~hw1.segmentation.codec.code_image`, inside Pillow with the GIL released), and
+sums one ``8 x 8`` histogram of joint colour codes per pair — memory stays flat for any number and
+size of images (no float64 stack of all masks). :func:`format_official` prints the
 result exactly as ``mean_iou_evaluate.py`` does. :func:`write_evaluation` and
 :func:`read_evaluation` are the ``eval.json`` format (the scores, the confusion counts and the
 official text), so no caller parses it by hand.
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import ImageChops
 
 from hw1.core import Hw1DataError, open_image, progress, progress_enabled
-from hw1.segmentation.codec import _lookup_table, mask_codes, read_mask
+from hw1.segmentation.codec import _lookup_table, code_image, read_mask
 from hw1.segmentation.metrics import ConfusionMatrix, MeanIoUResult
 from hw1.segmentation.palette import MIOU_CLASSES, NUM_CLASSES
 
@@ -109,26 +111,21 @@ def pair_mask_files(gt_dir: str | os.PathLike[str], pred_dir: str | os.PathLike[
     return [(gt[name], pred[name]) for name in sorted(gt)]
 
 
-def _codes(path: Path, red: str) -> np.ndarray:
-    """The official colour codes (0..7) of a mask file; a red hole raises the codec's error."""
-    codes = mask_codes(np.asarray(open_image(path), dtype=np.uint8))
-    if red == "error" and (codes == _RED_CODE).any():
-        read_mask(path, red=red)  # raises Hw1DataError naming the file and the pixel count
-    return codes
-
-
-def _confusion_of_pair(gt_path: Path, pred_path: Path, red: str) -> np.ndarray:
-    target, pred = _codes(gt_path, red), _codes(pred_path, red)
-    if target.shape != pred.shape:
-        (gh, gw), (ph, pw) = target.shape, pred.shape
+def _joint_counts(gt_path: Path, pred_path: Path, red: str) -> np.ndarray:
+    """``(8, 8)`` pixel counts of (target code, predicted code) of one pair of mask files."""
+    target_image, pred_image = open_image(gt_path), open_image(pred_path)
+    if target_image.size != pred_image.size:
+        (gw, gh), (pw, ph) = target_image.size, pred_image.size
         raise Hw1DataError(f"{pred_path.name}: prediction is {pw}x{ph} but ground truth is {gw}x{gh}")
-    # One bincount of joint colour codes (8 x 8), then codes -> classes on the small matrix: the
-    # same counts as decoding both masks to class ids first, at a fraction of the passes.
-    joint = np.bincount((target * np.uint8(8) + pred).ravel(), minlength=64).reshape(8, 8)
-    # With red="error" no code 4 is left (refused above), so mapping it to Unknown adds nothing.
-    classes = _lookup_table("unknown").astype(np.intp)
-    counts = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
-    np.add.at(counts, (classes[:, None], classes[None, :]), joint)
+    # Joint code 8 * target + prediction (0..63) and its histogram, all inside Pillow (GIL released):
+    # the same counts as decoding both masks to class ids and counting pairs, at a fraction of the passes.
+    joint = ImageChops.add(code_image(target_image, scale=8), code_image(pred_image))
+    counts = np.asarray(joint.histogram()[:64], dtype=np.int64).reshape(8, 8)
+    if red == "error":
+        if counts[_RED_CODE].any():
+            read_mask(gt_path, red=red)  # raises Hw1DataError naming the file and the pixel count
+        if counts[:, _RED_CODE].any():
+            read_mask(pred_path, red=red)
     return counts
 
 
@@ -155,11 +152,11 @@ def evaluate_folders(
 
     def score(pair: tuple[Path, Path]) -> np.ndarray | Hw1DataError:
         try:
-            return _confusion_of_pair(pair[0], pair[1], red)
+            return _joint_counts(pair[0], pair[1], red)
         except Hw1DataError as exc:
             return exc
 
-    total = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    joint = np.zeros((8, 8), dtype=np.int64)
     problems: list[str] = []
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
         outcomes = pool.map(score, pairs)
@@ -169,12 +166,17 @@ def evaluate_folders(
             if isinstance(outcome, Hw1DataError):
                 problems.append(str(outcome))
             else:
-                total += outcome
+                joint += outcome
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise Hw1DataError(
             f"{len(problems)} of {len(pairs)} mask pair(s) cannot be scored: " + "; ".join(problems[:3]) + more
         )
+    # Codes -> classes once, on the summed 8 x 8 counts. With red="error" no code 4 is left (refused
+    # above), so mapping it to Unknown adds nothing.
+    classes = _lookup_table("unknown").astype(np.intp)
+    total = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    np.add.at(total, (classes[:, None], classes[None, :]), joint)
     return SegEvaluation(
         metrics=ConfusionMatrix.from_matrix(total).result(),
         names=[gt.name for gt, _ in pairs],
