@@ -39,7 +39,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +50,7 @@ import torch
 from PIL import Image
 
 from hw1.core import load_checkpoint, read_metrics
+from hw1.core.launch import torchrun_command
 
 #: Relative tolerance of losses, learning rates and EMA momenta: fp32 rounding from the different
 #: summation order (one batch of 2b vs two batches of b plus an all-reduce); measured ≤ 1e-7.
@@ -175,12 +175,6 @@ train_classifier(FinetuneConfig(**CONFIG))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _run_loop(tmp_path: Path, body: str, config: dict[str, Any], out_key: str, batch: int) -> dict[str, Path]:
     """Run the loop script once in 1 process (batch 2·``batch``) and once under torchrun with 2
     processes (batch ``batch`` each); return the two run folders and their write logs."""
@@ -195,24 +189,7 @@ def _run_loop(tmp_path: Path, body: str, config: dict[str, Any], out_key: str, b
     runs, procs = {}, {}
     # Both runs at once: start-up (importing torch and friends) is most of their time, and the
     # single process would leave the second core idle.
-    for name, per_process, launcher in (
-        ("single", 2 * batch, [sys.executable]),
-        (
-            "ddp",
-            batch,
-            [
-                sys.executable,
-                "-m",
-                "torch.distributed.run",
-                "--nproc_per_node",
-                "2",
-                "--master_addr",
-                "127.0.0.1",
-                "--master_port",
-                str(_free_port()),
-            ],
-        ),
-    ):
+    for name, per_process, launcher in (("single", 2 * batch, [sys.executable]), ("ddp", batch, torchrun_command(2))):
         out, logs = tmp_path / name, tmp_path / f"{name}_writes"
         logs.mkdir()
         args = json.dumps({**config, out_key: str(out), "batch_size": per_process})
@@ -307,6 +284,35 @@ def _write_csv(path: Path, rows: list[tuple[str, int]]) -> Path:
     return path
 
 
+def _run_classification(
+    tmp_path: Path, *, n_train: int, n_val: int, image_seed: int, backbone: str, seed: int, **options: Any
+) -> dict[str, Path]:
+    """Full fine-tuning (backbone and head train) from random init with a linear head without dropout,
+    2 epochs of 3 classes at 32 px, on ``n_train`` / ``n_val`` generated images: :func:`_run_loop`'s runs."""
+    train = _write_csv(tmp_path / "train.csv", _write_images(tmp_path / "train", n_train, seed=image_seed))
+    val = _write_csv(tmp_path / "val.csv", _write_images(tmp_path / "val", n_val, seed=image_seed + 1))
+    config = dict(
+        train_csv=str(train),
+        train_images=str(tmp_path / "train"),
+        val_csv=str(val),
+        val_images=str(tmp_path / "val"),
+        backbone=backbone,
+        num_classes=3,
+        head="linear",
+        head_dropout=0.0,
+        image_size=32,
+        augment="none",
+        epochs=2,
+        lr=3e-3,
+        warmup_epochs=0.5,
+        precision="fp32",
+        device="cpu",
+        seed=seed,
+        **options,
+    )
+    return _run_loop(tmp_path, CLASSIFICATION, config, "out_dir", batch=2)
+
+
 @pytest.mark.slow
 @pytest.mark.ddp
 def test_segmentation_two_processes_equal_one(tmp_path: Path) -> None:
@@ -376,28 +382,7 @@ def test_ssl_pretraining_two_processes_equal_one(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.ddp
 def test_classification_two_processes_equal_one(tmp_path: Path) -> None:
-    train = _write_csv(tmp_path / "train.csv", _write_images(tmp_path / "train", 16, seed=5))
-    val = _write_csv(tmp_path / "val.csv", _write_images(tmp_path / "val", 5, seed=6))
-    # Full fine-tuning (backbone and head train) from random init; a linear head without dropout.
-    config = dict(
-        train_csv=str(train),
-        train_images=str(tmp_path / "train"),
-        val_csv=str(val),
-        val_images=str(tmp_path / "val"),
-        backbone="timm:hw1_test_gn_resnet",
-        num_classes=3,
-        head="linear",
-        head_dropout=0.0,
-        image_size=32,
-        augment="none",
-        epochs=2,
-        lr=3e-3,
-        warmup_epochs=0.5,
-        precision="fp32",
-        device="cpu",
-        seed=6,
-    )
-    runs = _run_loop(tmp_path, CLASSIFICATION, config, "out_dir", batch=2)
+    runs = _run_classification(tmp_path, n_train=16, n_val=5, image_seed=5, backbone="timm:hw1_test_gn_resnet", seed=6)
     # accuracy over 16 / 5 samples: one flipped argmax would be 0.06 / 0.2, so equal here means equal.
     _assert_same_metrics(
         runs, {"train": {"loss": None, "lr": None, "acc": 1e-9}, "val": {"loss": None, "acc": 1e-9}}, epochs=2
@@ -415,28 +400,9 @@ def test_classification_validation_set_smaller_than_the_process_count(tmp_path: 
     # collective), so rank 0 waited for rank 1 forever (checked: the run hangs with the wrapper).
     # The bare model, with rank 0's buffers broadcast once before, finishes. BatchNorm normalises
     # each rank's own batch, so the metrics are not compared with one process here.
-    train = _write_csv(tmp_path / "train.csv", _write_images(tmp_path / "train", 8, seed=7))
-    val = _write_csv(tmp_path / "val.csv", _write_images(tmp_path / "val", 1, seed=8))
-    config = dict(
-        train_csv=str(train),
-        train_images=str(tmp_path / "train"),
-        val_csv=str(val),
-        val_images=str(tmp_path / "val"),
-        backbone="timm:hw1_test_bn_resnet",
-        num_classes=3,
-        head="linear",
-        head_dropout=0.0,
-        image_size=32,
-        augment="none",
-        epochs=2,
-        lr=3e-3,
-        warmup_epochs=0.5,
-        precision="fp32",
-        device="cpu",
-        seed=7,
-        save_features=False,
+    runs = _run_classification(
+        tmp_path, n_train=8, n_val=1, image_seed=7, backbone="timm:hw1_test_bn_resnet", seed=7, save_features=False
     )
-    runs = _run_loop(tmp_path, CLASSIFICATION, config, "out_dir", batch=2)
     ddp = _records(runs["ddp"])
     assert sorted(ddp) == [("train", 1), ("train", 2), ("val", 1), ("val", 2)]
     assert all(0.0 <= ddp[("val", e)]["acc"] <= 1.0 for e in (1, 2))

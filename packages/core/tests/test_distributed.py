@@ -1,7 +1,6 @@
 import json
 import os
 import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -16,6 +15,7 @@ from hw1.core import (
     reduce_metrics,
     unwrap_model,
 )
+from hw1.core.launch import torchrun_command
 
 WORKER = textwrap.dedent(
     """
@@ -80,16 +80,7 @@ def test_two_process_gloo_run_reduces_and_writes_on_rank0_only(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
     env["OMP_NUM_THREADS"] = "1"
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc_per_node",
-            "2",
-            str(script),
-            str(tmp_path),
-        ],
+        torchrun_command(2, script, tmp_path),
         capture_output=True,
         text=True,
         timeout=180,

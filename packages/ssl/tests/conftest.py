@@ -15,7 +15,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import csv  # noqa: E402
 import math  # noqa: E402
-import socket  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -175,13 +174,6 @@ def tiny_backbone():
 def make_config():
     """Factory fixture for :func:`tiny_config` (tests cannot import conftest helpers directly)."""
     return tiny_config
-
-
-@pytest.fixture
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

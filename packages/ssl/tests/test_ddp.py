@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 
 import pytest
 import torch
 
 from hw1.core import read_metrics
+from hw1.core.launch import torchrun_command
 
 SCRIPT = textwrap.dedent(
     """
@@ -40,27 +40,13 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.slow
 @pytest.mark.ddp
-def test_two_process_gloo_run(tiny_images, tmp_path, free_port):
+def test_two_process_gloo_run(tiny_images, tmp_path):
     sync_bn = False  # PyTorch's SyncBatchNorm is GPU-only; pretrain refuses it on CPU
     script = tmp_path / "run_ddp.py"
     script.write_text(SCRIPT)
     out = tmp_path / "run"
     env = {**os.environ, "HW1_PROGRESS": "0", "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(free_port),
-        str(script),
-        str(tiny_images),
-        str(out),
-        "1" if sync_bn else "0",
-    ]
+    cmd = torchrun_command(2, script, tiny_images, out, "1" if sync_bn else "0")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # 24 images, 2 processes × batch 4 -> 3 steps per epoch on each rank; both ranks return
