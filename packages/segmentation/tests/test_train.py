@@ -24,6 +24,23 @@ pytestmark = pytest.mark.usefixtures("forbid_downloads")
 TINY_FCN = {"width": 0.0625, "fc_channels": 16, "dropout": 0.2}
 
 
+def tiny_config(data_dir: object, out_dir: object, **overrides: object) -> SegTrainConfig:
+    """A one-epoch fp32 run of :data:`TINY_FCN` on 4 training and 1 validation pair at 32 px, single
+    process; ``overrides`` replace any field."""
+    fields = dict(
+        model="fcn32s",
+        model_kwargs=TINY_FCN,
+        epochs=1,
+        batch_size=4,
+        max_train=4,
+        max_val=1,
+        image_size=32,
+        num_workers=0,
+        precision="fp32",
+    )
+    return SegTrainConfig(data_dir=str(data_dir), out_dir=str(out_dir), **{**fields, **overrides})
+
+
 def test_stage_epochs() -> None:
     assert stage_epochs(1) == {"early": 1, "middle": 1, "final": 1}
     assert stage_epochs(4) == {"early": 1, "middle": 2, "final": 4}
@@ -33,18 +50,18 @@ def test_stage_epochs() -> None:
 @pytest.mark.slow
 def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) -> None:
     out = tmp_path / "run"
-    config = SegTrainConfig(
-        data_dir=str(seg_train_data),
-        out_dir=str(out),
+    config = tiny_config(
+        seg_train_data,
+        out,
         model="smp:Unet:resnet18",
         model_kwargs={"encoder_depth": 3, "decoder_channels": [32, 16, 16]},
         optimizer="adamw",
         lr=3e-3,
         schedule="cosine",
         epochs=3,
-        batch_size=4,
-        num_workers=0,
-        precision="fp32",
+        max_train=None,
+        max_val=None,
+        image_size=None,
         seed=0,
     )
     result = train_segmentation(config)
@@ -88,27 +105,22 @@ def test_tiny_run_learns_and_writes_the_run_directory(seg_train_data, tmp_path) 
 @pytest.mark.slow
 def test_resume_continues_exactly(seg_train_data, tmp_path) -> None:
     common = dict(
-        data_dir=str(seg_train_data),
-        model="fcn32s",
-        model_kwargs=TINY_FCN,
         optimizer="sgd",
         lr=0.02,
         warmup_epochs=0.5,
         schedule="poly",
         epochs=2,
-        batch_size=4,
         accumulate=2,
         max_train=12,
         max_val=4,
         image_size=48,
         num_workers=1,
-        precision="fp32",
         seed=7,
     )
-    straight = train_segmentation(SegTrainConfig(out_dir=str(tmp_path / "a"), **common))
-    first = train_segmentation(SegTrainConfig(out_dir=str(tmp_path / "b"), stop_after_epoch=1, **common))
+    straight = train_segmentation(tiny_config(seg_train_data, tmp_path / "a", **common))
+    first = train_segmentation(tiny_config(seg_train_data, tmp_path / "b", stop_after_epoch=1, **common))
     assert first["epochs_run"] == 1 and not (tmp_path / "b" / "stage_final.pt").exists()
-    resumed = train_segmentation(SegTrainConfig(out_dir=str(tmp_path / "b"), resume=True, **common))
+    resumed = train_segmentation(tiny_config(seg_train_data, tmp_path / "b", resume=True, **common))
     assert resumed["epochs_run"] == 1
     a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
     assert a["step"] == b["step"] == 2 * math.ceil(3 / 2)
@@ -131,23 +143,15 @@ def _fake_run(folder, model_name: str = "fcn32s") -> None:
 def test_existing_run_needs_resume(seg_train_data, tmp_path) -> None:
     _fake_run(tmp_path)
     with pytest.raises(Hw1Error, match="--resume"):
-        train_segmentation(
-            SegTrainConfig(
-                data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn32s", model_kwargs=TINY_FCN, epochs=1
-            )
-        )
+        train_segmentation(tiny_config(seg_train_data, tmp_path))
 
 
 def test_resume_without_a_run_or_with_another_model(seg_train_data, tmp_path) -> None:
     with pytest.raises(Hw1CheckpointError, match="nothing to resume"):
-        train_segmentation(SegTrainConfig(data_dir=str(seg_train_data), out_dir=str(tmp_path / "none"), resume=True))
+        train_segmentation(tiny_config(seg_train_data, tmp_path / "none", resume=True))
     _fake_run(tmp_path)
     with pytest.raises(Hw1CheckpointError, match="same --model"):
-        train_segmentation(
-            SegTrainConfig(
-                data_dir=str(seg_train_data), out_dir=str(tmp_path), model="fcn16s", model_kwargs=TINY_FCN, resume=True
-            )
-        )
+        train_segmentation(tiny_config(seg_train_data, tmp_path, model="fcn16s", resume=True))
 
 
 @pytest.mark.parametrize("bad", [{"optimizer": "lbfgs"}, {"epochs": 0}, {"lr": -1.0}, {"image_size": 2}])
@@ -174,20 +178,13 @@ def test_cli_model_options_are_typed() -> None:
 
 
 def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -> None:
-    config = SegTrainConfig(
-        data_dir=str(seg_train_data),
-        out_dir=str(tmp_path),
+    config = tiny_config(
+        seg_train_data,
+        tmp_path,
         model="smp:Unet:resnet18",
         model_kwargs={"encoder_depth": 3, "decoder_channels": [16, 8, 8]},
         optimizer="sgd",
         weight_decay=1e-3,
-        epochs=1,
-        batch_size=4,
-        max_train=4,
-        max_val=1,
-        image_size=32,
-        num_workers=0,
-        precision="fp32",
     )
     result = train_segmentation(config)
     assert result["epoch"] == 1 and (tmp_path / "config.json").is_file()
@@ -201,19 +198,5 @@ def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -
 def test_auto_precision_probes_the_model(seg_train_data, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("hw1.core.precision.cpu_has_native_bf16", lambda: True)
     monkeypatch.setattr("hw1.core.precision.PROBE_MIN_RUN_STEPS", 0)
-    train_segmentation(
-        SegTrainConfig(
-            data_dir=str(seg_train_data),
-            out_dir=str(tmp_path),
-            model="fcn32s",
-            model_kwargs=TINY_FCN,
-            epochs=1,
-            batch_size=4,
-            max_train=4,
-            max_val=1,
-            image_size=32,
-            num_workers=0,
-            precision="auto",
-        )
-    )
+    train_segmentation(tiny_config(seg_train_data, tmp_path, precision="auto"))
     assert load_checkpoint(tmp_path / "last.pt")["precision"] in ("fp32", "bf16")
