@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import timm
 import torch
-from harness import Figure
+from harness import Figure, above_random
 from PIL import Image
 from timm.models import register_model
 from timm.models.resnet import BasicBlock, ResNet
@@ -185,24 +185,6 @@ def run(quick: bool) -> list[Figure]:
             goal=(r["theirs"] - 0.02) / r["theirs"],
             notes=f"ours {r['ours']:.3f} vs {r['theirs']:.3f} (goal: ours >= theirs - 0.02); {where}",
         ),
-        Figure(
-            name="BYOL kNN top-1 vs random init",
-            unit="top-1",
-            value=r["ours"],
-            baseline=r["random"],
-            baseline_name="same backbone at random init",
-            goal=(r["random"] + noise) / r["random"],
-            notes=f"ours {r['ours']:.3f} vs {r['random']:.3f}, gain {r['ours'] - r['random']:+.3f} "
-            f"(goal: > two standard errors {noise:.3f}); {where}",
-        ),
-        Figure(
-            name="SimCLR kNN top-1 vs random init",
-            unit="top-1",
-            value=r["simclr"],
-            baseline=r["random"],
-            baseline_name="same backbone at random init",
-            goal=(r["random"] + noise_simclr) / r["random"],
-            notes=f"SimCLR {r['simclr']:.3f} vs {r['random']:.3f}, gain {r['simclr'] - r['random']:+.3f} "
-            f"(two standard errors {noise_simclr:.3f}); {where}",
-        ),
+        above_random("BYOL kNN top-1 vs random init", r["ours"], r["random"], noise, where, label="ours"),
+        above_random("SimCLR kNN top-1 vs random init", r["simclr"], r["random"], noise_simclr, where, label="SimCLR"),
     ]

@@ -14,9 +14,15 @@ from harness import Figure
 from hw1.classification import FinetuneConfig, make_synthetic_classification, train_classifier
 from hw1.core import save_checkpoint
 
+#: ``--study-sizes``: the head trains for the study's epoch count (``cls.epochs`` of the ``full``
+#: profile, 50); the images stay small so that the baseline's 50 backbone passes fit in minutes.
+STUDY_EPOCHS = 50
 
-def run(quick: bool) -> list[Figure]:
+
+def run(quick: bool, study: bool = False) -> list[Figure]:
     epochs, per_class, size = (4, 3, 64) if quick else (10, 8, 64)
+    if study:
+        epochs, per_class, size = STUDY_EPOCHS, 3, 64
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         s = make_synthetic_classification(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from harness import Figure, best_time
+from harness import Figure, best_time, versus
 from PIL import Image
 
 from hw1.core import save_checkpoint
@@ -102,14 +102,13 @@ def run(quick: bool) -> list[Figure]:
         peak_few = _peak_mb(ckpt, root / "few", root / "out_few")
         peak_many = _peak_mb(ckpt, root / "many", root / "out_many")
     return [
-        Figure(
-            name=f"seg predict end to end, {n} images {size}px ({MODEL[0]})",
+        versus(
+            f"seg predict end to end, {n} images {size}px ({MODEL[0]})",
+            n / t_e2e,
+            n / t_model,
+            "model alone, same batches and precision",
             unit="img/s",
-            value=n / t_e2e,
-            baseline=n / t_model,
-            baseline_name="model alone, same batches and precision",
             goal=0.9,
-            notes=f"ours {n / t_e2e:.2f} img/s vs model-only {n / t_model:.2f} img/s",
         ),
         Figure(
             name=f"seg predict peak memory, {many} vs {few} images {mem_size}px",

@@ -16,8 +16,12 @@ def _features(n: int, dim: int, classes: int = 20, seed: int = 0) -> np.ndarray:
     return (centers[rng.integers(0, classes, n)] + rng.normal(0, 1.5, (n, dim))).astype(np.float32)
 
 
-def run(quick: bool) -> list[Figure]:
-    n = 1000 if quick else 4000
+#: ``--study-sizes``: Office-Home's ~4,000 images × ResNet-50's 2,048 features (also the full size).
+STUDY_POINTS = 4000
+
+
+def run(quick: bool, study: bool = False) -> list[Figure]:
+    n = STUDY_POINTS if study or not quick else 1000
     x = _features(n, 2048)
     t_ours, _ = best_time(lambda: embed(x, method="tsne", seed=0), 1)
     t_sk, _ = best_time(lambda: TSNE(n_components=2, random_state=0, n_jobs=2, init="pca").fit_transform(x), 1)

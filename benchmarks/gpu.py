@@ -39,7 +39,7 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import Figure  # noqa: E402
+from harness import Figure, versus  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -338,44 +338,20 @@ def measure(s: Sizes, device: torch.device, parts: set[str]) -> tuple[list[Figur
         if "byol" in parts:
             step = byol_step_rate(s, device)
             epoch = pretrain_epoch_rate(s, device, root / "byol")
-            figures.append(
-                Figure(
-                    name=f"hw1 ssl pretrain epoch vs BYOL step, {s.byol_backbone} {s.byol_size}px batch {s.byol_batch}",
-                    unit="img/s",
-                    value=epoch,
-                    baseline=step,
-                    baseline_name="BYOL step alone",
-                    goal=0.85,
-                    notes=f"{s.byol_images} images, epochs 2-{s.byol_epochs}",
-                )
-            )
+            name = f"hw1 ssl pretrain epoch vs BYOL step, {s.byol_backbone} {s.byol_size}px batch {s.byol_batch}"
+            note = f"{s.byol_images} images, epochs 2-{s.byol_epochs}"
+            figures.append(versus(name, epoch, step, "BYOL step alone", unit="img/s", goal=0.85, note=note))
         if "seg" in parts:
             step = seg_step_rate(s, device)
             epoch = seg_epoch_rate(s, device, root / "seg")
-            figures.append(
-                Figure(
-                    name=f"seg train epoch vs step, {s.seg_model} {s.seg_size}px batch {s.seg_batch}",
-                    unit="img/s",
-                    value=epoch,
-                    baseline=step,
-                    baseline_name="training step alone",
-                    goal=0.7,
-                    notes=f"{s.seg_train} pairs, epochs 2-{s.seg_epochs}, validation excluded",
-                )
-            )
+            name = f"seg train epoch vs step, {s.seg_model} {s.seg_size}px batch {s.seg_batch}"
+            note = f"{s.seg_train} pairs, epochs 2-{s.seg_epochs}, validation excluded"
+            figures.append(versus(name, epoch, step, "training step alone", unit="img/s", goal=0.7, note=note))
         if "predict" in parts:
             e2e, model, agreement = predict_rates(s, device, root / "predict")
-            figures.append(
-                Figure(
-                    name=f"predict_folder vs model alone, {s.predict_images} images {s.seg_size}px ({s.seg_model})",
-                    unit="img/s",
-                    value=e2e,
-                    baseline=model,
-                    baseline_name="model alone (forward + arg-max)",
-                    goal=0.7,
-                    notes=f"batch {s.predict_batch}",
-                )
-            )
+            name = f"predict_folder vs model alone, {s.predict_images} images {s.seg_size}px ({s.seg_model})"
+            baseline = "model alone (forward + arg-max)"
+            figures.append(versus(name, e2e, model, baseline, unit="img/s", goal=0.7, note=f"batch {s.predict_batch}"))
             notes.append(agreement)
     return figures, notes
 
