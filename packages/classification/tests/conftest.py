@@ -33,44 +33,14 @@ def backbone_files(tmp_path_factory):
     return {"sl": d / "sl.pt", "ssl": d / "ssl.pt", "dir": d}
 
 
-@pytest.fixture()
-def tiny_config(synth, backbone_files, tmp_path):
-    """A FinetuneConfig for a seconds-long resnet18 run at 32 px."""
-
-    def make(**kw):
-        base = FinetuneConfig(
-            train_csv=str(synth.office_train_csv),
-            train_images=str(synth.office_train_dir),
-            val_csv=str(synth.office_val_csv),
-            val_images=str(synth.office_val_dir),
-            out_dir=str(tmp_path / "run"),
-            backbone="resnet18",
-            num_classes=5,
-            image_size=32,
-            epochs=1,
-            batch_size=8,
-            precision="fp32",
-            head_hidden=32,
-            supervised_backbone=str(backbone_files["sl"]),
-            ssl_backbone=str(backbone_files["ssl"]),
-        )
-        return dataclasses.replace(base, **kw)
-
-    return make
-
-
-@pytest.fixture(scope="session")
-def trained_run(synth, backbone_files, tmp_path_factory):
-    """One finished 1-epoch setting-A run, shared by the prediction tests."""
-    from hw1.classification import train_classifier
-
-    cfg = FinetuneConfig(
+def finetune_config(synth, **kw) -> FinetuneConfig:
+    """A FinetuneConfig for a seconds-long resnet18 run at 32 px on ``synth``; ``kw`` (``out_dir`` first of
+    all) replace fields."""
+    base = FinetuneConfig(
         train_csv=str(synth.office_train_csv),
         train_images=str(synth.office_train_dir),
         val_csv=str(synth.office_val_csv),
         val_images=str(synth.office_val_dir),
-        out_dir=str(tmp_path_factory.mktemp("trained") / "A"),
-        setting="A",
         backbone="resnet18",
         num_classes=5,
         image_size=32,
@@ -79,4 +49,20 @@ def trained_run(synth, backbone_files, tmp_path_factory):
         precision="fp32",
         head_hidden=32,
     )
-    return train_classifier(cfg)
+    return dataclasses.replace(base, **kw)
+
+
+@pytest.fixture()
+def tiny_config(synth, backbone_files, tmp_path):
+    """Factory of :func:`finetune_config` runs in ``tmp_path / "run"`` that know both backbone files."""
+    files = {"supervised_backbone": str(backbone_files["sl"]), "ssl_backbone": str(backbone_files["ssl"])}
+    return lambda **kw: finetune_config(synth, **{"out_dir": str(tmp_path / "run"), **files, **kw})
+
+
+@pytest.fixture(scope="session")
+def trained_run(synth, backbone_files, tmp_path_factory):
+    """One finished 1-epoch setting-A run, shared by the prediction tests."""
+    from hw1.classification import train_classifier
+
+    out_dir = tmp_path_factory.mktemp("trained") / "A"
+    return train_classifier(finetune_config(synth, out_dir=str(out_dir), setting="A"))

@@ -170,7 +170,7 @@ def tiny_backbone():
     return lambda: create_backbone(TINY_BACKBONE)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_config():
     """Factory fixture for :func:`tiny_config` (tests cannot import conftest helpers directly)."""
     return tiny_config

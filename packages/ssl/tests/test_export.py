@@ -11,23 +11,12 @@ from hw1.ssl import export_backbone, pretrain
 
 
 @pytest.fixture(scope="module")
-def byol_run(tiny_images, tmp_path_factory):
-    from hw1.ssl import PretrainConfig
-
+def byol_run(tiny_images, tmp_path_factory, make_config):
     out = tmp_path_factory.mktemp("export_run")
-    cfg = PretrainConfig(
-        images=str(tiny_images),
-        out_dir=str(out),
-        backbone="resnet18",
-        epochs=1,
-        batch_size=8,
-        num_workers=0,
-        image_size=32,
-        precision="fp32",
-        warmup_epochs=0,
-        method_options={"hidden_dim": 32, "output_dim": 16},
+    options = {"hidden_dim": 32, "output_dim": 16}
+    return pretrain(
+        make_config(tiny_images, out, backbone="resnet18", epochs=1, warmup_epochs=0, method_options=options)
     )
-    return pretrain(cfg)
 
 
 def test_export_loads_strictly_into_torchvision_and_is_the_online_backbone(byol_run, tmp_path):
