@@ -37,6 +37,13 @@ def test_small_folders_hand_computed(small_pair):
     assert text.endswith("\nmean_iou: nan\n\n")
 
 
+def test_pillow_memory_setting_is_restored(small_pair):
+    gt, pred = small_pair
+    before = Image.core.get_blocks_max()
+    evaluate_folders(gt, pred, num_workers=2)
+    assert Image.core.get_blocks_max() == before
+
+
 def test_other_files_in_the_ground_truth_folder_are_ignored(small_pair):
     gt, pred = small_pair
     Image.fromarray(np.zeros((1, 3, 3), np.uint8)).save(gt / "0000_sat.jpg")
