@@ -110,6 +110,36 @@ def test_cli_predict_skips_a_bad_image_and_exits_1(tiny_checkpoint: Path, tmp_pa
     assert sorted(p.name for p in out.iterdir()) == ["0000_mask.png", "0002_mask.png"]
 
 
+def test_cli_predict_passes_decode_and_writer_threads(
+    tiny_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from hw1.segmentation import predict as predict_module
+    from hw1.segmentation.prediction_inputs import DECODE_CHOICES
+
+    seg_cli = pytest.importorskip("hw1.cli.seg", reason="hw1-cli not installed (package tested alone)")
+    assert seg_cli.PREDICT_DECODE == DECODE_CHOICES
+    seen: dict = {}
+    real = predict_module.predict_folder
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predict_module, "predict_folder", spy)
+    src = tmp_path / "in"
+    src.mkdir()
+    _write_image(src / "0000_sat.jpg", 32, 32, 0)
+    args = [str(tiny_checkpoint), str(src), str(tmp_path / "out"), "--num-workers", "0", "--device", "cpu"]
+    result = CliRunner().invoke(seg_cli.seg, ["predict", *args, "--decode", "pil", "--writer-threads", "1"])
+    assert result.exit_code == 0, result.output
+    assert seen["decode"] == "pil" and seen["writer_threads"] == 1
+    assert (tmp_path / "out" / "0000_mask.png").is_file()
+    bad = CliRunner().invoke(seg_cli.seg, ["predict", *args, "--decode", "gpu"])
+    assert bad.exit_code == 2 and "auto" in bad.output
+
+
 def test_cli_predict_bad_checkpoint_exits_2(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

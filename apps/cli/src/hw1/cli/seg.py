@@ -86,6 +86,10 @@ def seg_train(ctx: click.Context, **options: Any) -> None:
         click.echo(f"best val mIoU {best:.4f} at epoch {result['best_epoch']}; run written to {result['run_dir']}")
 
 
+#: ``hw1.segmentation.prediction_inputs.DECODE_CHOICES``, spelled here so that ``--help`` imports no torch.
+PREDICT_DECODE: tuple[str, ...] = ("auto", "pil", "device")
+
+
 @seg.command(
     "predict", epilog=example("hw1 seg predict runs/seg_b/best.pt hw1_data/p2_data/validation runs/seg_b/pred")
 )
@@ -106,6 +110,19 @@ def seg_train(ctx: click.Context, **options: Any) -> None:
 )
 @click.option(
     "--sliding-window", default=None, type=int, help="Tile size for sliding-window inference instead of resizing."
+)
+@click.option(
+    "--decode",
+    default="auto",
+    show_default=True,
+    type=click.Choice(PREDICT_DECODE),
+    help="Where JPEGs are decoded: auto (on the GPU when the model runs on one), pil (CPU workers) or device.",
+)
+@click.option(
+    "--writer-threads",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Threads encoding the mask PNGs (default: one per CPU).",
 )
 @click.option("--force", is_flag=True, help="Allow OUTPUT_DIR to be INPUT_DIR.")
 def seg_predict(**options: Any) -> None:
@@ -130,6 +147,8 @@ def seg_predict(**options: Any) -> None:
         size=size,
         window=o["sliding_window"],
         force=o["force"],
+        decode=o["decode"],
+        writer_threads=o["writer_threads"],
     )
     click.echo(f"wrote {report.written} masks to {report.output_dir}")
     if report.failed:
