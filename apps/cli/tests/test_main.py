@@ -113,3 +113,12 @@ def test_data_synth_takes_its_sizes_from_the_study_profiles(runner, tmp_path):
     micro = PROFILES["micro"]
     assert len(list((tmp_path / "d" / "p2_data" / "train").glob("*_sat.jpg"))) == micro.synth_seg["n_train"]
     assert (tmp_path / "d" / "p1_data" / "office" / "train.csv").is_file()
+
+
+def test_profile_defaults_and_their_reason_are_in_the_help(runner):
+    """pipeline runs real data (full); demo and data synth generate theirs (tiny); each help says so."""
+    pipeline_help = runner.invoke(cli, ["pipeline", "--help"]).output
+    assert "[default: full]" in pipeline_help and "runs the real" in pipeline_help
+    for args in (["demo", "--help"], ["data", "synth", "--help"]):
+        text = runner.invoke(cli, args).output
+        assert "[default: tiny]" in text and "'hw1 pipeline' defaults to full" in " ".join(text.split())

@@ -69,7 +69,8 @@ def check_images(folder: Path, recursive: bool) -> None:
     default="tiny",
     show_default=True,
     type=click.Choice(PROFILE_NAMES),
-    help="How much data: micro/tiny for a CPU demo, full for the study's sizes.",
+    help="How much data: micro/tiny for a CPU demo (tiny by default, like 'hw1 demo'), full for the study's sizes "
+    "('hw1 pipeline' defaults to full because it runs real data; pass it the same --profile).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
 def synth(out_dir: Path, profile: str, seed: int) -> None:

@@ -99,7 +99,9 @@ def _out_dir_options(default: str) -> Callable[[F], F]:
     default="full",
     show_default=True,
     type=click.Choice(list(PROFILES)),
-    help="tiny: a 2-core CPU in minutes; small: a quick GPU run; full: the study's real setting.",
+    help="full (default: this command runs the real data): the study's setting; small: a quick GPU run; "
+    "tiny: a 2-core CPU in minutes; micro: a smoke test. ('hw1 demo' and 'hw1 data synth' default to tiny: "
+    "they generate their data.)",
 )
 @click.option("--only", default=None, help=f"Comma-separated steps to run, of: {_step_names()}.")
 @click.option("--skip", default=None, help="Comma-separated steps to leave out.")
@@ -142,7 +144,14 @@ def pipeline(
 
 @click.command("demo", epilog=example("hw1 demo --out-dir runs/demo"))
 @_out_dir_options("runs/demo")
-@click.option("--profile", default="tiny", show_default=True, type=click.Choice(list(PROFILES)))
+@click.option(
+    "--profile",
+    default="tiny",
+    show_default=True,
+    type=click.Choice(list(PROFILES)),
+    help="Size of the generated data and of the models (tiny by default: the demo runs on a laptop CPU; "
+    "'hw1 pipeline' defaults to full because it runs real data).",
+)
 @click.option("--device", default="auto", show_default=True)
 def demo(out_dir: Path, out_alias: Path | None, profile: str, device: str) -> None:
     """Generate a synthetic hw1_data/ tree in OUT/hw1_data and run the pipeline on it
