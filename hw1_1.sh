@@ -6,17 +6,10 @@
 # (bash hw1_download.sh puts it there; hw1 handin export writes it from a training run's best.pt).
 # The hw1 command: $HW1, else .venv/bin/hw1 next to this script, else hw1 on PATH.
 set -euo pipefail
-if [ "$#" -ne 3 ]; then
-    echo "usage: bash hw1_1.sh <csv> <img_dir> <out_csv>" >&2
-    exit 2
-fi
 HW1_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-checkpoint="${HW1_CLS_CHECKPOINT:-$HW1_REPO/checkpoints/hw1_1_setting_C.pt}"
-if [ ! -f "$checkpoint" ]; then
-    echo "error: classifier checkpoint $checkpoint not found; run 'bash hw1_download.sh'" \
-        "(or 'hw1 handin export runs/cls/C/best.pt'), or set HW1_CLS_CHECKPOINT=/path/to/best.pt" >&2
-    exit 2
-fi
 # shellcheck source=scripts/find_hw1.sh
 . "$HW1_REPO/scripts/find_hw1.sh"
-exec "$HW1_BIN" cls predict "$checkpoint" "$1" "$2" "$3"
+hw1_check_args 3 "$#" "bash hw1_1.sh <csv> <img_dir> <out_csv>"
+hw1_checkpoint HW1_CLS_CHECKPOINT hw1_1_setting_C.pt classifier runs/cls/C/best.pt
+hw1_find
+exec "$HW1_BIN" cls predict "$HW1_CHECKPOINT" "$1" "$2" "$3"

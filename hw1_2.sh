@@ -5,17 +5,10 @@
 # (bash hw1_download.sh puts it there; hw1 handin export writes it from a training run's best.pt).
 # The hw1 command: $HW1, else .venv/bin/hw1 next to this script, else hw1 on PATH.
 set -euo pipefail
-if [ "$#" -ne 2 ]; then
-    echo "usage: bash hw1_2.sh <in_dir> <out_dir>" >&2
-    exit 2
-fi
 HW1_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-checkpoint="${HW1_SEG_CHECKPOINT:-$HW1_REPO/checkpoints/seg_best.pt}"
-if [ ! -f "$checkpoint" ]; then
-    echo "error: segmentation checkpoint $checkpoint not found; run 'bash hw1_download.sh'" \
-        "(or 'hw1 handin export runs/seg_b/best.pt'), or set HW1_SEG_CHECKPOINT=/path/to/best.pt" >&2
-    exit 2
-fi
 # shellcheck source=scripts/find_hw1.sh
 . "$HW1_REPO/scripts/find_hw1.sh"
-exec "$HW1_BIN" seg predict "$checkpoint" "$1" "$2"
+hw1_check_args 2 "$#" "bash hw1_2.sh <in_dir> <out_dir>"
+hw1_checkpoint HW1_SEG_CHECKPOINT seg_best.pt segmentation runs/seg_b/best.pt
+hw1_find
+exec "$HW1_BIN" seg predict "$HW1_CHECKPOINT" "$1" "$2"
