@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,25 +19,13 @@ from torch import nn
 from hw1.classification.checkpoint import load_classifier
 from hw1.classification.dataset import build_transform
 from hw1.classification.head import Classifier, ClassifierHead
-from hw1.core import Hw1CheckpointError, create_backbone, open_image
-from hw1.core.handin import HandinReport, export_compact_checkpoint, half_precision_state_dict
+from hw1.core import create_backbone, open_image
+from hw1.core.handin import HandinReport, export_compact_checkpoint, refuse_overwriting_source
 
 #: Least fraction of probe images whose predicted class must not change when the weights go to fp16.
 HANDIN_MIN_AGREEMENT = 1.0
 #: Entries besides the weights kept in a hand-in checkpoint (what prediction reads, and the score).
 KEPT_ENTRIES = ("format", "model", "num_classes", "normalization", "image_size", "epoch", "val_acc", "best_acc")
-
-
-def compact_classifier_checkpoint(ckpt: dict[str, Any], model: nn.Module, *, half: bool = True) -> dict[str, Any]:
-    """The hand-in dict of a full classifier checkpoint ``ckpt`` of ``model``: :data:`KEPT_ENTRIES` and
-    the state_dict, its parameters in fp16 when ``half`` (BatchNorm statistics stay fp32)."""
-    state = ckpt["state_dict"]
-    if half:
-        state, _ = half_precision_state_dict(state, keep_fp32=[name for name, _ in model.named_buffers()])
-    out = {key: ckpt[key] for key in KEPT_ENTRIES if key in ckpt}
-    out["state_dict"] = state
-    out["handin"] = {"precision": "fp16" if half else "fp32"}
-    return out
 
 
 def _probe_batch(ckpt: dict[str, Any], images: Sequence[str | os.PathLike[str]], count: int, seed: int) -> torch.Tensor:
@@ -67,8 +54,7 @@ def export_classifier_handin(
     The predicted classes of the compact and the full model are compared (CPU, fp32 compute) on
     ``probe_images`` (e.g. some validation images) or ``probe_count`` seeded noise images.
     """
-    if Path(out_path).resolve() == Path(checkpoint).resolve():
-        raise Hw1CheckpointError(f"{out_path}: the hand-in checkpoint must not overwrite its source; pick another path")
+    refuse_overwriting_source(checkpoint, out_path)
     model, ckpt = load_classifier(checkpoint)
 
     def rebuild(compact: dict[str, Any]) -> nn.Module:
@@ -82,10 +68,11 @@ def export_classifier_handin(
     return export_compact_checkpoint(
         checkpoint,
         out_path,
+        ckpt=ckpt,
+        kept=KEPT_ENTRIES,
         model=model,
         rebuild=rebuild,
         probe=probe,
         half=half,
         min_agreement=min_agreement,
-        compact=lambda use_half: compact_classifier_checkpoint(ckpt, model, half=use_half),
     )

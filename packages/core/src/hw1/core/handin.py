@@ -2,16 +2,17 @@
 scheduler or config), in half precision where that leaves the predictions unchanged within a stated
 tolerance, checked on probe inputs before the file is written.
 
-The package that knows the model (classification, segmentation) says how to build the compact
-dict, rebuild a model from it and turn model outputs into predicted labels; the procedure, the
-check and the report are written once, here. A compact checkpoint loads like the full one: its
+The package that knows the model (classification, segmentation) says which checkpoint entries to
+keep, how to rebuild a model from the compact dict and how to turn model outputs into predicted
+labels; the procedure (:func:`refuse_overwriting_source`, :func:`compact_checkpoint`,
+:func:`export_compact_checkpoint`), the check and the report are written once, here. A compact checkpoint loads like the full one: its
 fp16 tensors are cast back to the model's fp32 by ``load_state_dict``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import torch
 from torch import nn
 
 from hw1.core.checkpoint import save_checkpoint
+from hw1.core.errors import Hw1CheckpointError
 
 #: Largest finite float16 value; a tensor with larger magnitudes stays float32.
 FLOAT16_MAX = 65504.0
@@ -87,6 +89,28 @@ def half_precision_state_dict(
     return out, halved
 
 
+def refuse_overwriting_source(source: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> None:
+    """Raise :class:`Hw1CheckpointError` when the hand-in checkpoint ``out_path`` is its ``source``
+    (call it before loading anything)."""
+    if Path(out_path).resolve() == Path(source).resolve():
+        raise Hw1CheckpointError(f"{out_path}: the hand-in checkpoint must not overwrite its source; pick another path")
+
+
+def compact_checkpoint(
+    ckpt: dict[str, Any], model: nn.Module, kept: Sequence[str], *, half: bool = True
+) -> dict[str, Any]:
+    """The hand-in dict of a full checkpoint ``ckpt`` of ``model``: the entries named in ``kept`` (those
+    present) and the state_dict, its parameters in fp16 when ``half`` (buffers such as BatchNorm
+    statistics stay fp32), tagged ``"handin": {"precision": ...}``."""
+    state = ckpt["state_dict"]
+    if half:
+        state, _ = half_precision_state_dict(state, keep_fp32=[name for name, _ in model.named_buffers()])
+    out = {key: ckpt[key] for key in kept if key in ckpt}
+    out["state_dict"] = state
+    out["handin"] = {"precision": "fp16" if half else "fp32"}
+    return out
+
+
 def _float_tensor_count(state_dict: dict[str, Any]) -> int:
     return sum(isinstance(v, torch.Tensor) and v.is_floating_point() for v in state_dict.values())
 
@@ -96,17 +120,19 @@ def export_compact_checkpoint(
     source: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
     *,
+    ckpt: dict[str, Any],
+    kept: Sequence[str],
     model: nn.Module,
-    compact: Callable[[bool], dict[str, Any]],
     rebuild: Callable[[dict[str, Any]], nn.Module],
     probe: torch.Tensor,
     predict: Callable[[torch.Tensor], torch.Tensor] | None = None,
     half: bool = True,
     min_agreement: float = 0.999,
 ) -> HandinReport:
-    """Write the compact checkpoint ``compact(half)`` to ``out_path`` after checking it.
+    """Write the compact checkpoint of ``ckpt`` (:func:`compact_checkpoint` keeping ``kept``) to
+    ``out_path`` after checking it.
 
-    ``model`` is the full-precision model of ``source`` (eval mode); ``rebuild(ckpt)`` builds the
+    ``model`` is the full-precision model of ``source`` (eval mode); ``rebuild(compact)`` builds the
     model a compact dict describes; ``probe`` is a batch of model inputs; ``predict(outputs)`` turns
     outputs into labels (default: argmax over dim 1). When half precision changes more than
     ``1 - min_agreement`` of the probe labels, the checkpoint is written in fp32 instead (still
@@ -118,15 +144,15 @@ def export_compact_checkpoint(
     reference_labels = to_labels(reference)
     note = ""
     for use_half in (True, False) if half else (False,):
-        ckpt = compact(use_half)
-        outputs = rebuild(ckpt).eval()(probe).float()
+        compact = compact_checkpoint(ckpt, model, kept, half=use_half)
+        outputs = rebuild(compact).eval()(probe).float()
         agreement = float((to_labels(outputs) == reference_labels).float().mean())
         max_diff = float((outputs - reference).abs().max()) if outputs.numel() else 0.0
         if agreement >= min_agreement or not use_half:
             break
         note = f"fp16 weights changed {100 * (1 - agreement):.2f}% of the probe predictions, so fp32 was kept"
-    saved = save_checkpoint(ckpt, out_path)
-    halved = sum(isinstance(v, torch.Tensor) and v.dtype == torch.float16 for v in ckpt["state_dict"].values())
+    saved = save_checkpoint(compact, out_path)
+    halved = sum(isinstance(v, torch.Tensor) and v.dtype == torch.float16 for v in compact["state_dict"].values())
     return HandinReport(
         source=Path(source),
         out_path=saved,
@@ -134,7 +160,7 @@ def export_compact_checkpoint(
         size_bytes=saved.stat().st_size,
         precision="fp16" if halved else "fp32",
         half_tensors=halved,
-        fp32_tensors=_float_tensor_count(ckpt["state_dict"]) - halved,
+        fp32_tensors=_float_tensor_count(compact["state_dict"]) - halved,
         agreement=agreement,
         min_agreement=min_agreement,
         max_abs_diff=max_diff,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ import torch
 from torch import nn
 
 from hw1.core import Hw1CheckpointError, Hw1Error, read_rgb
-from hw1.core.handin import HandinReport, export_compact_checkpoint, half_precision_state_dict
+from hw1.core.handin import HandinReport, export_compact_checkpoint, refuse_overwriting_source
 from hw1.segmentation.checkpoint import load_model_from_checkpoint
 from hw1.segmentation.models import create_model
 
@@ -27,18 +26,6 @@ from hw1.segmentation.models import create_model
 HANDIN_MIN_AGREEMENT = 0.999
 #: Entries besides the weights kept in a hand-in checkpoint (what prediction and reports read).
 KEPT_ENTRIES = ("format", "model", "normalization", "image_size", "class_names", "epoch", "step", "miou", "mean_iou")
-
-
-def compact_segmentation_checkpoint(ckpt: dict[str, Any], model: nn.Module, *, half: bool = True) -> dict[str, Any]:
-    """The hand-in dict of a full checkpoint ``ckpt`` of ``model``: :data:`KEPT_ENTRIES` and the
-    state_dict, its parameters in fp16 when ``half`` (buffers such as BatchNorm statistics stay fp32)."""
-    state = ckpt["state_dict"]
-    if half:
-        state, _ = half_precision_state_dict(state, keep_fp32=[name for name, _ in model.named_buffers()])
-    out = {key: ckpt[key] for key in KEPT_ENTRIES if key in ckpt}
-    out["state_dict"] = state
-    out["handin"] = {"precision": "fp16" if half else "fp32"}
-    return out
 
 
 def _probe_batch(
@@ -77,8 +64,7 @@ def export_segmentation_handin(
     ``probe_images`` (e.g. a few validation ``xxxx_sat.jpg``) or on ``probe_count`` seeded noise
     images, at ``probe_size`` (default: the training size in the checkpoint, else 256).
     """
-    if Path(out_path).resolve() == Path(checkpoint).resolve():
-        raise Hw1CheckpointError(f"{out_path}: the hand-in checkpoint must not overwrite its source; pick another path")
+    refuse_overwriting_source(checkpoint, out_path)
     model, ckpt = load_model_from_checkpoint(checkpoint, device="cpu")
     spec = ckpt["model"]
 
@@ -94,10 +80,11 @@ def export_segmentation_handin(
     return export_compact_checkpoint(
         checkpoint,
         out_path,
+        ckpt=ckpt,
+        kept=KEPT_ENTRIES,
         model=model,
         rebuild=rebuild,
         probe=probe,
         half=half,
         min_agreement=min_agreement,
-        compact=lambda use_half: compact_segmentation_checkpoint(ckpt, model, half=use_half),
     )
