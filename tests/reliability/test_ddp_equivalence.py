@@ -70,9 +70,9 @@ import os
 import sys
 from pathlib import Path
 
-from timm.models import register_model
-from timm.models.resnet import BasicBlock, ResNet
 from torch import nn
+
+from hw1.core.tiny_resnet import register_tiny_resnet
 
 CONFIG, WATCH, LOG = json.loads(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 RANK = os.environ.get("RANK", "0")
@@ -110,16 +110,8 @@ class GroupNorm4(nn.GroupNorm):
         super().__init__(4, num_channels, **kwargs)
 
 
-@register_model
-def hw1_test_gn_resnet(pretrained=False, **kwargs):
-    keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
-    return ResNet(BasicBlock, [1, 1, 1, 1], channels=(8, 16, 32, 64), stem_width=8, norm_layer=GroupNorm4, **keep)
-
-
-@register_model
-def hw1_test_bn_resnet(pretrained=False, **kwargs):  # with BatchNorm buffers, which DDP syncs per forward
-    keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
-    return ResNet(BasicBlock, [1, 1, 1, 1], channels=(8, 16, 32, 64), stem_width=8, **keep)
+register_tiny_resnet("hw1_test_gn_resnet", width=8, norm_layer=GroupNorm4)
+register_tiny_resnet("hw1_test_bn_resnet", width=8)  # with BatchNorm buffers, which DDP syncs per forward
 '''
 
 SEGMENTATION = """

@@ -21,23 +21,19 @@ import pytest
 import torch
 
 from hw1.core import load_checkpoint, read_metrics, save_checkpoint
+from hw1.core.tiny_resnet import register_tiny_resnet
 
-#: Runs ``hw1 ARGS…`` after registering the ssl tests' reduced-width ResNet with timm (10x cheaper
-#: than resnet18 on two cores); tests cannot import packages/ssl/tests/conftest.py.
+#: Runs ``hw1 ARGS…`` after registering hw1.core's reduced-width ResNet with timm in that process
+#: (10x cheaper than resnet18 on two cores).
 TINY_CLI = """
 import sys
-from timm.models import register_model
-from timm.models.resnet import BasicBlock, ResNet
-
-@register_model
-def hw1_test_tiny_resnet(pretrained=False, **kwargs):
-    keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
-    return ResNet(BasicBlock, [1, 1, 1, 1], channels=(16, 32, 64, 128), stem_width=16, **keep)
-
+from hw1.core.tiny_resnet import register_tiny_resnet
 from hw1.cli.main import cli
+
+register_tiny_resnet()
 cli(sys.argv[1:], prog_name="hw1")
 """
-TINY_BACKBONE = "timm:hw1_test_tiny_resnet"
+TINY_BACKBONE = register_tiny_resnet()
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE", "HW1_PROGRESS": "0"}
 TIMEOUT = 900
 

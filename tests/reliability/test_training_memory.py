@@ -39,15 +39,10 @@ def peak_mb():
 
 loop, root, data, few, many = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 if loop == "ssl":
-    from timm.models import register_model
-    from timm.models.resnet import BasicBlock, ResNet
-
-    @register_model
-    def hw1_test_tiny_resnet(pretrained=False, **kwargs):
-        keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
-        return ResNet(BasicBlock, [1, 1, 1, 1], channels=(16, 32, 64, 128), stem_width=16, **keep)
-
+    from hw1.core.tiny_resnet import register_tiny_resnet
     from hw1.ssl import PretrainConfig, pretrain
+
+    register_tiny_resnet()
 
     def run(epochs, out):
         pretrain(PretrainConfig(

@@ -21,26 +21,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
+from hw1.core.tiny_resnet import register_tiny_resnet  # noqa: E402
+
 #: A reduced-width ResNet (BasicBlock ×[1,1,1,1], channels 16-32-64-128) registered with timm, so
 #: configs can name it ``timm:hw1_test_tiny_resnet``: ~10× cheaper than resnet18 on two shared cores.
-TINY_BACKBONE = "timm:hw1_test_tiny_resnet"
-
-
-def _register_tiny_resnet() -> None:
-    import timm
-    from timm.models import register_model
-    from timm.models.resnet import BasicBlock, ResNet
-
-    if "hw1_test_tiny_resnet" in timm.list_models("hw1_test_*"):
-        return
-
-    @register_model
-    def hw1_test_tiny_resnet(pretrained: bool = False, **kwargs):  # noqa: ARG001
-        keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
-        return ResNet(BasicBlock, [1, 1, 1, 1], channels=(16, 32, 64, 128), stem_width=16, **keep)
-
-
-_register_tiny_resnet()
+TINY_BACKBONE = register_tiny_resnet()
 
 SHAPES = ("circle", "square", "triangle")
 TEXTURES = ("solid", "stripes")

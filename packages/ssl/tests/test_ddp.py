@@ -18,16 +18,10 @@ SCRIPT = textwrap.dedent(
     import sys
     from pathlib import Path
 
-    from timm.models import register_model
-    from timm.models.resnet import BasicBlock, ResNet
-
+    from hw1.core.tiny_resnet import register_tiny_resnet
     from hw1.ssl import PretrainConfig, pretrain
 
-    @register_model
-    def hw1_test_tiny_resnet(pretrained=False, **kwargs):  # the conftest model, in this process too
-        keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
-        return ResNet(BasicBlock, [1, 1, 1, 1], channels=(16, 32, 64, 128), stem_width=16, **keep)
-
+    register_tiny_resnet()  # the conftest model, in this process too
     images, out, sync_bn = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
     result = pretrain(PretrainConfig(
         images=images, out_dir=out, backbone="timm:hw1_test_tiny_resnet", epochs=2, batch_size=4, num_workers=0, image_size=32,
