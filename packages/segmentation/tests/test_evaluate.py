@@ -121,6 +121,13 @@ def test_cli_prints_exactly_the_official_lines(cli, official_miou_dir):
     assert result.stdout == expected["printed"]
 
 
+def test_cli_red_choices_are_the_codec_ones():
+    from hw1.segmentation.codec import RED_CHOICES
+
+    options = pytest.importorskip("hw1.cli.options", reason="hw1-cli not installed (package tested alone)")
+    assert options.RED_CHOICES == RED_CHOICES
+
+
 def test_cli_json(cli, small_pair):
     gt, pred = small_pair
     result = cli("seg", "evaluate", gt, pred, "--json", "--workers", 1)

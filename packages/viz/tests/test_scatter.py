@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from hw1.viz import FeatureSet, VizInputError, class_styles, plot_embedding_comparison, read_feature_file
+from hw1.viz import (
+    EmbeddingComparison,
+    FeatureSet,
+    VizInputError,
+    class_styles,
+    plot_embedding_comparison,
+    read_feature_file,
+)
 
 
 def test_class_styles_distinct_for_65_classes():
@@ -22,6 +31,24 @@ def test_first_vs_last_epoch_figure(tmp_path, clustered_features, check_png):
     check_png(result.path, min_size=(800, 400), max_size=(3000, 1500))
     assert result.silhouettes[1] > result.silhouettes[0] + 0.3
     assert "silhouette" in result.titles[0] and "2-D PCA" in result.titles[0]
+
+
+def test_comparison_scores_json(tmp_path):
+    comparison = EmbeddingComparison(path=tmp_path / "t.png", titles=("a", "b"), silhouettes=(0.1, 0.5), method="pca")
+    out = comparison.write_scores(
+        tmp_path / "sub" / "s.json", titles=["epoch 1", "epoch 9"], first="f.npz", last="l.npz"
+    )
+    assert json.loads(out.read_text(encoding="utf-8")) == {
+        "method": "pca",
+        "titles": ["epoch 1", "epoch 9"],
+        "first": "f.npz",
+        "last": "l.npz",
+        "silhouette_first": 0.1,
+        "silhouette_last": 0.5,
+    }
+    three = EmbeddingComparison(path=out, titles=("a", "b", "c"), silhouettes=(0.1, 0.2, 0.3), method="pca")
+    with pytest.raises(VizInputError, match="two panels"):
+        three.write_scores(tmp_path / "x.json", titles=["a", "b", "c"], first="f", last="l")
 
 
 def test_read_feature_file(tmp_path):

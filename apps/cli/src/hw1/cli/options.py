@@ -42,6 +42,22 @@ def example(*command_lines: str) -> str:
     return "\b\nExample:\n" + "\n".join(f"  {line}" for line in command_lines)
 
 
+#: ``hw1.segmentation.codec.RED_CHOICES``, spelled here so that ``--help`` imports no library.
+RED_CHOICES: tuple[str, ...] = ("error", "unknown")
+
+
+def red_option() -> Callable[[Any], Any]:
+    """``--red error|unknown`` of the commands that read masks: what red pixels (the one colour the
+    official decoding maps to no class) become."""
+    return click.option(
+        "--red",
+        default="error",
+        show_default=True,
+        type=click.Choice(RED_CHOICES),
+        help="Red mask pixels (no class in the official decoding): refuse them, or count them as Unknown.",
+    )
+
+
 def resolve(target: str | Any) -> Any:
     """``"module:attr"`` to the object (anything else is returned as is)."""
     if not isinstance(target, str):

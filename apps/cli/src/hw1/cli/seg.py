@@ -8,7 +8,7 @@ import click
 
 from hw1.cli.errors import fail
 from hw1.cli.lazy import LazyCommand, LazyGroup
-from hw1.cli.options import PRECISIONS, ConfigCommand, config_values, example, hidden_alias
+from hw1.cli.options import PRECISIONS, ConfigCommand, config_values, example, hidden_alias, red_option
 from hw1.cli.rank import is_rank_zero
 
 
@@ -175,13 +175,7 @@ def seg_predict(**options: Any) -> None:
     "--num-workers", default=None, type=click.IntRange(min=1), help="Decoding threads (default: up to 8, one per CPU)."
 )
 @hidden_alias("--workers", "num_workers", type=click.IntRange(min=1))
-@click.option(
-    "--red",
-    default="error",
-    show_default=True,
-    type=click.Choice(["error", "unknown"]),
-    help="Red pixels (no class in the official decoding): refuse them, or count them as Unknown.",
-)
+@red_option()
 @click.option(
     "--out",
     "out_file",

@@ -9,14 +9,13 @@ this module hands the arrays over. A :class:`~hw1.viz.VizInputError` becomes a
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from hw1.cli.options import example
+from hw1.cli.options import example, red_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,22 +83,7 @@ def viz_tsne(
     for title, sil in zip(names, result.silhouettes, strict=True):
         click.echo(f"{title}: silhouette {sil:.4f} (2-D {method})")
     if scores is not None:
-        scores.parent.mkdir(parents=True, exist_ok=True)
-        scores.write_text(
-            json.dumps(
-                {
-                    "method": method,
-                    "titles": names,
-                    "first": str(first),
-                    "last": str(last),
-                    "silhouette_first": float(result.silhouettes[0]),
-                    "silhouette_last": float(result.silhouettes[1]),
-                },
-                indent=1,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        result.write_scores(scores, titles=names, first=first, last=last)
     click.echo(f"wrote {result.path}")
 
 
@@ -129,13 +113,7 @@ def viz_tsne(
     show_default=True,
     help="Figure with a class legend, or the bare overlay at the image's size.",
 )
-@click.option(
-    "--red",
-    default="error",
-    show_default=True,
-    type=click.Choice(["error", "unknown"]),
-    help="Red mask pixels (no class in the official decoding): refuse, or treat as Unknown.",
-)
+@red_option()
 @_viz_errors
 def viz_overlay(
     image: Path, mask: Path, out: Path, edge_width: int, inner_alpha: float, legend: bool, red: str

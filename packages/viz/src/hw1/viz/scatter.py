@@ -8,6 +8,7 @@ a number, not only a picture.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Sequence
@@ -111,6 +112,32 @@ class EmbeddingComparison:
     titles: tuple[str, ...]
     silhouettes: tuple[float, ...]
     method: str
+
+    def write_scores(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        titles: Sequence[str],
+        first: str | os.PathLike[str],
+        last: str | os.PathLike[str],
+    ) -> Path:
+        """Write the scores of a first-vs-last comparison as JSON (what ``hw1 viz tsne --scores`` and the
+        study's report use): ``method``, the short ``titles``, the ``first`` and ``last`` feature files
+        and ``silhouette_first`` / ``silhouette_last``. Returns the path (parent folders created)."""
+        if len(self.silhouettes) != 2:
+            raise VizInputError(f"scores are written for two panels (first, last), not {len(self.silhouettes)}")
+        doc = {
+            "method": self.method,
+            "titles": list(titles),
+            "first": str(first),
+            "last": str(last),
+            "silhouette_first": float(self.silhouettes[0]),
+            "silhouette_last": float(self.silhouettes[1]),
+        }
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        return out
 
 
 def plot_embedding_comparison(

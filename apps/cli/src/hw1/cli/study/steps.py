@@ -154,22 +154,7 @@ def run_tsne(ctx: StudyContext) -> str | None:
     result = plot_embedding_comparison(
         [read_feature_file(first), read_feature_file(last)], figure, titles=titles, method="tsne", seed=0, n_jobs=2
     )
-    scores.parent.mkdir(parents=True, exist_ok=True)
-    scores.write_text(
-        json.dumps(
-            {
-                "method": "tsne",
-                "titles": titles,
-                "first": str(first),
-                "last": str(last),
-                "silhouette_first": float(result.silhouettes[0]),
-                "silhouette_last": float(result.silhouettes[1]),
-            },
-            indent=1,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    result.write_scores(scores, titles=titles, first=first, last=last)
     return None
 
 
