@@ -133,8 +133,8 @@ def export_compact_checkpoint(
     ``out_path`` after checking it.
 
     ``model`` is the full-precision model of ``source`` (eval mode); ``rebuild(compact)`` builds the
-    model a compact dict describes; ``probe`` is a batch of model inputs; ``predict(outputs)`` turns
-    outputs into labels (default: argmax over dim 1). When half precision changes more than
+    (untrained) model a compact dict describes, which then gets the compact weights; ``probe`` is a
+    batch of model inputs; ``predict(outputs)`` turns outputs into labels (default: argmax over dim 1). When half precision changes more than
     ``1 - min_agreement`` of the probe labels, the checkpoint is written in fp32 instead (still
     weights only) and the report says so.
     """
@@ -145,7 +145,9 @@ def export_compact_checkpoint(
     note = ""
     for use_half in (True, False) if half else (False,):
         compact = compact_checkpoint(ckpt, model, kept, half=use_half)
-        outputs = rebuild(compact).eval()(probe).float()
+        rebuilt = rebuild(compact)
+        rebuilt.load_state_dict(compact["state_dict"], strict=True)  # fp16 -> the model's fp32
+        outputs = rebuilt.eval()(probe).float()
         agreement = float((to_labels(outputs) == reference_labels).float().mean())
         max_diff = float((outputs - reference).abs().max()) if outputs.numel() else 0.0
         if agreement >= min_agreement or not use_half:
