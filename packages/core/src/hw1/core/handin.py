@@ -5,8 +5,9 @@ tolerance, checked on probe inputs before the file is written.
 The package that knows the model (classification, segmentation) says which checkpoint entries to
 keep, how to rebuild a model from the compact dict and how to turn model outputs into predicted
 labels; the procedure (:func:`refuse_overwriting_source`, :func:`compact_checkpoint`,
-:func:`export_compact_checkpoint`), the check and the report are written once, here. A compact checkpoint loads like the full one: its
-fp16 tensors are cast back to the model's fp32 by ``load_state_dict``.
+:func:`export_compact_checkpoint`), the check and the report are written once, here. A compact
+checkpoint loads like the full one: its fp16 tensors are cast back to the model's fp32 by
+``load_state_dict``.
 """
 
 from __future__ import annotations
@@ -134,9 +135,9 @@ def export_compact_checkpoint(
 
     ``model`` is the full-precision model of ``source`` (eval mode); ``rebuild(compact)`` builds the
     (untrained) model a compact dict describes, which then gets the compact weights; ``probe`` is a
-    batch of model inputs; ``predict(outputs)`` turns outputs into labels (default: argmax over dim 1). When half precision changes more than
-    ``1 - min_agreement`` of the probe labels, the checkpoint is written in fp32 instead (still
-    weights only) and the report says so.
+    batch of model inputs; ``predict(outputs)`` turns outputs into labels (default: argmax over dim 1).
+    When half precision changes more than ``1 - min_agreement`` of the probe labels, the checkpoint
+    is written in fp32 instead (still weights only) and the report says so.
     """
     to_labels = predict or (lambda outputs: outputs.argmax(1))
     model.eval()
