@@ -131,6 +131,13 @@ def _joint_counts(gt_path: Path, pred_path: Path, red: str) -> np.ndarray:
     return counts
 
 
+def _usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, e.g. under ``taskset`` or a container quota)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 #: Pillow images one pair of masks allocates (two decoded, two looked up, two code images, their sum).
 _IMAGES_PER_PAIR = 8
 
@@ -163,13 +170,13 @@ def evaluate_folders(
 
     Files are paired by name (every ``.png`` in ``gt_dir``, e.g. ``xxxx_mask.png``; other files such
     as ``xxxx_sat.jpg`` are ignored), any image size is accepted as long as a prediction matches its
-    ground truth. ``num_workers`` threads decode in parallel (PNG decoding releases the GIL; default:
-    up to 8, one per CPU). ``red`` is the codec's choice for the red hole (``"error"`` or
-    ``"unknown"``). Every unreadable, mis-sized or red-holed file is collected and reported in one
+    ground truth. ``num_workers`` threads decode and count in parallel (Pillow releases the GIL;
+    default: up to 8, one per CPU this process may use). ``red`` is the codec's choice for the red
+    hole (``"error"`` or ``"unknown"``). Every unreadable, mis-sized or red-holed file is collected and reported in one
     :class:`Hw1DataError`.
     """
     pairs = pair_mask_files(gt_dir, pred_dir)
-    n_workers = num_workers if num_workers is not None else min(8, os.cpu_count() or 1)
+    n_workers = num_workers if num_workers is not None else min(8, _usable_cpus())
     n_workers = max(1, min(n_workers, len(pairs)))
 
     def score(pair: tuple[Path, Path]) -> np.ndarray | Hw1DataError:
