@@ -27,18 +27,17 @@ import os
 from dataclasses import dataclass
 
 import pytest
-import timm
-import torch
 from click.testing import CliRunner
-from timm.models import register_model
-from timm.models.resnet import BasicBlock, ResNet
 
 from hw1.cli.main import cli
 from hw1.core import read_metrics
+from hw1.core.tiny_resnet import register_tiny_resnet
 
 SEED = int(os.environ.get("HW1_SSL_GAIN_SEED", "0"))
 NUM_CLASSES = 20
-BACKBONE = "timm:hw1_test_tiny_resnet_32px"
+#: The tests' reduced-width ResNet (BasicBlock ×[1,1,1,1], 16-128 channels) without the stem's max-pool,
+#: so a 32 px image keeps a 2×2 map at the last stage instead of 1×1.
+BACKBONE = register_tiny_resnet("hw1_test_tiny_resnet_32px", maxpool=False)
 
 
 @dataclass(frozen=True)
@@ -66,23 +65,6 @@ CASES = [
     #: margin is about half the smallest gap at 3e-3.
     MethodCase("byol", ("--lr", 3e-3), margin=0.02),
 ]
-
-
-def _register_backbone() -> None:
-    if "hw1_test_tiny_resnet_32px" in timm.list_models("hw1_test_*"):
-        return
-
-    @register_model
-    def hw1_test_tiny_resnet_32px(pretrained: bool = False, **kwargs):  # noqa: ARG001
-        """The tests' reduced-width ResNet (BasicBlock ×[1,1,1,1], 16-128 channels) without the stem's
-        max-pool, so a 32 px image keeps a 2×2 map at the last stage instead of 1×1."""
-        keep = {k: v for k, v in kwargs.items() if k in ("num_classes", "in_chans", "global_pool")}
-        model = ResNet(BasicBlock, [1, 1, 1, 1], channels=(16, 32, 64, 128), stem_width=16, **keep)
-        model.maxpool = torch.nn.Identity()
-        return model
-
-
-_register_backbone()
 
 
 def _hw1(*args: object) -> None:
