@@ -17,18 +17,19 @@ def _lightly_file(path, resnet: nn.Module) -> None:
     torch.save({f"backbone.{k}": v for k, v in seq.state_dict().items()}, path)
 
 
+def _small_unet(weights) -> nn.Module:
+    """A 3-stage smp U-Net on resnet18 whose encoder starts from the backbone file ``weights``."""
+    return create_model(
+        "smp:Unet:resnet18", weights=str(weights), num_classes=7, encoder_depth=3, decoder_channels=[16, 8, 8]
+    )
+
+
 def test_smp_encoder_loads_a_lightly_keyed_file(tmp_path):
     pytest.importorskip("segmentation_models_pytorch")
     torch.manual_seed(0)
     resnet = torchvision.models.resnet18()
     _lightly_file(tmp_path / "lightly.pt", resnet)
-    model = create_model(
-        "smp:Unet:resnet18",
-        weights=str(tmp_path / "lightly.pt"),
-        num_classes=7,
-        encoder_depth=3,
-        decoder_channels=[16, 8, 8],
-    )
+    model = _small_unet(tmp_path / "lightly.pt")
     encoder = model.net.encoder
     assert torch.equal(encoder.layer4[1].conv2.weight, resnet.layer4[1].conv2.weight)
     assert torch.equal(encoder.bn1.running_mean, resnet.bn1.running_mean)
@@ -47,13 +48,7 @@ def test_a_lightly_file_of_another_depth_is_refused(tmp_path):
     pytest.importorskip("segmentation_models_pytorch")
     _lightly_file(tmp_path / "r34.pt", torchvision.models.resnet34())
     with pytest.raises(Hw1CheckpointError, match="r34.pt: does not fit the backbone"):
-        create_model(
-            "smp:Unet:resnet18",
-            weights=str(tmp_path / "r34.pt"),
-            num_classes=7,
-            encoder_depth=3,
-            decoder_channels=[16, 8, 8],
-        )
+        _small_unet(tmp_path / "r34.pt")
 
 
 def test_a_classification_run_checkpoint_is_a_backbone_file_too(tmp_path):
@@ -65,11 +60,5 @@ def test_a_classification_run_checkpoint_is_a_backbone_file_too(tmp_path):
         **{f"head.fc.{k}": v for k, v in head.state_dict().items()},
     }
     torch.save({"format": "hw1-classification/1", "state_dict": state, "epoch": 3}, tmp_path / "best.pt")
-    model = create_model(
-        "smp:Unet:resnet18",
-        weights=str(tmp_path / "best.pt"),
-        num_classes=7,
-        encoder_depth=3,
-        decoder_channels=[16, 8, 8],
-    )
+    model = _small_unet(tmp_path / "best.pt")
     assert torch.equal(model.net.encoder.conv1.weight, backbone.conv1.weight)
