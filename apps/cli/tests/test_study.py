@@ -288,6 +288,23 @@ def test_the_report_states_the_claims_from_the_files_of_the_run(tmp_path):
     assert "| random-frozen |" in report.split("## 2.")[1]
 
 
+def test_the_report_says_what_shape_the_generated_data_has_and_why(tmp_path):
+    from hw1.cli.study.report import write_report
+
+    out = tmp_path / "out"
+    out.mkdir()
+    tiny = PROFILES["tiny"]
+    assert tiny.data_note
+    report = write_report(out, profile=tiny, data=StudyData(tmp_path / "hw1_data")).read_text()
+    header = report.split("## Claims")[0]
+    assert f"Generated data of this profile (`hw1 demo`, `hw1 data synth`): {tiny.data_note}" in header
+    for size in (tiny.synth_cls["num_classes"], tiny.synth_cls["n_train_per_class"], tiny.synth_cls["n_mini"]):
+        assert str(size) in tiny.data_note  # the note states the sizes the generator is given
+    assert (
+        "Generated data" not in write_report(out, profile=PROFILES["full"], data=StudyData(tmp_path / "d")).read_text()
+    )
+
+
 def test_a_skipped_setting_is_noted_and_the_study_goes_on(tmp_path, monkeypatch):
     import hw1.classification
     from hw1.cli.study.steps import run_cls

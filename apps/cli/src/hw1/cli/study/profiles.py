@@ -30,6 +30,8 @@ class StudyProfile:
     predict: dict[str, Any] = field(default_factory=dict)
     synth_cls: dict[str, Any] = field(default_factory=dict)
     synth_seg: dict[str, Any] = field(default_factory=dict)
+    data_note: str = ""
+    """What shape the generated data has and why (the report prints it); empty for real data."""
 
 
 #: tiny's data shape and budgets, measured on the 2-core CPU (shared, load ~8) against the 0.1 tiny profile
@@ -37,6 +39,9 @@ class StudyProfile:
 #: 32 px give B > A (0.383 vs 0.293, beyond two standard errors), D < B and E < C, which all failed before
 #: (A 0.067, B 0.056, C 0.026, D 0.082, E 0.067); the classification half took 318 s of CPU time. FCN32s at
 #: 128 px, width 0.25, 15 epochs reached 0.151 mIoU in 72 s of CPU time, against 0.100 in 282 s at 192 px.
+#: What tiny's two segmentation models share: random init, AdamW with cosine decay, 100 training pairs.
+_TINY_SEG = dict(weights="none", optimizer="adamw", schedule="cosine", batch_size=8, max_train=100, num_workers=2)
+
 TINY = StudyProfile(
     name="tiny",
     description="ResNet-18 at 32 px on 20 generated classes (20 train / 15 val images each), a narrow FCN32s "
@@ -55,35 +60,31 @@ TINY = StudyProfile(
     supervised=dict(backbone="resnet18", image_size=32, batch_size=64, epochs=6, num_workers=0),
     cls=dict(backbone="resnet18", image_size=32, batch_size=64, epochs=8, num_workers=0),
     seg_a=dict(
+        **_TINY_SEG,
         model="fcn32s",
-        weights="none",
         model_kwargs={"width": 0.25, "fc_channels": 256, "batch_norm": True, "dropout": 0.1},
         image_size=128,
-        optimizer="adamw",
         lr=2e-3,
-        schedule="cosine",
         epochs=15,
-        batch_size=8,
-        max_train=100,
         max_val=40,
-        num_workers=2,
     ),
     seg_b=dict(
+        **_TINY_SEG,
         model="smp:Unet:resnet18",
-        weights="none",
         model_kwargs={"encoder_depth": 3, "decoder_channels": [32, 16, 16]},
         image_size=96,
-        optimizer="adamw",
         lr=3e-3,
-        schedule="cosine",
         epochs=4,
-        batch_size=8,
-        max_train=100,
-        num_workers=2,
     ),
     predict=dict(batch_size=8, num_workers=2),
     synth_cls=dict(num_classes=20, n_train_per_class=20, n_val_per_class=15, n_mini=2000, size=32, mini_size=32),
     synth_seg=dict(n_train=100, n_val=110, size=192),
+    data_note="an Office-Home-shaped set of 20 classes with 20 labeled and 15 validation images each at 32 px, "
+    "2000 unlabeled Mini-ImageNet-shaped images at 32 px (32 other classes built from the same shapes and "
+    "textures) and 210 satellite-shaped image/mask pairs at 192 px (100 train, 110 validation). Why: the study "
+    "must run in minutes on 2 CPU cores, so images are small; 20 classes with 20 labeled images each instead of "
+    "65 × 8 give every setting enough examples per class to learn (at 65 × 8 all settings stayed at 0.03-0.08, "
+    "near chance), and 300 validation images resolve an accuracy difference of about 0.075 (two standard errors).",
 )
 
 SMALL = StudyProfile(

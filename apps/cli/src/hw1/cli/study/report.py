@@ -368,6 +368,11 @@ def write_report(out: Path, *, profile: StudyProfile, data: StudyData) -> Path:
         [
             f"Data: `{data.root}`",
             f"Profile: **{profile.name}** — {profile.description}",
+            *(
+                [f"Generated data of this profile (`hw1 demo`, `hw1 data synth`): {profile.data_note}"]
+                if profile.data_note
+                else []
+            ),
             f"Written: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}",
             "Versions: " + ", ".join(versions),
         ]
