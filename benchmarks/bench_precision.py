@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 import torch
-from harness import Figure
+from harness import Figure, best_time
 from torch import nn
 
 from hw1.core import autocast, create_backbone
@@ -82,12 +82,7 @@ def _rate(
         loss.float().backward()
         opt.step()
 
-    step()
-    best = float("inf")
-    for _ in range(steps):
-        t0 = time.process_time()
-        step()
-        best = min(best, time.process_time() - t0)
+    best, _ = best_time(step, steps, warmup=1, clock=time.process_time)
     return 1.0 / best
 
 
