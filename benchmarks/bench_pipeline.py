@@ -121,14 +121,15 @@ def _epoch_vs_step(folder: Path, cache: Path, quick: bool) -> dict[str, float]:
     CPU time (``time.process_time``: every thread of the process, so the background checkpoint
     write counts) measures the work; wall time on the shared 2-core machine mostly measures the
     other jobs. A pretrain epoch's CPU time is the difference between a run of ``epochs`` epochs
-    and a run of one, so start-up (store open and check, model build) cancels out."""
+    and a run of one (after an untimed one-epoch run), so start-up (store open and check, model
+    build) cancels out."""
     from hw1.core import save_checkpoint
 
     batch, size, epochs = 64, 32, (2 if quick else 3)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         store = open_folder_store(folder, size, cache_dir=cache, report=False)  # built here, not in a run
-        # the longer run first: what is left of one-time costs then counts against the epoch rate
+        _pretrain_cpu(folder, cache, out / "warm", 1, batch, size)  # one-time costs (first backward, pools)
         all_cpu, _ = _pretrain_cpu(folder, cache, out / "all", epochs, batch, size)
         one_cpu, one_wall = _pretrain_cpu(folder, cache, out / "one", 1, batch, size)
         rows = [json.loads(line) for line in (out / "one" / "metrics.jsonl").read_text().splitlines()]
