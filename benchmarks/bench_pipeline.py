@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from harness import Figure, best_time
+from harness import Figure, best_time, versus
 from PIL import Image
 from torch.utils.data import DataLoader, RandomSampler
 
@@ -185,49 +185,48 @@ def run(quick: bool) -> list[Figure]:
         gather, with_aug, build = _device_cpu_per_image(folder, size, batch, cache)
         e = _epoch_vs_step(folder, cache, quick)
     ms = 1000.0
+    workers_name = "2 DataLoader workers: decode + lightly two views"
+    epoch_name = f"resnet18 BYOL {e['size']}px batch {e['batch']} (device pipeline, CPU, fp32)"
     return [
-        Figure(
-            name=f"host CPU per training image, device pipeline vs workers (BYOL {size}px, batch {batch})",
+        versus(
+            f"host CPU per training image, device pipeline vs workers (BYOL {size}px, batch {batch})",
+            gather * ms,
+            workers * ms,
+            workers_name,
             unit="ms",
-            value=gather * ms,
-            baseline=workers * ms,
-            higher_is_better=False,
             goal=10.0,
-            baseline_name="2 DataLoader workers: decode + lightly two views",
-            notes=f"device path: store gather {gather * ms:.3f} ms/img (augmentation on the training device); "
-            f"one-time store build {build * ms:.2f} ms/img",
-        ),
-        Figure(
-            name=f"CPU per image incl. kornia augmentation when the training device is this CPU ({size}px)",
-            unit="ms",
-            value=with_aug * ms,
-            baseline=workers * ms,
             higher_is_better=False,
-            goal=None,
-            baseline_name="2 DataLoader workers: decode + lightly two views",
-            notes=f"{os.cpu_count()} CPUs; on a GPU this work leaves the host",
+            note=f"device path: store gather (augmentation on the training device); one-time store build "
+            f"{build * ms:.2f} ms/img",
         ),
-        Figure(
-            name=f"pretrain epoch rate vs bare step, resnet18 BYOL {e['size']}px batch {e['batch']} "
-            "(device pipeline, CPU, fp32; images per CPU second)",
+        versus(
+            f"CPU per image incl. kornia augmentation when the training device is this CPU ({size}px)",
+            with_aug * ms,
+            workers * ms,
+            workers_name,
+            unit="ms",
+            goal=None,
+            higher_is_better=False,
+            note=f"{os.cpu_count()} CPUs; on a GPU this work leaves the host",
+        ),
+        versus(
+            f"pretrain epoch rate vs bare step, {epoch_name}",
+            e["epoch_rate"],
+            e["step_rate"],
+            "the same step on pre-made views",
             unit="img/CPU-s",
-            value=e["epoch_rate"],
-            baseline=e["step_rate"],
             goal=0.9,
-            baseline_name="the same step on pre-made views",
-            notes=f"epoch {e['epoch_rate']:.1f} vs step {e['step_rate']:.1f} img per CPU second (epochs 2-"
-            f"{e['epochs']} of {e['steps']} steps); of the epoch's CPU time the two kornia views take "
-            f"{e['aug_share']:.0%} and the checkpoint (written beside the next epoch) {e['save_share']:.0%}; "
-            f"start-up and the last write, outside the epoch rate: {e['startup_s']:.1f} s wall",
+            note=f"images per CPU second, epochs 2-{e['epochs']} of {e['steps']} steps; of the epoch's CPU time "
+            f"the two kornia views take {e['aug_share']:.0%} and the checkpoint (written beside the next epoch) "
+            f"{e['save_share']:.0%}; start-up and the last write, outside the epoch rate: {e['startup_s']:.1f} s wall",
         ),
-        Figure(
-            name=f"pretrain epoch rate vs a plain PyTorch loop, resnet18 BYOL {e['size']}px batch {e['batch']} (CPU)",
+        versus(
+            f"pretrain epoch rate vs a plain PyTorch loop, {epoch_name}",
+            e["epoch_rate"],
+            e["plain_rate"],
+            "store gather + the same kornia views + step, one checkpoint per epoch",
             unit="img/CPU-s",
-            value=e["epoch_rate"],
-            baseline=e["plain_rate"],
             goal=None,
-            baseline_name="store gather + the same kornia views + step, one checkpoint per epoch",
-            notes=f"epoch {e['epoch_rate']:.1f} vs plain {e['plain_rate']:.1f} img per CPU second: what the loop "
-            "adds (LossMeter, progress bar, LR schedule, EMA momentum, feature spread)",
+            note="what the loop adds: LossMeter, progress bar, LR schedule, EMA momentum, feature spread",
         ),
     ]
