@@ -122,8 +122,8 @@ MICRO = StudyProfile(
     description="a smoke test of every step (one epoch each, 32-64 px): runs in about a minute, "
     "its numbers mean nothing",
     ssl=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, warmup_epochs=0, num_workers=0),
-    supervised=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, num_workers=0),
-    cls=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, num_workers=0),
+    supervised=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, warmup_epochs=0, num_workers=0),
+    cls=dict(backbone="resnet18", image_size=32, batch_size=32, epochs=1, warmup_epochs=0, num_workers=0),
     seg_a=dict(
         model="fcn32s",
         weights="none",
