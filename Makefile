@@ -32,7 +32,7 @@ $(STAMP): constraints.txt $(PYPROJECTS)
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/hw1 demo --out $(DEMO_OUT)
+	$(VENV)/bin/hw1 demo --out-dir $(DEMO_OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PACKAGES) tests $(PYTEST_ARGS)
