@@ -34,6 +34,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from hw1.core.atomic_files import write_text_atomic
 from hw1.core.checkpoint import save_checkpoint
 from hw1.core.distributed import DistributedContext, cleanup_distributed, init_distributed
 from hw1.core.errors import Hw1CheckpointError, Hw1Error
@@ -74,9 +75,7 @@ class RunFolder:
         """Write ``config.json`` (a dataclass or a mapping) into the folder, creating it; returns its path."""
         data = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
         self.path.mkdir(parents=True, exist_ok=True)
-        target = self.path / CONFIG_FILE
-        target.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-        return target
+        return write_text_atomic(self.path / CONFIG_FILE, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def open_run_folder(out_dir: str | os.PathLike[str], *, resume: bool, option: str = "--out-dir") -> RunFolder:
