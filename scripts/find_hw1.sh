@@ -36,7 +36,7 @@ hw1_find() {
         HW1_BIN="$(command -v hw1)"
     else
         echo "error: the hw1 command was found neither in $HW1_REPO/.venv/bin nor on PATH;" \
-            "run 'make setup' in $HW1_REPO (or 'pip install --find-links dist hw1-cli')" >&2
+            "run 'make setup' in $HW1_REPO (or 'pip install --find-links dist \"hw1-cli[all]\"')" >&2
         exit 2
     fi
 }
