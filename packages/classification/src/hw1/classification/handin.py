@@ -20,7 +20,7 @@ from hw1.classification.checkpoint import load_classifier
 from hw1.classification.dataset import build_transform
 from hw1.classification.head import Classifier, ClassifierHead
 from hw1.core import create_backbone, open_image
-from hw1.core.handin import HandinReport, export_compact_checkpoint, refuse_overwriting_source
+from hw1.core.handin import HandinReport, export_compact_checkpoint, noise_probe, refuse_overwriting_source
 
 #: Least fraction of probe images whose predicted class must not change when the weights go to fp16.
 HANDIN_MIN_AGREEMENT = 1.0
@@ -34,9 +34,7 @@ def _probe_batch(ckpt: dict[str, Any], images: Sequence[str | os.PathLike[str]],
     if images:
         transform = build_transform(size, "none", mean=norm["mean"], std=norm["std"])
         return torch.stack([transform(open_image(p)) for p in images])
-    generator = torch.Generator().manual_seed(seed)
-    rgb = torch.rand(count, 3, size, size, generator=generator)
-    return (rgb - torch.tensor(norm["mean"]).view(1, 3, 1, 1)) / torch.tensor(norm["std"]).view(1, 3, 1, 1)
+    return noise_probe(count, size, norm, seed)
 
 
 def export_classifier_handin(

@@ -90,6 +90,20 @@ def half_precision_state_dict(
     return out, halved
 
 
+def normalized_probe(rgb: torch.Tensor, normalization: dict[str, Sequence[float]]) -> torch.Tensor:
+    """Probe images ``(N, 3, H, W)`` in [0, 1] normalised with a checkpoint's ``normalization``."""
+    mean = torch.tensor(normalization["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(normalization["std"]).view(1, 3, 1, 1)
+    return (rgb - mean) / std
+
+
+def noise_probe(count: int, side: int, normalization: dict[str, Sequence[float]], seed: int) -> torch.Tensor:
+    """``count`` seeded uniform-noise images of ``side``² pixels, normalised: the probe inputs when the
+    user gives no images."""
+    rgb = torch.rand(count, 3, side, side, generator=torch.Generator().manual_seed(seed))
+    return normalized_probe(rgb, normalization)
+
+
 def refuse_overwriting_source(source: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> None:
     """Raise :class:`Hw1CheckpointError` when the hand-in checkpoint ``out_path`` is its ``source``
     (call it before loading anything)."""

@@ -17,8 +17,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from hw1.core import Hw1CheckpointError, Hw1Error, read_rgb
-from hw1.core.handin import HandinReport, export_compact_checkpoint, refuse_overwriting_source
+from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, read_rgb
+from hw1.core.handin import (
+    HandinReport,
+    export_compact_checkpoint,
+    noise_probe,
+    normalized_probe,
+    refuse_overwriting_source,
+)
 from hw1.segmentation.checkpoint import load_model_from_checkpoint
 from hw1.segmentation.models import create_model
 
@@ -33,18 +39,14 @@ def _probe_batch(
 ) -> torch.Tensor:
     """Normalised probe inputs: the given images (resized to ``size``) or seeded noise images."""
     side = int(size or ckpt.get("image_size") or 256)
-    norm = ckpt.get("normalization") or {"mean": [0.5] * 3, "std": [0.25] * 3}
+    norm = ckpt.get("normalization") or IMAGENET_NORMALIZATION  # what Predictor falls back to
     if images:
         from PIL import Image
 
         arrays = [np.asarray(Image.fromarray(read_rgb(p)).resize((side, side), Image.BILINEAR)) for p in images]
         rgb = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 255.0
-    else:
-        generator = torch.Generator().manual_seed(seed)
-        rgb = torch.rand(count, 3, side, side, generator=generator)
-    mean = torch.tensor(norm["mean"]).view(1, 3, 1, 1)
-    std = torch.tensor(norm["std"]).view(1, 3, 1, 1)
-    return (rgb - mean) / std
+        return normalized_probe(rgb, norm)
+    return noise_probe(count, side, norm, seed)
 
 
 def export_segmentation_handin(
