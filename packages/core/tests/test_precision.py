@@ -89,3 +89,9 @@ def test_a_short_run_is_not_probed(monkeypatch):
     model, probe = _probe("fp32", "short-run")
     short = PrecisionProbe(model=model, loss=probe.loss, key="short-run", run_steps=PROBE_MIN_RUN_STEPS - 1)
     assert resolve_precision("auto", CPU, probe=short) == "fp32" and model.calls == 0
+
+
+def test_a_resumed_auto_run_keeps_its_stored_precision():
+    assert resolve_precision("auto", CPU, resumed="bf16") == "bf16"  # no probe: the stored choice stands
+    assert resolve_precision("fp32", CPU, resumed="bf16") == "fp32"  # an explicit choice wins
+    assert resolve_precision("auto", CPU, resumed=None) == "fp32"

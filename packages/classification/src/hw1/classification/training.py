@@ -457,8 +457,6 @@ def _resolve_precision(
 ) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this classifier at this batch and image size."""
-    if state is not None and config.precision == "auto" and state.get("precision"):
-        return str(state["precision"])
     shape = (config.batch_size, 3, config.image_size, config.image_size)
 
     def loss() -> torch.Tensor:
@@ -466,7 +464,7 @@ def _resolve_precision(
 
     key = ("cls", config.backbone, config.head, config.head_hidden, frozen, shape)
     probe = PrecisionProbe(model=model, loss=loss, key=key, run_steps=run_steps)
-    return resolve_precision(config.precision, device, probe=probe)
+    return resolve_precision(config.precision, device, probe=probe, resumed=(state or {}).get("precision"))
 
 
 class _HiddenFeatures(nn.Module):

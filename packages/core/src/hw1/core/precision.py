@@ -53,7 +53,9 @@ class PrecisionProbe:
     (the probe costs about three steps; a smoke test would spend most of its time probing)."""
 
 
-def resolve_precision(precision: str, device: torch.device, *, probe: PrecisionProbe | None = None) -> str:
+def resolve_precision(
+    precision: str, device: torch.device, *, probe: PrecisionProbe | None = None, resumed: str | None = None
+) -> str:
     """Turn a requested precision into the one that will run on ``device``.
 
     ``auto``: on CUDA bf16 where supported (Ampere+), else fp16. On a CPU with native bf16
@@ -61,11 +63,14 @@ def resolve_precision(precision: str, device: torch.device, *, probe: PrecisionP
     (see :func:`probe_precision`); without a probe, fp32 — never the several-times-slower choice
     bf16 is for small models. On other CPUs (bf16 emulated: 2–3× slower) and other devices, fp32.
     ``fp16`` is only honoured on CUDA (with a GradScaler); asking for it elsewhere is an error
-    rather than a silent slow path.
+    rather than a silent slow path. ``resumed``: the precision stored in the checkpoint a run resumes
+    from; an ``auto`` run keeps it, so a resumed run computes as the uninterrupted one did.
     """
     p = precision.lower()
     if p not in PRECISION_CHOICES:
         raise Hw1Error(f"unknown precision {precision!r}: use one of {', '.join(PRECISION_CHOICES)}")
+    if p == "auto" and resumed:
+        return str(resumed)
     if p == "auto":
         if device.type == "cpu":
             if probe is None or not cpu_has_native_bf16():

@@ -275,10 +275,9 @@ def _resolve_precision(
 ) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this model at this batch and training image size."""
-    if resume_ckpt is not None and c.precision == "auto" and resume_ckpt.get("precision"):
-        return str(resume_ckpt["precision"])
-    if c.precision != "auto" or device.type != "cpu":
-        return resolve_precision(c.precision, device)
+    resumed = (resume_ckpt or {}).get("precision")
+    if c.precision != "auto" or device.type != "cpu" or resumed:
+        return resolve_precision(c.precision, device, resumed=resumed)
     height, width = train_ds[0][0].shape[-2:]  # one decoded pair: the size a training batch has
     shape = (c.batch_size, 3, int(height), int(width))
 

@@ -370,8 +370,6 @@ def _resolve_precision(
 ) -> str:
     """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
     on a bf16-capable CPU times one training step of this method at this batch and image size."""
-    if ckpt is not None and config.precision == "auto" and ckpt.get("precision"):
-        return str(ckpt["precision"])
     shape = (config.batch_size, 3, config.image_size, config.image_size)
 
     def loss() -> torch.Tensor:
@@ -381,7 +379,7 @@ def _resolve_precision(
     probe = PrecisionProbe(
         model=method, loss=loss, key=("ssl", config.method, config.backbone, shape), run_steps=run_steps
     )
-    return resolve_precision(config.precision, device, probe=probe)
+    return resolve_precision(config.precision, device, probe=probe, resumed=(ckpt or {}).get("precision"))
 
 
 def _checkpoint(
