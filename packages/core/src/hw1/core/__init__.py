@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hw1.core.atomic_files import atomic_write
 from hw1.core.csv_files import PREDICTIONS_HEADER, write_csv, write_predictions_csv
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
-from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name, to_rgb
+from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name
 from hw1.core.lazy_exports import lazy_exports
 from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
 from hw1.core.progress import progress, progress_enabled
@@ -19,11 +19,9 @@ from hw1.core.progress import progress, progress_enabled
 #: Attributes that need torch, by defining module: imported when first asked for.
 _LAZY: dict[str, tuple[str, ...]] = {
     "hw1.core.backbone": (
-        "BackboneLoadReport",
         "backbone_state_dict",
         "create_backbone",
         "extract_state_dict",
-        "list_backbones",
         "load_backbone_file",
         "load_backbone_state_dict",
     ),
@@ -36,7 +34,6 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "barrier",
         "broadcast_buffers",
         "cleanup_distributed",
-        "get_rank",
         "get_world_size",
         "init_distributed",
         "is_main_process",
@@ -64,11 +61,9 @@ __getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.core.backbone import (
-        BackboneLoadReport,
         backbone_state_dict,
         create_backbone,
         extract_state_dict,
-        list_backbones,
         load_backbone_file,
         load_backbone_state_dict,
     )
@@ -81,7 +76,6 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
         barrier,
         broadcast_buffers,
         cleanup_distributed,
-        get_rank,
         get_world_size,
         init_distributed,
         is_main_process,
@@ -109,7 +103,6 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
 __version__ = "0.2.0"
 
 __all__ = [
-    "BackboneLoadReport",
     "DistributedContext",
     "Hw1CheckpointError",
     "Hw1DataError",
@@ -138,13 +131,11 @@ __all__ = [
     "distributed_run",
     "epoch_seed",
     "extract_state_dict",
-    "get_rank",
     "get_world_size",
     "init_distributed",
     "is_image_file",
     "is_main_process",
     "lazy_exports",
-    "list_backbones",
     "list_images",
     "load_backbone_file",
     "load_backbone_state_dict",
@@ -168,7 +159,6 @@ __all__ = [
     "seed_worker",
     "select_device",
     "to_device_batch",
-    "to_rgb",
     "unwrap_model",
     "write_csv",
     "write_predictions_csv",

@@ -25,7 +25,7 @@ import torchvision
 from torch import nn
 
 from hw1.core.checkpoint import load_checkpoint
-from hw1.core.errors import Hw1CheckpointError, Hw1Error
+from hw1.core.errors import Hw1CheckpointError, Hw1Error, first_line
 
 #: Prefixes that training wrappers add to every key (DDP, torch.compile).
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
@@ -129,11 +129,9 @@ def weights_file(weights: str | os.PathLike[str] | None) -> Path | None:
 
 def download_error(what: str, exc: BaseException) -> Hw1CheckpointError:
     """The :class:`Hw1CheckpointError` for published weights of ``what`` that could not be fetched."""
-    first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
     return Hw1CheckpointError(
-        f"pretrained weights for {what} could not be downloaded ({first}); without network access, "
-        "download the file on another machine and pass its path with --weights PATH "
-        "(or use --weights none)"
+        f"pretrained weights for {what} could not be downloaded ({first_line(exc)[:160]}); without network "
+        "access, download the file on another machine and pass its path with --weights PATH (or use --weights none)"
     )
 
 

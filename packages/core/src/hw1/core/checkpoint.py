@@ -19,7 +19,10 @@ import torch
 
 from hw1.core.atomic_files import atomic_write, temp_name_pattern
 from hw1.core.checkpoint_files import describe_non_checkpoint
-from hw1.core.errors import Hw1CheckpointError
+from hw1.core.errors import Hw1CheckpointError, first_line
+
+#: How torch reports a damaged or foreign file (``KeyError: 101`` for text, ``EOFError``, a bad zip …).
+_UNREADABLE = (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, LookupError, TypeError, AttributeError)
 
 
 def save_checkpoint(obj: Any, path: str | os.PathLike[str]) -> Path:
@@ -104,27 +107,13 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
     try:
         return torch.load(p, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise Hw1CheckpointError(
             f"{p}: refused to load: the file holds objects other than tensors, numbers, strings, "
-            f"lists and dicts ({first[:160]}); only load files from a source you trust, and re-save "
-            "them as a plain state_dict"
+            f"lists and dicts ({first_line(exc)[:160]}); only load files from a source you trust, and "
+            "re-save them as a plain state_dict"
         ) from exc
-    except (
-        RuntimeError,
-        EOFError,
-        zipfile.BadZipFile,
-        OSError,
-        ValueError,
-        KeyError,
-        IndexError,
-        TypeError,
-        AttributeError,
-        UnicodeDecodeError,
-    ) as exc:
-        # torch reports a damaged or foreign file in many ways (KeyError: 101 for text, EOFError, …)
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except _UNREADABLE as exc:
         raise Hw1CheckpointError(
-            f"{p}: not a readable torch checkpoint ({type(exc).__name__}: {msg[:160]}); the file may be "
-            "truncated or of another format: re-export or re-download it"
+            f"{p}: not a readable torch checkpoint ({type(exc).__name__}: {first_line(exc)[:160]}); the file may "
+            "be truncated or of another format: re-export or re-download it"
         ) from exc

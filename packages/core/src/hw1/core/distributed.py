@@ -47,7 +47,7 @@ def init_distributed(device: str = "auto", backend: str | None = None) -> Distri
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     dev = select_device(device, local_rank=local_rank if world_size > 1 else None)
-    if world_size > 1 and not (dist.is_available() and dist.is_initialized()):
+    if world_size > 1 and not in_process_group():
         chosen = backend or ("nccl" if dev.type == "cuda" else "gloo")
         if dev.type == "cuda":
             torch.cuda.set_device(dev)
@@ -55,25 +55,25 @@ def init_distributed(device: str = "auto", backend: str | None = None) -> Distri
     return DistributedContext(rank=rank, world_size=world_size, local_rank=local_rank, device=dev)
 
 
+def in_process_group() -> bool:
+    """Whether this process has joined a torch.distributed process group."""
+    return dist.is_available() and dist.is_initialized()
+
+
 def cleanup_distributed() -> None:
     """Leave the process group, if one was joined."""
-    if dist.is_available() and dist.is_initialized():
+    if in_process_group():
         dist.destroy_process_group()
-
-
-def get_rank() -> int:
-    """This process's global rank (0 when not distributed)."""
-    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
 
 def get_world_size() -> int:
     """Number of processes in the run (1 when not distributed)."""
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+    return dist.get_world_size() if in_process_group() else 1
 
 
 def is_main_process() -> bool:
-    """True on rank 0 — the only process that writes files or shows progress."""
-    return get_rank() == 0
+    """True on rank 0 (or when not distributed) — the only process that writes files or shows progress."""
+    return not in_process_group() or dist.get_rank() == 0
 
 
 def rank_zero_only(fn: F) -> F:

@@ -13,3 +13,10 @@ class Hw1DataError(Hw1Error):
 
 class Hw1CheckpointError(Hw1Error):
     """A checkpoint or backbone file cannot be loaded safely or does not fit the model."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message (its type name when the message is empty): the part of a
+    library's exception that fits into a one-line :class:`Hw1Error`."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from hw1.core.errors import Hw1DataError
+from hw1.core.errors import Hw1DataError, first_line
 
 #: Largest accepted image, in pixels (width × height). 16k × 16k covers any photo or tile.
 DEFAULT_MAX_PIXELS = 16384 * 16384
@@ -69,8 +69,9 @@ def open_image(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PI
     except UnidentifiedImageError as exc:
         raise Hw1DataError(f"{p}: not a readable image (unknown format); remove or replace the file") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise Hw1DataError(f"{p}: cannot decode image ({first}); the file may be truncated, replace it") from exc
+        raise Hw1DataError(
+            f"{p}: cannot decode image ({first_line(exc)}); the file may be truncated, replace it"
+        ) from exc
     return to_rgb(img)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from hw1.core.distributed import get_world_size
 from hw1.core.errors import Hw1Error
 
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
@@ -141,7 +142,7 @@ def _rank_zero_choice(choice: str) -> str:
     """Under DDP every rank probes on its own; all must run rank 0's choice."""
     import torch.distributed as dist
 
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if get_world_size() == 1:
         return choice
     flag = torch.tensor([1 if choice == "bf16" else 0])
     dist.broadcast(flag, 0)

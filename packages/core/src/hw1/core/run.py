@@ -31,12 +31,11 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
 from torch import nn
 
 from hw1.core.atomic_files import write_text_atomic
 from hw1.core.checkpoint import save_checkpoint
-from hw1.core.distributed import DistributedContext, cleanup_distributed, init_distributed
+from hw1.core.distributed import DistributedContext, cleanup_distributed, in_process_group, init_distributed
 from hw1.core.errors import Hw1CheckpointError, Hw1Error
 
 OPTIMIZER_CHOICES = ("sgd", "adam", "adamw", "lars")
@@ -50,7 +49,7 @@ def distributed_run(device: str = "auto") -> Iterator[DistributedContext]:
     """Context of one training run: joins torchrun's process group when launched by torchrun and
     none is initialised yet, and on exit leaves it only if it joined it here — a process group the
     caller created stays usable after the run."""
-    joined = not (dist.is_available() and dist.is_initialized())
+    joined = not in_process_group()
     ctx = init_distributed(device)
     try:
         yield ctx
@@ -167,12 +166,6 @@ def build_optimizer(
     return Lars(groups, lr=lr, momentum=momentum, nesterov=nesterov)
 
 
-def check_finite(value: float, *, epoch: int, hint: str) -> None:
-    """Fail the run with :class:`Hw1Error` naming the epoch when a loss is NaN or infinite."""
-    if not math.isfinite(value):
-        raise Hw1Error(f"the loss became {value} in epoch {epoch}; {hint}")
-
-
 class LossMeter:
     """An epoch's (weighted) loss summed on the device without a host sync per step.
 
@@ -201,7 +194,8 @@ class LossMeter:
     def mean(self) -> float:
         """The mean loss so far (one host sync), checked to be finite."""
         value = float(self._sum) / max(self._weight, 1e-12)
-        check_finite(value, epoch=self.epoch, hint=self.hint)
+        if not math.isfinite(value):
+            raise Hw1Error(f"the loss became {value} in epoch {self.epoch}; {self.hint}")
         return value
 
     @property
@@ -303,23 +297,3 @@ class RunResult:
             "metrics": dict(self.metrics),
         }
         return {**base, **self.extra}
-
-
-__all__ = [
-    "CONFIG_FILE",
-    "LAST_CHECKPOINT",
-    "OPTIMIZER_CHOICES",
-    "CheckpointWriter",
-    "LossMeter",
-    "RunFolder",
-    "RunResult",
-    "build_optimizer",
-    "check_finite",
-    "decay_groups",
-    "distributed_run",
-    "epoch_seed",
-    "open_run_folder",
-    "seed_epoch",
-    "snapshot",
-    "upgrade_config",
-]

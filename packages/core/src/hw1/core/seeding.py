@@ -33,6 +33,4 @@ def seed_worker(worker_id: int) -> None:
 
 def make_generator(seed: int) -> torch.Generator:
     """A CPU generator for DataLoader shuffling and samplers."""
-    g = torch.Generator()
-    g.manual_seed(seed)
-    return g
+    return torch.Generator().manual_seed(seed)
