@@ -83,6 +83,15 @@ def read_segmentation_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]
     return ckpt
 
 
+def rebuild_model(spec: dict[str, Any], source: str | os.PathLike[str]) -> nn.Module:
+    """The untrained network of a checkpoint's ``"model"`` entry (``weights=None``: nothing is
+    downloaded); :class:`Hw1CheckpointError` naming ``source`` when it cannot be built."""
+    try:
+        return create_model(spec["name"], weights=None, **dict(spec.get("kwargs") or {}))
+    except Hw1Error as exc:
+        raise Hw1CheckpointError(f"{source}: cannot rebuild model {spec['name']!r}: {exc}") from exc
+
+
 def load_model_from_checkpoint(
     path: str | os.PathLike[str], device: torch.device | str = "cpu"
 ) -> tuple[nn.Module, dict[str, Any]]:
@@ -91,10 +100,7 @@ def load_model_from_checkpoint(
     fp16 weights (a hand-in checkpoint of :mod:`hw1.segmentation.handin`) are cast to the model's fp32."""
     ckpt = read_segmentation_checkpoint(path)
     spec = ckpt["model"]
-    try:
-        model = create_model(spec["name"], weights=None, **dict(spec.get("kwargs") or {}))
-    except Hw1Error as exc:
-        raise Hw1CheckpointError(f"{path}: cannot rebuild model {spec['name']!r}: {exc}") from exc
+    model = rebuild_model(spec, path)
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)
     except RuntimeError as exc:

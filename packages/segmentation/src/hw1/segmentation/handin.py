@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, read_rgb
+from hw1.core import IMAGENET_NORMALIZATION, read_rgb
 from hw1.core.handin import (
     HandinReport,
     export_compact_checkpoint,
@@ -25,8 +24,7 @@ from hw1.core.handin import (
     normalized_probe,
     refuse_overwriting_source,
 )
-from hw1.segmentation.checkpoint import load_model_from_checkpoint
-from hw1.segmentation.models import create_model
+from hw1.segmentation.checkpoint import load_model_from_checkpoint, rebuild_model
 
 #: Least fraction of probe pixels whose class must not change when the weights go to fp16.
 HANDIN_MIN_AGREEMENT = 0.999
@@ -68,14 +66,6 @@ def export_segmentation_handin(
     """
     refuse_overwriting_source(checkpoint, out_path)
     model, ckpt = load_model_from_checkpoint(checkpoint, device="cpu")
-    spec = ckpt["model"]
-
-    def rebuild(compact: dict[str, Any]) -> nn.Module:
-        try:
-            return create_model(spec["name"], weights=None, **dict(spec.get("kwargs") or {}))
-        except Hw1Error as exc:
-            raise Hw1CheckpointError(f"{checkpoint}: cannot rebuild model {spec['name']!r}: {exc}") from exc
-
     probe = _probe_batch(ckpt, probe_images, probe_count, probe_size, seed)
     return export_compact_checkpoint(
         checkpoint,
@@ -83,7 +73,7 @@ def export_segmentation_handin(
         ckpt=ckpt,
         kept=KEPT_ENTRIES,
         model=model,
-        rebuild=rebuild,
+        rebuild=lambda compact: rebuild_model(compact["model"], checkpoint),
         probe=probe,
         half=half,
         min_agreement=min_agreement,

@@ -16,10 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from hw1.core import Hw1Error
+from hw1.segmentation.palette import NUM_CLASSES, UNKNOWN
 
 LOSS_CHOICES = ("ce", "focal", "dice", "ce+dice", "focal+dice")
-#: Label of the Unknown class (palette order), ignored when ``ignore_unknown``.
-UNKNOWN_LABEL = 6
 NO_IGNORE = -100
 
 
@@ -36,17 +35,14 @@ class CrossEntropyLoss(nn.Module):
         return F.cross_entropy(logits.float(), target, weight=self.weight, ignore_index=self.ignore_index)
 
 
-class FocalLoss(nn.Module):
+class FocalLoss(CrossEntropyLoss):
     """Softmax focal loss (Lin et al.) with optional per-class weights (the α of the paper)."""
 
     def __init__(
         self, gamma: float = 2.0, class_weights: Sequence[float] | None = None, ignore_index: int = NO_IGNORE
     ) -> None:
-        super().__init__()
+        super().__init__(class_weights, ignore_index)
         self.gamma = gamma
-        self.ignore_index = ignore_index
-        weight = None if class_weights is None else torch.tensor(list(class_weights), dtype=torch.float32)
-        self.register_buffer("weight", weight)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         logp = F.log_softmax(logits.float(), dim=1)
@@ -89,23 +85,21 @@ def build_loss(
     ignore_unknown: bool = False,
     *,
     focal_gamma: float = 2.0,
-    num_classes: int = 7,
+    num_classes: int = NUM_CLASSES,
 ) -> nn.Module:
     """The loss ``name`` (one of :data:`LOSS_CHOICES`) as a module ``loss(logits, target)`` with
     ``logits`` (N, C, H, W) and integer ``target`` (N, H, W). ``class_weights`` (one per class)
     weight cross-entropy and focal terms; ``ignore_unknown`` drops Unknown pixels from every term."""
     if class_weights is not None and len(class_weights) != num_classes:
         raise Hw1Error(f"class weights: expected {num_classes} values (one per class), got {len(class_weights)}")
-    ignore = UNKNOWN_LABEL if ignore_unknown else NO_IGNORE
-    parts = []
-    for part in name.lower().split("+"):
-        part = part.strip()
-        if part == "ce":
-            parts.append(CrossEntropyLoss(class_weights, ignore_index=ignore))
-        elif part == "focal":
-            parts.append(FocalLoss(focal_gamma, class_weights, ignore_index=ignore))
-        elif part == "dice":
-            parts.append(DiceLoss(ignore_index=UNKNOWN_LABEL if ignore_unknown else None))
-        else:
-            raise Hw1Error(f"unknown loss {name!r}: use one of {', '.join(LOSS_CHOICES)}")
-    return parts[0] if len(parts) == 1 else SumLoss(*parts)
+    ignore = UNKNOWN if ignore_unknown else NO_IGNORE
+    builders = {
+        "ce": lambda: CrossEntropyLoss(class_weights, ignore_index=ignore),
+        "focal": lambda: FocalLoss(focal_gamma, class_weights, ignore_index=ignore),
+        "dice": lambda: DiceLoss(ignore_index=UNKNOWN if ignore_unknown else None),
+    }
+    parts = [part.strip() for part in name.lower().split("+")]
+    if not all(part in builders for part in parts):
+        raise Hw1Error(f"unknown loss {name!r}: use one of {', '.join(LOSS_CHOICES)}")
+    losses = [builders[part]() for part in parts]
+    return losses[0] if len(losses) == 1 else SumLoss(*losses)

@@ -41,7 +41,7 @@ from hw1.core import (
 from hw1.segmentation.checkpoint import load_model_from_checkpoint
 from hw1.segmentation.codec import write_mask
 from hw1.segmentation.inference import predict_logits
-from hw1.segmentation.prediction_inputs import ImageFiles, InputItem, decode_batch, resolve_decode
+from hw1.segmentation.prediction_inputs import ImageFiles, decode_batch, resolve_decode
 
 #: Use the training size stored in the checkpoint (``image_size``).
 FROM_CHECKPOINT = "checkpoint"
@@ -140,10 +140,6 @@ class PredictionReport:
         return not self.failed
 
 
-def _as_list(batch: list[InputItem]) -> list[InputItem]:
-    return batch
-
-
 def predict_folder(
     checkpoint: str | os.PathLike[str] | Predictor,
     input_dir: str | os.PathLike[str],
@@ -194,7 +190,7 @@ def predict_folder(
         batch_size=batch_size,
         shuffle=False,
         num_workers=num_workers,
-        collate_fn=_as_list,
+        collate_fn=list,  # InputItems as they are
         pin_memory=predictor.device.type == "cuda",
     )
     pending: deque[tuple[Path, Future[Path]]] = deque()

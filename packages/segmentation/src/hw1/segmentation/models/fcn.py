@@ -20,9 +20,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_checkpoint
+from hw1.core.backbone import download_error, weights_file
 from hw1.segmentation.models.input_size import pad_to_multiple
 from hw1.segmentation.models.registry import register_model
-from hw1.segmentation.models.weights import download_error, weights_file
 from hw1.segmentation.palette import NUM_CLASSES
 
 #: VGG16 configuration "D": channel counts, "M" = 2×2 max-pool.

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 ModelBuilder = Callable[..., "nn.Module"]
 
 _REGISTRY: dict[str, ModelBuilder] = {}
-_DESCRIPTIONS: dict[str, str] = {}
 _OPTIONS: dict[str, Callable[..., Any]] = {}
 
 
@@ -64,7 +63,6 @@ def register_model(
         if key in _REGISTRY and _REGISTRY[key] is not f:
             raise Hw1Error(f"model name {key!r} is registered twice")
         _REGISTRY[key] = f
-        _DESCRIPTIONS[key] = _first_line(f.__doc__)
         _OPTIONS[key] = options or f
         return f
 
@@ -120,7 +118,7 @@ def describe_model(name: str) -> str:
     family = _prefix_of(name)
     if family is not None:
         return family.description
-    return _DESCRIPTIONS.get(name, "")
+    return _first_line(_REGISTRY[name].__doc__) if name in _REGISTRY else ""
 
 
 def create_model(

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 from hw1.core import Hw1Error, load_backbone_file
+from hw1.core.backbone import download_error, weights_file
 from hw1.segmentation.models.input_size import fit_to_size, pad_to_multiple
 from hw1.segmentation.models.registry import register_model_prefix
-from hw1.segmentation.models.weights import download_error, weights_file
 from hw1.segmentation.palette import NUM_CLASSES
 
 

@@ -25,30 +25,18 @@ from hw1.core import (
     load_backbone_state_dict,
     load_checkpoint,
 )
+from hw1.core.backbone import download_error, weights_file
 from hw1.segmentation.models.registry import register_model
-from hw1.segmentation.models.weights import download_error, weights_file
 from hw1.segmentation.palette import NUM_CLASSES
 
-#: Builders and weight enums by registry name: (builder, COCO weights, ImageNet backbone weights).
-TORCHVISION_MODELS: dict[str, tuple[str, str, str]] = {
-    "deeplabv3_resnet50": ("DeepLabV3_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet50_Weights.IMAGENET1K_V1"),
-    "deeplabv3_resnet101": (
-        "DeepLabV3_ResNet101_Weights",
-        "COCO_WITH_VOC_LABELS_V1",
-        "ResNet101_Weights.IMAGENET1K_V1",
-    ),
-    "deeplabv3_mobilenet_v3_large": (
-        "DeepLabV3_MobileNet_V3_Large_Weights",
-        "COCO_WITH_VOC_LABELS_V1",
-        "MobileNet_V3_Large_Weights.IMAGENET1K_V1",
-    ),
-    "lraspp_mobilenet_v3_large": (
-        "LRASPP_MobileNet_V3_Large_Weights",
-        "COCO_WITH_VOC_LABELS_V1",
-        "MobileNet_V3_Large_Weights.IMAGENET1K_V1",
-    ),
-    "fcn_resnet50": ("FCN_ResNet50_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet50_Weights.IMAGENET1K_V1"),
-    "fcn_resnet101": ("FCN_ResNet101_Weights", "COCO_WITH_VOC_LABELS_V1", "ResNet101_Weights.IMAGENET1K_V1"),
+#: Weight enums by registry name: (the model's, whose COCO member is loaded, and its ImageNet backbone's).
+TORCHVISION_MODELS: dict[str, tuple[str, str]] = {
+    "deeplabv3_resnet50": ("DeepLabV3_ResNet50_Weights", "ResNet50_Weights"),
+    "deeplabv3_resnet101": ("DeepLabV3_ResNet101_Weights", "ResNet101_Weights"),
+    "deeplabv3_mobilenet_v3_large": ("DeepLabV3_MobileNet_V3_Large_Weights", "MobileNet_V3_Large_Weights"),
+    "lraspp_mobilenet_v3_large": ("LRASPP_MobileNet_V3_Large_Weights", "MobileNet_V3_Large_Weights"),
+    "fcn_resnet50": ("FCN_ResNet50_Weights", "ResNet50_Weights"),
+    "fcn_resnet101": ("FCN_ResNet101_Weights", "ResNet101_Weights"),
 }
 
 
@@ -81,7 +69,7 @@ def _replace_last_conv(head: nn.Module, num_classes: int) -> None:
 
 def _build(name: str, num_classes: int, weights: str | os.PathLike[str] | None, aux_loss: bool = False) -> nn.Module:
     builder = getattr(torchvision.models.segmentation, name)
-    enum_name, coco, backbone_weights = TORCHVISION_MODELS[name]
+    enum_name, backbone_enum = TORCHVISION_MODELS[name]
     if name.startswith("lraspp") and aux_loss:
         raise Hw1Error("lraspp_mobilenet_v3_large has no auxiliary head: drop aux_loss")
     path = weights_file(weights)
@@ -90,12 +78,11 @@ def _build(name: str, num_classes: int, weights: str | os.PathLike[str] | None, 
         raise Hw1Error(f"unknown weights {weights!r} for {name}: use coco, imagenet, none or a file path")
     try:
         if named == "coco":
-            enum = getattr(torchvision.models.segmentation, enum_name)[coco]
+            enum = getattr(torchvision.models.segmentation, enum_name).COCO_WITH_VOC_LABELS_V1
             # COCO weights come with the aux head; build with it, then drop it if not wanted.
             net = builder(weights=enum, progress=False, aux_loss=None if name.startswith("lraspp") else True)
         elif named == "imagenet":
-            cls_name, member = backbone_weights.split(".")
-            enum = getattr(torchvision.models, cls_name)[member]
+            enum = getattr(torchvision.models, backbone_enum).IMAGENET1K_V1
             net = builder(
                 weights=None, weights_backbone=enum, num_classes=num_classes, aux_loss=aux_loss or None, progress=False
             )
