@@ -8,6 +8,7 @@ Used wherever a model or method is built from a name with extra options (``--mod
 
 from __future__ import annotations
 
+import ast
 import inspect
 import types
 import typing
@@ -19,6 +20,8 @@ from hw1.core.errors import Hw1Error
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 _NONE = {"none", "null"}
+#: What a value of each scalar type must look like, for the error message.
+_SCALARS = {int: "an integer", float: "a number", str: "a string"}
 
 
 def option_parameters(target: Callable[..., Any], *, exclude: Iterable[str] = ()) -> dict[str, inspect.Parameter]:
@@ -48,20 +51,21 @@ def _is_optional(annotation: Any) -> tuple[list[Any], bool]:
     return [annotation], False
 
 
-def _parse_text(text: str) -> Any:
-    import ast
-
+def _literal(value: Any) -> Any:
+    """A string read as a Python literal (the string itself when it is none); other values as they are."""
+    if not isinstance(value, str):
+        return value
     try:
-        return ast.literal_eval(text.strip())
+        return ast.literal_eval(value.strip())
     except (ValueError, SyntaxError):
-        return text
+        return value
 
 
 def convert_value(value: Any, annotation: Any) -> Any:
     """``value`` (a string from the command line or an already-typed value) as ``annotation``;
     raises ``ValueError`` saying what was expected."""
     if annotation is inspect.Parameter.empty or annotation is Any:
-        return _parse_text(value) if isinstance(value, str) else value
+        return _literal(value)
     options, optional = _is_optional(annotation)
     if optional and (value is None or (isinstance(value, str) and value.strip().lower() in _NONE)):
         return None
@@ -92,38 +96,17 @@ def _convert_one(value: Any, annotation: Any) -> Any:
         if isinstance(value, (int, str)) and str(value).strip().lower() in _TRUE | _FALSE:
             return str(value).strip().lower() in _TRUE
         raise ValueError("expected true or false")
-    if origin is int:
-        if isinstance(value, bool):
+    if origin in _SCALARS:  # from a number or a string (int() and float() allow surrounding blanks)
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"expected {_SCALARS[origin]}")
+        if origin is int and isinstance(value, float) and not value.is_integer():
             raise ValueError("expected an integer")
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise ValueError("expected an integer")
-    if origin is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                pass
-        raise ValueError("expected a number")
-    if origin is str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        raise ValueError("expected a string")
-    if origin in (list, tuple, Sequence, typing.Sequence) or (
-        isinstance(origin, type) and issubclass(origin, Sequence) and origin is not str
-    ):
-        items = _parse_text(value) if isinstance(value, str) else value
+        try:
+            return origin(value)
+        except ValueError:
+            raise ValueError(f"expected {_SCALARS[origin]}") from None
+    if isinstance(origin, type) and issubclass(origin, Sequence):
+        items = _literal(value)
         if isinstance(items, str):
             items = [s for s in items.split(",") if s.strip()]
         if not isinstance(items, (list, tuple)):
@@ -134,8 +117,8 @@ def _convert_one(value: Any, annotation: Any) -> Any:
         except ValueError:
             raise ValueError(f"expected a list of {_name(item_type)} such as [32,16,16]") from None
         return tuple(converted) if origin is tuple else converted
-    if origin is dict or origin is Mapping:
-        parsed = _parse_text(value) if isinstance(value, str) else value
+    if origin in (dict, Mapping):
+        parsed = _literal(value)
         if not isinstance(parsed, dict):
             raise ValueError("expected a dict such as {'a': 1}")
         return parsed
@@ -143,7 +126,7 @@ def _convert_one(value: Any, annotation: Any) -> Any:
         if isinstance(value, origin):
             return value
         if isinstance(value, str):
-            return _parse_text(value)
+            return _literal(value)
         raise ValueError(f"expected {_name(annotation)}")
     return value
 
@@ -181,13 +164,9 @@ def bind_options(
             bound[key] = value
             continue
         annotation = hints.get(key, param.annotation)
-        if isinstance(annotation, str) or annotation is inspect.Parameter.empty:
-            default = param.default
-            annotation = (
-                type(default)
-                if default is not inspect.Parameter.empty and default is not None
-                else inspect.Parameter.empty
-            )
+        if isinstance(annotation, str) or annotation is param.empty:  # no usable annotation: the default's type
+            known = param.default is not param.empty and param.default is not None
+            annotation = type(param.default) if known else param.empty
         try:
             bound[key] = convert_value(value, annotation)
         except ValueError as exc:
