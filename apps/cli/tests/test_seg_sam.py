@@ -83,3 +83,37 @@ def test_seg_sam_checkpoint_errors(tmp_path, tiny_sam):
         cli, ["seg", "sam", str(img), "--checkpoint", str(tiny_sam), "--model-type", "vit_x", "--device", "cpu"]
     )
     assert unknown.exit_code == 2 and "unknown SAM model type" in unknown.output
+
+
+def test_the_pipeline_sam_step_writes_overlays_and_a_command_line_that_parses_back(tmp_path, tiny_sam):
+    import shlex
+
+    import click
+
+    from hw1.cli.study.context import StudyContext
+    from hw1.cli.study.layout import StudyData
+    from hw1.cli.study.profiles import PROFILES
+    from hw1.cli.study.seg_steps import run_sam
+
+    validation = tmp_path / "hw1_data" / "p2_data" / "validation"
+    validation.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for sid in ("0013", "0062"):
+        Image.fromarray(rng.integers(0, 256, size=(40, 52, 3), dtype=np.uint8)).save(validation / f"{sid}_sat.jpg")
+    ctx = StudyContext(
+        data=StudyData(tmp_path / "hw1_data"),
+        out=tmp_path / "out",
+        profile=PROFILES["micro"],
+        device="cpu",
+        sam_checkpoint=tiny_sam,
+        sam_model_type="cli_tiny",
+    )
+    assert run_sam(ctx) is None and not ctx.notes
+    assert {p.name for p in (tmp_path / "out" / "sam").iterdir()} == {
+        f"{sid}_sat_sam.{ext}" for sid in ("0013", "0062") for ext in ("json", "png")
+    }
+    words = shlex.split(ctx.commands[0])
+    sam = cli.get_command(click.Context(cli), "seg").get_command(click.Context(cli), "sam")
+    params = sam.make_context("sam", words[3:]).params
+    assert words[1:3] == ["seg", "sam"] and params["model_type"] == "cli_tiny" and params["device"] == "cpu"
+    assert params["out_dir"] == str(tmp_path / "out" / "sam") and params["checkpoint"] == str(tiny_sam)

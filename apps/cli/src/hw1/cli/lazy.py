@@ -17,15 +17,6 @@ import click
 
 from hw1.cli.errors import Hw1Group, fail
 
-#: Distribution of each hw1 library and the hw1-cli extra that installs it.
-DISTRIBUTIONS = {
-    "hw1.core": ("hw1-core", None),
-    "hw1.ssl": ("hw1-ssl", "ssl"),
-    "hw1.classification": ("hw1-classification", "cls"),
-    "hw1.segmentation": ("hw1-segmentation", "seg"),
-    "hw1.viz": ("hw1-viz", "viz"),
-}
-
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -35,9 +26,6 @@ class LazyCommand:
     target: str
     requires: tuple[str, ...] = ()
     summary: str | None = None
-    optional: bool = False
-    """Leave it out of the listing when its CLI module does not exist (a command another
-    distribution may add)."""
 
 
 @functools.cache
@@ -54,13 +42,8 @@ def missing_packages(requires: tuple[str, ...]) -> list[str]:
 
 
 def install_line(missing: list[str]) -> str:
-    """``pip install hw1-segmentation …`` for the missing import names."""
-    dists = [DISTRIBUTIONS.get(name, (name.replace(".", "-"), None))[0] for name in missing]
-    return "pip install " + " ".join(dists)
-
-
-def _module_exists(target: str) -> bool:
-    return _installed(target.split(":", 1)[0])
+    """``pip install hw1-segmentation …`` for the missing import names (``hw1.x`` ships as ``hw1-x``)."""
+    return "pip install " + " ".join(name.replace(".", "-") for name in missing)
 
 
 def _not_installed(name: str, line: str) -> click.Command:
@@ -103,13 +86,10 @@ class LazyGroup(Hw1Group):
         self.commands = _LazyCommands(self)
         self.commands.update(eager)
 
-    def _visible(self) -> dict[str, LazyCommand]:
-        return {n: e for n, e in self.lazy.items() if not e.optional or _module_exists(e.target)}
-
     def load(self, name: str) -> click.Command | None:
         """Import the lazy command ``name`` (a stand-in that prints the install line when its
         library is missing); None for a name this group does not know."""
-        entry = self._visible().get(name)
+        entry = self.lazy.get(name)
         if entry is None:
             return None
         missing = missing_packages(entry.requires)
@@ -117,13 +97,11 @@ class LazyGroup(Hw1Group):
             return _not_installed(name, install_line(missing))
         module_name, attr = entry.target.split(":", 1)
         command = getattr(importlib.import_module(module_name), attr)
-        if not isinstance(command, click.Command):
-            raise TypeError(f"{entry.target} is not a click command")
         dict.__setitem__(self.commands, name, command)
         return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(dict.keys(self.commands)) | set(self._visible()))
+        return sorted(set(dict.keys(self.commands)) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if dict.__contains__(self.commands, cmd_name):
@@ -134,21 +112,15 @@ class LazyGroup(Hw1Group):
         """List the commands; those with a static summary are not imported, missing ones say how
         to install them."""
         rows = []
-        visible = self._visible()
         for name in self.list_commands(ctx):
-            entry = None if dict.__contains__(self.commands, name) else visible.get(name)
-            if entry is not None:
-                missing = missing_packages(entry.requires)
-                if missing:
-                    rows.append((name, f"(not installed: {install_line(missing)}) {entry.summary or ''}".strip()))
-                    continue
-                if entry.summary is not None:
-                    rows.append((name, entry.summary))
-                    continue
-            command = self.get_command(ctx, name)
-            if command is None or command.hidden:
-                continue
-            rows.append((name, command.get_short_help_str(limit=formatter.width - 6 - len(name))))
+            entry = None if dict.__contains__(self.commands, name) else self.lazy[name]
+            missing = missing_packages(entry.requires) if entry else []
+            if missing:
+                rows.append((name, f"(not installed: {install_line(missing)}) {entry.summary or ''}".strip()))
+            elif entry and entry.summary is not None:
+                rows.append((name, entry.summary))
+            elif not (command := self.get_command(ctx, name)).hidden:
+                rows.append((name, command.get_short_help_str(limit=formatter.width - 6 - len(name))))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -43,7 +43,6 @@ COMMANDS = {
         "hw1.cli.handin:handin",
         ("hw1.classification", "hw1.segmentation"),
         "The course's hand-in: compact checkpoints for hw1_1.sh and hw1_2.sh.",
-        optional=True,
     ),
 }
 

@@ -34,6 +34,18 @@ def _expand_images(paths: tuple[Path, ...]) -> list[Path]:
     return out
 
 
+def segment_with_overlays(config: Any, paths: list[Path], *, overlay: bool = True) -> Any:
+    """:func:`hw1.segmentation.sam.segment_images` of ``paths`` under ``config``, also drawing each
+    image's masks to ``OUT/<stem>_sam.png`` with ``overlay``; returns its report."""
+    from hw1.segmentation.sam import masks_from_records, segment_images
+    from hw1.viz import save_sam_overlay
+
+    def write_overlay(image_path: Path, rgb: Any, records: list[dict[str, Any]], _json: Path) -> None:
+        save_sam_overlay(rgb, masks_from_records(records), Path(config.out_dir) / f"{image_path.stem}_sam.png")
+
+    return segment_images(config, paths, on_image=write_overlay if overlay else None)
+
+
 @click.command(
     "sam",
     cls=ConfigCommand,
@@ -55,20 +67,10 @@ def seg_sam(ctx: click.Context, images: tuple[Path, ...], overlay: bool, **optio
     stability score) and OUT/<stem>_sam.png (masks over the image, largest first, one colour each).
     Exits 1 when some images failed (listed; the others are written), 2 on a bad checkpoint.
     """
-    import numpy as np
-
-    from hw1.segmentation.sam import masks_from_records, segment_images
-    from hw1.viz import save_sam_overlay
-
     command: ConfigCommand = ctx.command  # type: ignore[assignment]
     config = command.make_config(options)
-    paths = _expand_images(images)
     out_dir = Path(config.out_dir)
-
-    def write_overlay(image_path: Path, rgb: np.ndarray, records: list[dict[str, Any]], _json: Path) -> None:
-        save_sam_overlay(rgb, masks_from_records(records), out_dir / f"{image_path.stem}_sam.png")
-
-    report = segment_images(config, paths, on_image=write_overlay if overlay else None)
+    report = segment_with_overlays(config, _expand_images(images), overlay=overlay)
     for name, count in report.mask_counts.items():
         click.echo(f"{name}: {count} masks")
     click.echo(f"wrote {len(report.written)} mask file(s) to {out_dir}")

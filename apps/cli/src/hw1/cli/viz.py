@@ -2,38 +2,18 @@
 
 hw1-viz draws arrays; the libraries that write the study's files read them (masks and eval.json
 through hw1-segmentation's codec and evaluate module, stage masks through its stages module) and
-this module hands the arrays over. A :class:`~hw1.viz.VizInputError` becomes a
-:class:`~hw1.core.Hw1DataError` (one line, exit 2).
+this module hands the arrays over. A :class:`~hw1.viz.VizInputError` is bad input like an
+:class:`~hw1.core.Hw1DataError` (one line, exit 2: :mod:`hw1.cli.errors`).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from hw1.cli.options import example, red_option
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _viz_errors(func: F) -> F:
-    """Run a command body, turning hw1-viz's input errors into the CLI's one-line error."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hw1.core import Hw1DataError
-        from hw1.viz import VizInputError
-
-        try:
-            return func(*args, **kwargs)
-        except VizInputError as exc:
-            raise Hw1DataError(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(epilog=example("hw1 viz stages runs/seg_a hw1_data/p2_data/validation stages.png"))
@@ -66,7 +46,6 @@ def viz() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the silhouette scores to this JSON file (silhouette_first, silhouette_last).",
 )
-@_viz_errors
 def viz_tsne(
     first: Path, last: Path, out: Path, method: str, seed: int, titles: str, jobs: int, scores: Path | None
 ) -> None:
@@ -114,35 +93,37 @@ def viz_tsne(
     help="Figure with a class legend, or the bare overlay at the image's size.",
 )
 @red_option()
-@_viz_errors
 def viz_overlay(
     image: Path, mask: Path, out: Path, edge_width: int, inner_alpha: float, legend: bool, red: str
 ) -> None:
     """Draw MASK (an RGB class mask, e.g. xxxx_mask.png) over IMAGE in the official viz_mask.py
     look: 0.7·image + 0.3·class colour inside regions, opaque class-colour edges."""
-    from hw1.core import Hw1DataError, read_rgb
+    from hw1.core import read_rgb
+
+    path = draw_mask_overlay(
+        read_rgb(image), image.name, mask, out, legend=legend, red=red, inner_alpha=inner_alpha, edge_width=edge_width
+    )
+    click.echo(f"wrote {path}")
+
+
+def draw_mask_overlay(
+    rgb: Any, name: str, mask: Path, out: Path, *, legend: bool = True, red: str = "error", **style: Any
+) -> Path:
+    """Draw the class mask file ``mask`` over image ``name`` (pixels ``rgb``) into ``out`` (``style``:
+    :func:`hw1.viz.save_mask_overlay`'s); :class:`~hw1.core.Hw1DataError` when the sizes differ."""
+    from hw1.core import Hw1DataError
     from hw1.segmentation import CLASS_NAMES, PALETTE, read_mask
     from hw1.viz import save_mask_overlay
 
-    rgb = read_rgb(image)
     labels = read_mask(mask, red=red)
     if labels.shape != rgb.shape[:2]:
         raise Hw1DataError(
-            f"{mask}: mask is {labels.shape[1]}x{labels.shape[0]} but {image.name} is "
+            f"{mask}: mask is {labels.shape[1]}x{labels.shape[0]} but {name} is "
             f"{rgb.shape[1]}x{rgb.shape[0]}; pass the mask of this image"
         )
-    path = save_mask_overlay(
-        rgb,
-        labels,
-        PALETTE,
-        out,
-        class_names=CLASS_NAMES,
-        legend=legend,
-        title=image.name if legend else None,
-        inner_alpha=inner_alpha,
-        edge_width=edge_width,
+    return save_mask_overlay(
+        rgb, labels, PALETTE, out, class_names=CLASS_NAMES, legend=legend, title=name if legend else None, **style
     )
-    click.echo(f"wrote {path}")
 
 
 @viz.command("stages", epilog=example("hw1 viz stages runs/seg_a hw1_data/p2_data/validation stages.png"))
@@ -156,7 +137,6 @@ def viz_overlay(
     "first three ids of DATA_DIR when those are missing].",
 )
 @click.option("--device", default="auto", show_default=True)
-@_viz_errors
 def viz_stages(run_dir: Path, data_dir: Path, out: Path, ids: str | None, device: str) -> None:
     """Panel of predictions at the early, middle and final stage of a segmentation run.
 
@@ -164,23 +144,31 @@ def viz_stages(run_dir: Path, data_dir: Path, out: Path, ids: str | None, device
     (+ xxxx_mask.png for the ground-truth column), e.g. p2_data/validation. Rows: images;
     columns: image, ground truth, one per stage.
     """
+    chosen = [i for i in (ids or "").split(",") if i.strip()] or None
+    path, stages = draw_stage_panel(run_dir, data_dir, out, ids=chosen, device=device)
+    click.echo(f"wrote {path} ({len(stages.ids)} images x {len(stages.predictions)} stages)")
+
+
+def draw_stage_panel(
+    run_dir: Path, data_dir: Path, out: Path, *, ids: list[str] | None = None, device: str = "auto"
+) -> tuple[Path, Any]:
+    """Predict ``data_dir``'s images ``ids`` (default: the study's) with the stage checkpoints of
+    ``run_dir`` and draw the panel into ``out``; (its path, the :class:`StagePredictions`)."""
     from hw1.segmentation import CLASS_NAMES, PALETTE
     from hw1.segmentation.stages import predict_stages
     from hw1.viz import stage_panel
 
-    chosen = [i for i in (ids or "").split(",") if i.strip()] or None
-    stages = predict_stages(run_dir, data_dir, ids=chosen, device=device)
+    stages = predict_stages(run_dir, data_dir, ids=ids, device=device)
     path = stage_panel(
         stages.images, stages.truths, stages.predictions, PALETTE, out, row_titles=stages.ids, class_names=CLASS_NAMES
     )
-    click.echo(f"wrote {path} ({len(stages.ids)} images x {len(stages.predictions)} stages)")
+    return path, stages
 
 
 @viz.command("curves", epilog=example("hw1 viz curves runs/seg_b curves.png"))
 @click.argument("metrics", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Figure title [default: the run folder's name].")
-@_viz_errors
 def viz_curves(metrics: Path, out: Path, title: str | None) -> None:
     """Training curves from METRICS (a metrics.jsonl, or a run directory holding one): panels for
     loss, accuracy/IoU, learning rate, per-class values and any other changing metric; train solid,
@@ -224,7 +212,6 @@ def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Figure title.")
-@_viz_errors
 def viz_confusion(source: Path, out: Path, title: str | None) -> None:
     """Confusion matrix and per-class IoU from SOURCE: the eval.json of 'hw1 seg evaluate --out'
     (or its --json output; rows = ground truth) or a .npy matrix. For the 7

@@ -72,70 +72,36 @@ def run_seg_eval(ctx: StudyContext) -> None:
 
 
 def run_stages(ctx: StudyContext) -> None:
-    from hw1.segmentation import CLASS_NAMES, PALETTE, read_mask
-    from hw1.segmentation.stages import predict_stages
-    from hw1.viz import save_mask_overlay, stage_panel
+    from hw1.cli.viz import draw_mask_overlay, draw_stage_panel
 
     validation = ctx.data.seg / "validation"
     run, figure = ctx.out / "seg" / "model_b", ctx.out / "figures" / "stages_model_b.png"
     ctx.record("viz", "stages", run, validation, figure, "--device", ctx.device)
-    stages = predict_stages(run, validation, device=ctx.device)
-    stage_panel(
-        stages.images,
-        stages.truths,
-        stages.predictions,
-        PALETTE,
-        figure,
-        row_titles=stages.ids,
-        class_names=CLASS_NAMES,
-    )
+    _path, stages = draw_stage_panel(run, validation, figure, device=ctx.device)
     for key in SEG_RUNS:
         for image_id, rgb in zip(stages.ids, stages.images, strict=True):
             mask = ctx.out / "seg" / key / "pred_validation" / f"{image_id}_mask.png"
             overlay = ctx.out / "figures" / f"overlay_{key}_{image_id}.png"
             ctx.record("viz", "overlay", validation / f"{image_id}_sat.jpg", mask, overlay)
-            save_mask_overlay(
-                rgb,
-                read_mask(mask),
-                PALETTE,
-                overlay,
-                class_names=CLASS_NAMES,
-                legend=True,
-                title=f"{image_id}_sat.jpg",
-            )
+            draw_mask_overlay(rgb, f"{image_id}_sat.jpg", mask, overlay)
 
 
 def run_sam(ctx: StudyContext) -> str | None:
     if ctx.sam_checkpoint is None:
         return "no SAM checkpoint given (--sam-checkpoint FILE --sam-model-type vit_h|vit_l|vit_b)"
-    from hw1.segmentation.sam import SamConfig, masks_from_records, segment_images
+    from hw1.cli.seg_sam import segment_with_overlays
+    from hw1.segmentation.sam import SamConfig
     from hw1.segmentation.stages import choose_stage_ids
-    from hw1.viz import save_sam_overlay
 
     validation = ctx.data.seg / "validation"
     images = [validation / f"{i}_sat.jpg" for i in choose_stage_ids(validation)]
-    out = ctx.out / "sam"
-    ctx.record(
-        "seg",
-        "sam",
-        *images,
-        "--checkpoint",
-        ctx.sam_checkpoint,
-        "--model-type",
-        ctx.sam_model_type,
-        "--out-dir",
-        out,
-        "--device",
-        ctx.device,
-    )
     config = SamConfig(
-        checkpoint=str(ctx.sam_checkpoint), model_type=ctx.sam_model_type, out_dir=str(out), device=ctx.device
+        checkpoint=str(ctx.sam_checkpoint),
+        model_type=ctx.sam_model_type,
+        out_dir=str(ctx.out / "sam"),
+        device=ctx.device,
     )
-
-    def write_overlay(image_path: Path, rgb: Any, records: list[dict[str, Any]], _json: Path) -> None:
-        save_sam_overlay(rgb, masks_from_records(records), out / f"{image_path.stem}_sam.png")
-
-    report = segment_images(config, images, on_image=write_overlay)
-    for path, message in report.failed:
+    ctx.record("seg", "sam", *images, *config_to_args(config))
+    for path, message in segment_with_overlays(config, images).failed:
         ctx.note(f"SAM failed on {Path(path).name}: {message}")
     return None
