@@ -27,8 +27,8 @@ from torch import nn
 from hw1.core.checkpoint import load_checkpoint
 from hw1.core.errors import Hw1CheckpointError, Hw1Error, first_line
 
-#: Prefixes that training wrappers add to every key (DDP, torch.compile).
-WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+#: Prefixes that training wrappers add to every key (DDP, torch.compile), stripped however often repeated.
+_WRAPPERS = re.compile(r"^(?:module\.|_orig_mod\.)+")
 #: Prefixes under which SSL frameworks and training scripts keep the backbone, most specific first
 #: (byol-pytorch: ``online_encoder.net.`` / ``net.``; lightly: ``backbone.``).
 BACKBONE_PREFIXES = (
@@ -53,7 +53,8 @@ WEIGHT_ALIASES = {"imagenet": "DEFAULT", "default": "DEFAULT"}
 WEIGHT_FILE_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
 #: torchvision ResNet children in order: what a lightly ``nn.Sequential`` backbone numbers 0..7.
 RESNET_CHILDREN = ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4")
-_NUMBERED = re.compile(r"^(\d+)\.(.*)$")
+#: ``[framework prefix]N.rest``, the prefix tried first to last as in :func:`load_backbone_state_dict`.
+_NUMBERED = re.compile("^(" + "|".join(map(re.escape, ("", *BACKBONE_PREFIXES))) + r")(\d+)\.(.*)$")
 
 
 def list_backbones() -> list[str]:
@@ -151,44 +152,23 @@ def extract_state_dict(obj: Any, source: str = "<state_dict>") -> dict[str, torc
     ``state_dict``/``model``/``backbone`` …; wrapper prefixes (``module.``, ``_orig_mod.``) removed."""
     if not isinstance(obj, dict):
         raise Hw1CheckpointError(f"{source}: expected a state_dict (a dict of tensors), found {type(obj).__name__}")
-    sd = obj
-    if not _is_tensor_dict(sd):
-        for key in NESTED_KEYS:
-            nested = obj.get(key)
-            if isinstance(nested, dict) and nested and _is_tensor_dict(nested):
-                sd = nested
-                break
-        else:
-            raise Hw1CheckpointError(
-                f"{source}: no state_dict of tensors found (top-level keys: {', '.join(map(str, list(obj)[:8]))}); "
-                "pass a backbone file, e.g. one written by 'hw1 ssl export'"
-            )
-    out: dict[str, torch.Tensor] = {}
-    for k, v in sd.items():
-        key = str(k)
-        changed = True
-        while changed:
-            changed = False
-            for pre in WRAPPER_PREFIXES:
-                if key.startswith(pre):
-                    key = key[len(pre) :]
-                    changed = True
-        out[key] = v
-    return out
+    sd = next((d for d in (obj, *map(obj.get, NESTED_KEYS)) if isinstance(d, dict) and _is_tensor_dict(d)), None)
+    if sd is None:
+        raise Hw1CheckpointError(
+            f"{source}: no state_dict of tensors found (top-level keys: {', '.join(map(str, list(obj)[:8]))}); "
+            "pass a backbone file, e.g. one written by 'hw1 ssl export'"
+        )
+    return {_WRAPPERS.sub("", str(k)): v for k, v in sd.items()}
 
 
 def _is_tensor_dict(d: dict) -> bool:
     return bool(d) and all(isinstance(v, torch.Tensor) for v in d.values())
 
 
-def _numbered_rest(key: str) -> tuple[str, str] | None:
-    """``(prefix, rest)`` when ``key`` is ``[framework prefix]N.…`` with N a ResNet child index."""
-    for pre in ("",) + BACKBONE_PREFIXES:
-        if key.startswith(pre):
-            m = _NUMBERED.match(key[len(pre) :])
-            if m and int(m.group(1)) < len(RESNET_CHILDREN):
-                return pre, key[len(pre) :]
-    return None
+def _resnet_child(key: str) -> re.Match[str] | None:
+    """The match of ``key`` as ``[framework prefix]N.rest`` with N a ResNet child index, else None."""
+    m = _NUMBERED.match(key)
+    return m if m and int(m[2]) < len(RESNET_CHILDREN) else None
 
 
 def renumber_sequential_resnet(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -198,12 +178,8 @@ def renumber_sequential_resnet(state: dict[str, torch.Tensor]) -> dict[str, torc
     returned unchanged, so a torchvision-named dict passes through as is."""
     out: dict[str, torch.Tensor] = {}
     for key, value in state.items():
-        split = _numbered_rest(key)
-        if split is not None:
-            prefix, rest = split
-            index, tail = rest.split(".", 1)
-            key = f"{prefix}{RESNET_CHILDREN[int(index)]}.{tail}"
-        out[key] = value
+        m = _resnet_child(key)
+        out[f"{m[1]}{RESNET_CHILDREN[int(m[2])]}.{m[3]}" if m else key] = value
     return out
 
 
@@ -215,48 +191,38 @@ def load_backbone_state_dict(model: nn.Module, state: Any, *, source: str = "<st
     """
     sd = extract_state_dict(state, source)
     target = model.state_dict()
-    target_keys = set(target)
-    if "conv1.weight" in target_keys and "conv1.weight" not in sd and any(_numbered_rest(k) for k in sd):
+    if "conv1.weight" in target and "conv1.weight" not in sd and any(map(_resnet_child, sd)):
         sd = renumber_sequential_resnet(sd)  # lightly's nn.Sequential ResNet backbone
-
-    best_prefix, best_hits = "", -1
-    for prefix in ("",) + BACKBONE_PREFIXES:
-        hits = sum(1 for k in sd if k.startswith(prefix) and k[len(prefix) :] in target_keys)
-        if hits > best_hits:
-            best_prefix, best_hits = prefix, hits
-    selected = {k[len(best_prefix) :]: v for k, v in sd.items() if k.startswith(best_prefix)}
-    report = BackboneLoadReport(source=source, stripped_prefix=best_prefix)
-
-    unexpected = []
-    for k in list(selected):
-        if k not in target_keys:
-            if k.startswith(HEAD_PREFIXES):
-                report.dropped_head_keys.append(k)
-                del selected[k]
-            else:
-                unexpected.append(k)
-    missing = [k for k in target if k not in selected and not k.endswith("num_batches_tracked")]
-    mismatched = [
-        f"{k} {tuple(selected[k].shape)} vs {tuple(target[k].shape)}"
-        for k in selected
-        if k in target and tuple(selected[k].shape) != tuple(target[k].shape)
-    ]
-    if unexpected or missing or mismatched:
-        parts = []
-        for label, items in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mismatched)):
-            if items:
-                shown = ", ".join(items[:6]) + (f" … (+{len(items) - 6} more)" if len(items) > 6 else "")
-                parts.append(f"{len(items)} {label}: {shown}")
+    # the prefix under which most keys fit the model (a projection head beside the backbone is left out)
+    prefix = max(
+        ("", *BACKBONE_PREFIXES), key=lambda pre: sum(k[len(pre) :] in target for k in sd if k.startswith(pre))
+    )
+    selected = {k[len(prefix) :]: v for k, v in sd.items() if k.startswith(prefix)}
+    dropped = [k for k in selected if k not in target and k.startswith(HEAD_PREFIXES)]
+    problems = {
+        "missing": [k for k in target if k not in selected and not k.endswith("num_batches_tracked")],
+        "unexpected": [k for k in selected if k not in target and not k.startswith(HEAD_PREFIXES)],
+        "shape mismatch": [
+            f"{k} {tuple(v.shape)} vs {tuple(target[k].shape)}"
+            for k, v in selected.items()
+            if k in target and v.shape != target[k].shape
+        ],
+    }
+    if any(problems.values()):
+        parts = [
+            f"{len(items)} {label}: "
+            + ", ".join(items[:6])
+            + (f" … (+{len(items) - 6} more)" if len(items) > 6 else "")
+            for label, items in problems.items()
+            if items
+        ]
         raise Hw1CheckpointError(
             f"{source}: does not fit the backbone ({'; '.join(parts)}); check that the file was "
             "saved from the same architecture (--backbone)"
         )
-    for k in target:
-        if k not in selected:  # num_batches_tracked absent from older files
-            selected[k] = target[k]
-    model.load_state_dict(selected, strict=True)
-    report.loaded_keys = len(selected)
-    return report
+    # num_batches_tracked may be absent from older files: those keep the model's
+    model.load_state_dict({k: selected.get(k, v) for k, v in target.items()}, strict=True)
+    return BackboneLoadReport(source=source, stripped_prefix=prefix, dropped_head_keys=dropped, loaded_keys=len(target))
 
 
 def load_backbone_file(model: nn.Module, path: str | os.PathLike[str]) -> BackboneLoadReport:
