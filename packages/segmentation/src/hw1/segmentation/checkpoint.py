@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, load_checkpoint
+from hw1.core.errors import first_line
 from hw1.segmentation.models import create_model
 
 CHECKPOINT_FORMAT = "hw1-segmentation/1"
@@ -104,9 +105,9 @@ def load_model_from_checkpoint(
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0][:200]
         raise Hw1CheckpointError(
-            f"{path}: weights do not fit model {spec['name']!r} ({first}); the file is damaged or edited"
+            f"{path}: weights do not fit model {spec['name']!r} ({first_line(exc)[:200]}); "
+            "the file is damaged or edited"
         ) from exc
     model.to(torch.device(device)).eval()
     return model, ckpt

@@ -31,30 +31,16 @@ def _is_tensor(value: Any) -> bool:
     return torch is not None and isinstance(value, torch.Tensor)
 
 
-def _numpy_counts(pred: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:
-    """``(n, n)`` int64 counts of flat class ids with one bincount (numpy, no torch); ignores
-    out-of-range targets and refuses out-of-range predictions."""
-    target = target.astype(np.int64, copy=False)
-    pred = pred.astype(np.int64, copy=False)
-    valid = (target >= 0) & (target < n)
-    if not valid.all():
-        pred, target = pred[valid], target[valid]
-    if pred.size and (int(pred.min()) < 0 or int(pred.max()) >= n):
-        raise ValueError(f"predicted class ids must lie in 0..{n - 1}, got {int(pred.min())}..{int(pred.max())}")
-    return np.bincount(target * n + pred, minlength=n * n).reshape(n, n)
-
-
-def _checked_counts(pred: torch.Tensor, target: torch.Tensor, n: int) -> torch.Tensor:
-    """``(n, n)`` counts of flat int64 ids with one bincount; ignores out-of-range targets and
-    refuses out-of-range predictions (host checks: the CPU path)."""
-    import torch
-
+def _checked_counts(pred: Any, target: Any, n: int) -> Any:
+    """``(n, n)`` counts of flat int64 class ids (numpy arrays or torch tensors) with one bincount;
+    ignores out-of-range targets and refuses out-of-range predictions (host checks: the CPU path)."""
     valid = (target >= 0) & (target < n)
     if not bool(valid.all()):
         pred, target = pred[valid], target[valid]
-    if pred.numel() and (int(pred.min()) < 0 or int(pred.max()) >= n):
+    if len(pred) and (int(pred.min()) < 0 or int(pred.max()) >= n):
         raise ValueError(f"predicted class ids must lie in 0..{n - 1}, got {int(pred.min())}..{int(pred.max())}")
-    return torch.bincount(target * n + pred, minlength=n * n).reshape(n, n)
+    bincount = np.bincount if isinstance(pred, np.ndarray) else sys.modules["torch"].bincount
+    return bincount(target * n + pred, minlength=n * n).reshape(n, n)
 
 
 def _sync_free_counts(pred: torch.Tensor, target: torch.Tensor, n: int) -> torch.Tensor:
@@ -150,7 +136,8 @@ class ConfusionMatrix:
         if _is_tensor(pred) or _is_tensor(target) or _is_tensor(self.matrix):
             self._add(_torch_counts(pred, target, self.num_classes, self.device))
         else:
-            self._add(_numpy_counts(pred.reshape(-1), target.reshape(-1), self.num_classes))
+            flat = [a.reshape(-1).astype(np.int64, copy=False) for a in (pred, target)]
+            self._add(_checked_counts(*flat, self.num_classes))
         return self
 
     def merge(self, other: ConfusionMatrix) -> ConfusionMatrix:
@@ -172,18 +159,16 @@ class ConfusionMatrix:
         import torch
         import torch.distributed as dist
 
-        from hw1.core.distributed import all_reduce_sum
+        from hw1.core.distributed import all_reduce_sum, get_world_size
 
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        if get_world_size() > 1:
             counts = self.matrix if _is_tensor(self.matrix) else torch.from_numpy(self.matrix.copy())
             needs_cuda = dist.get_backend() == "nccl" and counts.device.type != "cuda"
-            reduced = counts.cuda() if needs_cuda else counts
-            all_reduce_sum(reduced)
-            if _is_tensor(self.matrix):
-                if needs_cuda:
-                    self.matrix.copy_(reduced.cpu())
-            else:
+            reduced = all_reduce_sum(counts.cuda() if needs_cuda else counts)
+            if not _is_tensor(self.matrix):
                 self.matrix[...] = reduced.cpu().numpy()
+            elif needs_cuda:
+                self.matrix.copy_(reduced.cpu())
         return self
 
     def counts(self) -> np.ndarray:

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
@@ -39,6 +38,7 @@ from hw1.core import (
     Hw1DataError,
     Hw1Error,
     MetricsLogger,
+    all_reduce_sum,
     autocast,
     barrier,
     broadcast_buffers,
@@ -293,22 +293,6 @@ def _resolve_precision(
     return resolve_precision(c.precision, device, probe=probe)
 
 
-def _payload(
-    model: nn.Module, c: SegTrainConfig, norm: dict[str, list[float]], *, epoch: int, step: int, miou: float | None
-) -> dict[str, Any]:
-    return model_checkpoint(
-        model,
-        c.model,
-        _model_kwargs(c),
-        normalization=norm,
-        image_size=c.image_size,
-        epoch=epoch,
-        step=step,
-        miou=miou,
-        config=asdict(c),
-    )
-
-
 def train_segmentation(config: SegTrainConfig) -> dict[str, Any]:
     """Train ``config.model`` on ``config.data_dir`` and write the run directory (see the module
     docstring). Returns ``{"run_dir", "epoch", "step", "seconds", "metrics", "rank", "best_mean_iou",
@@ -326,9 +310,10 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     resume_ckpt = None
     if folder.resuming:
         resume_ckpt = read_segmentation_checkpoint(last_path)
-        if resume_ckpt["model"] != model_spec(c.model, _model_kwargs(c)):
+        spec = model_spec(c.model, _model_kwargs(c))
+        if resume_ckpt["model"] != spec:
             raise Hw1CheckpointError(
-                f"{last_path}: was trained as {resume_ckpt['model']}, not {model_spec(c.model, _model_kwargs(c))}; "
+                f"{last_path}: was trained as {resume_ckpt['model']}, not {spec}; "
                 "resume with the same --model and model options"
             )
 
@@ -427,7 +412,17 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
             }
         )
         if ctx.is_main:
-            payload = _payload(model, c, norm, epoch=epoch, step=step, miou=last_miou)
+            payload = model_checkpoint(
+                model,
+                c.model,
+                _model_kwargs(c),
+                normalization=norm,
+                image_size=c.image_size,
+                epoch=epoch,
+                step=step,
+                miou=last_miou,
+                config=asdict(c),
+            )
             files = [(payload, run_dir / "best.pt")] if improved else []
             files += [
                 ({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
@@ -534,8 +529,7 @@ def _validate(
         loss_sum[1] += images.shape[0]
         cm.update(logits.argmax(1), masks)
     cm.all_reduce()
-    if ctx.is_distributed:
-        dist.all_reduce(loss_sum)
+    all_reduce_sum(loss_sum)
     iou = cm.iou()
     return {
         "loss": float(loss_sum[0] / loss_sum[1].clamp_min(1)),

@@ -21,6 +21,7 @@ from torch import nn
 
 from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_checkpoint
 from hw1.core.backbone import download_error, weights_file
+from hw1.core.errors import first_line
 from hw1.segmentation.models.input_size import pad_to_multiple
 from hw1.segmentation.models.registry import register_model
 from hw1.segmentation.palette import NUM_CLASSES
@@ -162,9 +163,8 @@ class Fcn32s(nn.Module):
             self.fc7.weight.data.copy_(sd["classifier.3.weight"].reshape(self.fc7.weight.shape))
             self.fc7.bias.data.copy_(sd["classifier.3.bias"])
         except (RuntimeError, KeyError) as exc:
-            first = str(exc).strip().splitlines()[0][:200]
             raise Hw1CheckpointError(
-                f"{source}: not a torchvision VGG16 state_dict that fits this FCN ({first}); pass the "
+                f"{source}: not a torchvision VGG16 state_dict that fits this FCN ({first_line(exc)[:200]}); pass the "
                 "file torchvision's vgg16(weights='IMAGENET1K_V1') downloads (vgg16-397923af.pth; "
                 "vgg16_bn-6c64b313.pth with batch_norm=True) and keep width=1, fc_channels=4096"
             ) from exc
