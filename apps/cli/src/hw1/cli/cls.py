@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from hw1.cli.errors import fail
-from hw1.cli.options import PRECISIONS, ConfigCommand, example
+from hw1.cli.options import PRECISIONS, ConfigCommand, current_config, example
 from hw1.cli.rank import is_rank_zero
 from hw1.cli.ssl import export_command
 
@@ -34,21 +34,6 @@ def cls() -> None:
     """Downstream classification on Office-Home: settings A-E, prediction."""
 
 
-def _with_image_folders(config: Any) -> Any:
-    """Fill ``train_images``/``val_images`` from the data layout when not given (train.csv → train/)."""
-    from hw1.cli.paths import csv_image_folder
-
-    for split in ("train", "val"):
-        folder = csv_image_folder(
-            getattr(config, f"{split}_csv"),
-            getattr(config, f"{split}_images") or None,
-            option=f"--{split}-images",
-            csv_option=f"--{split}-csv",
-        )
-        setattr(config, f"{split}_images", folder)
-    return config
-
-
 @cls.command(
     "train",
     cls=ConfigCommand,
@@ -61,17 +46,16 @@ def _with_image_folders(config: Any) -> Any:
         f"hw1 cls train {_DATA} --init random --freeze-backbone --out-dir runs/cls_random_frozen",
     ),
 )
-@click.pass_context
-def train(ctx: click.Context, **options: Any) -> None:
+def train(**options: Any) -> None:
     """Train a classifier under one setting (A-E) or an explicit --init/--freeze-backbone.
 
     --train-images/--val-images default to the folder named after each CSV (office/train.csv ->
     office/train/), else the CSV's folder.
     """
     from hw1.classification import train_classifier
+    from hw1.cli.paths import fill_image_folders
 
-    command: ConfigCommand = ctx.command  # type: ignore[assignment]
-    config = _with_image_folders(command.make_config(options))
+    config = fill_image_folders(current_config(options))
     if config.setting:
         config.setting = config.setting.upper()
     result = train_classifier(config)
@@ -93,8 +77,7 @@ def train(ctx: click.Context, **options: Any) -> None:
     ),
 )
 @click.option("--settings", default="ABCDE", show_default=True, help="Which settings to run, e.g. ACE.")
-@click.pass_context
-def experiments(ctx: click.Context, settings: str, **options: Any) -> None:
+def experiments(settings: str, **options: Any) -> None:
     """Run settings A-E with the same head and budget; write table.md and table.csv in OUT_DIR.
 
     A setting whose backbone file is missing is skipped and reported (exit 0). --cache-features
@@ -102,12 +85,12 @@ def experiments(ctx: click.Context, settings: str, **options: Any) -> None:
     each setting from its own last.pt.
     """
     from hw1.classification import run_experiments
+    from hw1.cli.paths import fill_image_folders
 
     bad = set(settings.upper()) - set("ABCDE")
     if bad:
         fail(f"unknown setting(s) {''.join(sorted(bad))} in --settings: use letters from ABCDE")
-    command: ConfigCommand = ctx.command  # type: ignore[assignment]
-    base = _with_image_folders(command.make_config(options))
+    base = fill_image_folders(current_config(options))
     cache_frozen, base.cache_features = base.cache_features, False  # cached features: frozen settings only
     rows = run_experiments(base, base.out_dir, settings=settings.upper(), cache_frozen=cache_frozen)
     for r in rows:

@@ -34,6 +34,8 @@ HIDDEN_ALIASES = {"out_dir": "--out", "num_workers": "--workers", "sync_batchnor
 #: ``--precision`` choices, from the library that resolves them (imported when options are built).
 PRECISIONS = "hw1.core.precision:PRECISION_CHOICES"
 _ALIAS_PREFIX = "alias__"
+#: The keyword arguments of :func:`config_options` that :class:`ConfigCommand` passes on.
+_SPEC = ("exclude", "required", "choices", "names", "overrides")
 _LITERALS = {"true": True, "false": False, "none": None, "null": None}
 
 
@@ -121,21 +123,19 @@ def _comma_pairs(value: str | None) -> list[str]:
     return [s.strip() for s in re.split(r",(?![^\[]*\])", value or "") if s.strip()]
 
 
-def _base_type(annotation: Any) -> tuple[Any, bool]:
-    """(the annotation without ``None``, whether ``None`` was allowed)."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
+def _base_type(annotation: Any) -> Any:
+    """The annotation without ``None`` (``str`` for a union of several types)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return (args[0] if len(args) == 1 else str), len(args) < len(typing.get_args(annotation))
-    return annotation, False
+        return args[0] if len(args) == 1 else str
+    return annotation
 
 
-def _default(f: dataclasses.Field) -> Any:
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        return f.default_factory()  # type: ignore[misc]
-    return None
+def field_default(f: dataclasses.Field) -> Any:
+    """The default value of dataclass field ``f`` (its factory called), or ``dataclasses.MISSING``."""
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
 
 
 def _list_callback(item_type: Any) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -185,8 +185,9 @@ def config_options(
             continue
         canonical = CANONICAL_FIELDS.get(f.name, f.name)
         flag = (names or {}).get(f.name, option_name(f.name))
-        base, _optional = _base_type(hints.get(f.name, str))
-        default = _default(f)
+        base = _base_type(hints.get(f.name, str))
+        default = field_default(f)
+        default = None if default is dataclasses.MISSING else default
         kwargs: dict[str, Any] = {"help": docs.get(f.name), "required": f.name in required}
         if not kwargs["required"]:
             kwargs["default"] = default
@@ -269,25 +270,9 @@ class ConfigCommand(click.Command):
     :func:`config_options`. Options given with decorators come after the generated ones.
     """
 
-    def __init__(
-        self,
-        *args: Any,
-        config: Any,
-        exclude: Sequence[str] = (),
-        required: Sequence[str] = (),
-        choices: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-        overrides: Mapping[str, Mapping[str, Any]] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, config: Any, **kwargs: Any) -> None:
         self._config = config
-        self._spec = {
-            "exclude": exclude,
-            "required": required,
-            "choices": choices,
-            "names": names,
-            "overrides": overrides,
-        }
+        self._spec = {k: kwargs.pop(k) for k in _SPEC if k in kwargs}
         self._generated: list[click.Parameter] | None = None
         super().__init__(*args, **kwargs)
 
@@ -299,7 +284,7 @@ class ConfigCommand(click.Command):
     @property  # type: ignore[override]
     def params(self) -> list[click.Parameter]:
         if self._generated is None:
-            generated = config_options(self.config_cls, **self._spec)  # type: ignore[arg-type]
+            generated = config_options(self.config_cls, **self._spec)
             taken = {p.name for p in self._explicit}
             self._generated = [p for p in generated if p.name not in taken]
             self._params = self._generated + self._explicit
@@ -314,3 +299,8 @@ class ConfigCommand(click.Command):
     def make_config(self, values: dict[str, Any]) -> Any:
         """The config dataclass built from the command's parameter values."""
         return self.config_cls(**config_values(values, self.config_cls))
+
+
+def current_config(values: dict[str, Any]) -> Any:
+    """The config dataclass of the running :class:`ConfigCommand`, built from its parameter values."""
+    return click.get_current_context().command.make_config(values)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ error names the option that fixes it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 def csv_image_folder(csv_path: str | Path, images: str | Path | None, *, option: str, csv_option: str) -> str:
@@ -29,6 +30,18 @@ def csv_image_folder(csv_path: str | Path, images: str | Path | None, *, option:
     if named.is_dir():
         return str(named)
     return str(csv_path.parent)
+
+
+def fill_image_folders(config: Any, prefix: str = "") -> Any:
+    """Set ``config.<prefix><split>_images`` to :func:`csv_image_folder` of ``<prefix><split>_csv``
+    for the splits train and val whose CSV is given; errors name the options (``--knn-val-csv`` …)."""
+    for split in (f"{prefix}train", f"{prefix}val"):
+        csv, images = getattr(config, f"{split}_csv"), getattr(config, f"{split}_images") or None
+        if csv is not None:
+            option = "--" + split.replace("_", "-")
+            folder = csv_image_folder(csv, images, option=f"{option}-images", csv_option=f"{option}-csv")
+            setattr(config, f"{split}_images", folder)
+    return config
 
 
 def require(path: str | Path, name: str, *, folder: bool = False) -> None:

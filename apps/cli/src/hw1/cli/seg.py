@@ -8,7 +8,7 @@ import click
 
 from hw1.cli.errors import fail
 from hw1.cli.lazy import LazyCommand, LazyGroup
-from hw1.cli.options import PRECISIONS, ConfigCommand, config_values, example, hidden_alias, red_option
+from hw1.cli.options import PRECISIONS, ConfigCommand, config_values, current_config, example, hidden_alias, red_option
 from hw1.cli.rank import is_rank_zero
 
 
@@ -66,8 +66,7 @@ def seg_models(pattern: str | None) -> None:
     ),
 )
 @click.option("--model-kwargs", "alias__model_kwargs", hidden=True, default=None)
-@click.pass_context
-def seg_train(ctx: click.Context, **options: Any) -> None:
+def seg_train(**options: Any) -> None:
     """Train a segmentation model; runs under torchrun for DDP (only rank 0 writes).
 
     --model-option KEY=VALUE (repeatable) sets a keyword argument of the model (see 'hw1 seg models');
@@ -75,8 +74,7 @@ def seg_train(ctx: click.Context, **options: Any) -> None:
     """
     from hw1.segmentation.train import train_segmentation
 
-    command: ConfigCommand = ctx.command  # type: ignore[assignment]
-    config = command.make_config(options)
+    config = current_config(options)
     config.model_kwargs = bind_model_options(config.model, config.model_kwargs)
     if config.image_size == 0:
         config.image_size = None

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from hw1.cli.errors import fail
-from hw1.cli.options import ConfigCommand, example
+from hw1.cli.options import ConfigCommand, current_config, example
 
 
 def _expand_images(paths: tuple[Path, ...]) -> list[Path]:
@@ -59,16 +59,14 @@ def segment_with_overlays(config: Any, paths: list[Path], *, overlay: bool = Tru
 )
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--overlay/--no-overlay", default=True, show_default=True, help="Also write <stem>_sam.png.")
-@click.pass_context
-def seg_sam(ctx: click.Context, images: tuple[Path, ...], overlay: bool, **options: Any) -> None:
+def seg_sam(images: tuple[Path, ...], overlay: bool, **options: Any) -> None:
     """Run SAM's automatic mask generator on IMAGES (files or folders).
 
     Writes OUT/<stem>_sam.json (every mask as uncompressed RLE with area, bbox, predicted IoU and
     stability score) and OUT/<stem>_sam.png (masks over the image, largest first, one colour each).
     Exits 1 when some images failed (listed; the others are written), 2 on a bad checkpoint.
     """
-    command: ConfigCommand = ctx.command  # type: ignore[assignment]
-    config = command.make_config(options)
+    config = current_config(options)
     out_dir = Path(config.out_dir)
     report = segment_with_overlays(config, _expand_images(images), overlay=overlay)
     for name, count in report.mask_counts.items():

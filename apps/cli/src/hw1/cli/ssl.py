@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from hw1.cli.options import PRECISIONS, ConfigCommand, example
+from hw1.cli.options import PRECISIONS, ConfigCommand, current_config, example
 from hw1.cli.rank import is_rank_zero
 
 
@@ -30,16 +30,6 @@ def methods_command() -> None:
         click.echo(f"{name}: {opts}")
 
 
-def bind_method_options(method: str, options: dict[str, Any]) -> dict[str, Any]:
-    """``--method-option`` values checked against method ``method``'s keyword arguments and
-    converted to their types (an unknown key lists the valid ones)."""
-    from hw1.core.options import bind_options
-    from hw1.ssl.methods import method_class
-
-    cls = method_class(method)
-    return bind_options(cls, options, what=f"SSL method {cls.name!r}", option="--method-option", exclude=("backbone",))
-
-
 @ssl.command(
     "pretrain",
     cls=ConfigCommand,
@@ -53,29 +43,26 @@ def bind_method_options(method: str, options: dict[str, Any]) -> dict[str, Any]:
         "torchrun --nproc-per-node 4 -m hw1.cli.main ssl pretrain --images mini/train --out-dir runs/ssl",
     ),
 )
-@click.pass_context
-def pretrain_command(ctx: click.Context, **options: Any) -> None:
+def pretrain_command(**options: Any) -> None:
     """Self-supervised pre-training on a folder of unlabeled images (under torchrun: DDP).
 
     The kNN monitor's image folders default to the folder named after each CSV (office/train.csv ->
     office/train/), else the CSV's folder.
     """
-    from hw1.cli.paths import csv_image_folder
+    from hw1.cli.paths import fill_image_folders
+    from hw1.core.options import bind_options
     from hw1.ssl import pretrain
+    from hw1.ssl.methods import method_class
 
-    command: ConfigCommand = ctx.command  # type: ignore[assignment]
-    config = command.make_config(options)
-    config.method_options = bind_method_options(config.method, config.method_options)
-    for split in ("train", "val"):
-        csv = getattr(config, f"knn_{split}_csv")
-        if csv is not None:
-            folder = csv_image_folder(
-                csv,
-                getattr(config, f"knn_{split}_images"),
-                option=f"--knn-{split}-images",
-                csv_option=f"--knn-{split}-csv",
-            )
-            setattr(config, f"knn_{split}_images", folder)
+    config = fill_image_folders(current_config(options), prefix="knn_")
+    method = method_class(config.method)  # --method-option values checked against its keyword arguments
+    config.method_options = bind_options(
+        method,
+        config.method_options,
+        what=f"SSL method {method.name!r}",
+        option="--method-option",
+        exclude=("backbone",),
+    )
     result = pretrain(config)
     if is_rank_zero():
         m = result["metrics"]

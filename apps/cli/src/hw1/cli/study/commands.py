@@ -18,7 +18,7 @@ import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from hw1.cli.options import option_name
+from hw1.cli.options import field_default, option_name
 
 #: Dict fields and their repeatable ``KEY=VALUE`` option (the ``names`` the commands give them).
 DICT_OPTIONS = {"model_kwargs": "--model-option", "method_options": "--method-option"}
@@ -42,14 +42,6 @@ def _render(field: str, value: Any) -> list[str]:
     return [option, str(value)]
 
 
-def _default(field: dataclasses.Field) -> Any:
-    if field.default is not dataclasses.MISSING:
-        return field.default
-    if field.default_factory is not dataclasses.MISSING:
-        return field.default_factory()
-    return dataclasses.MISSING
-
-
 def config_to_args(config: Any, *, skip: Sequence[str] = ()) -> list[str]:
     """The options that reproduce ``config``: one per field that differs from its default (fields in
     ``skip`` are left out, e.g. those a command takes as arguments). A field set to None whose default
@@ -58,8 +50,8 @@ def config_to_args(config: Any, *, skip: Sequence[str] = ()) -> list[str]:
     for field in dataclasses.fields(config):
         if field.name in skip:
             continue
-        value = getattr(config, field.name)
-        if value == _default(field) or (value in ({}, [], ()) and not _default(field)):
+        value, default = getattr(config, field.name), field_default(field)
+        if value == default or (value in ({}, [], ()) and not default):
             continue
         if value is None:
             raise ValueError(f"{type(config).__name__}.{field.name}=None has no command-line spelling")
