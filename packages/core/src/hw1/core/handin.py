@@ -59,12 +59,14 @@ class HandinReport:
 
 def format_size(num_bytes: int) -> str:
     """``123.4 MB`` style size (decimal units, as upload sites show them)."""
-    size = float(num_bytes)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+    if num_bytes < 1000:
+        return f"{num_bytes} B"
+    size = num_bytes / 1000
+    for unit in ("kB", "MB"):
+        if size < 1000:
+            return f"{size:.1f} {unit}"
         size /= 1000
-    raise AssertionError("unreachable")
+    return f"{size:.1f} GB"
 
 
 def half_precision_state_dict(
@@ -126,10 +128,6 @@ def compact_checkpoint(
     return out
 
 
-def _float_tensor_count(state_dict: dict[str, Any]) -> int:
-    return sum(isinstance(v, torch.Tensor) and v.is_floating_point() for v in state_dict.values())
-
-
 @torch.no_grad()
 def export_compact_checkpoint(
     source: str | os.PathLike[str],
@@ -169,7 +167,8 @@ def export_compact_checkpoint(
             break
         note = f"fp16 weights changed {100 * (1 - agreement):.2f}% of the probe predictions, so fp32 was kept"
     saved = save_checkpoint(compact, out_path)
-    halved = sum(isinstance(v, torch.Tensor) and v.dtype == torch.float16 for v in compact["state_dict"].values())
+    tensors = [v for v in compact["state_dict"].values() if isinstance(v, torch.Tensor) and v.is_floating_point()]
+    halved = sum(v.dtype == torch.float16 for v in tensors)
     return HandinReport(
         source=Path(source),
         out_path=saved,
@@ -177,7 +176,7 @@ def export_compact_checkpoint(
         size_bytes=saved.stat().st_size,
         precision="fp16" if halved else "fp32",
         half_tensors=halved,
-        fp32_tensors=_float_tensor_count(compact["state_dict"]) - halved,
+        fp32_tensors=len(tensors) - halved,
         agreement=agreement,
         min_agreement=min_agreement,
         max_abs_diff=max_diff,

@@ -14,9 +14,10 @@ import contextlib
 import functools
 import platform
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -74,11 +75,8 @@ def resolve_precision(
         return str(resumed)
     if p == "auto":
         if device.type == "cpu":
-            if probe is None or not cpu_has_native_bf16():
-                return "fp32"
-            if probe.run_steps is not None and probe.run_steps < PROBE_MIN_RUN_STEPS:
-                return "fp32"
-            return probe_precision(probe, device)
+            short = probe is None or (probe.run_steps is not None and probe.run_steps < PROBE_MIN_RUN_STEPS)
+            return "fp32" if short or not cpu_has_native_bf16() else probe_precision(probe, device)
         if device.type == "cuda":
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
         return "fp32"
@@ -96,9 +94,8 @@ def probe_precision(
     ``device``, else ``"fp32"``: one untimed fp32 warm-up step, then up to ``repeats`` rounds of one
     timed step each (stopping early when one is :data:`PROBE_CLEAR_RATIO` times the other or after
     ``budget_s``); the fastest step of each decides, bf16 only when :data:`PROBE_BF16_MARGIN` times
-    faster. Steps are timed in process CPU
-    time: on a shared machine wall time mostly measures the neighbours. Cached per
-    ``(probe.key, device type, threads)`` for the process."""
+    faster. Steps are timed in process CPU time: on a shared machine wall time mostly measures the
+    neighbours. Cached per ``(probe.key, device type, threads)`` for the process."""
     cache_key = (probe.key, device.type, torch.get_num_threads())
     if cache_key in _PROBED:
         return _PROBED[cache_key]
@@ -162,20 +159,10 @@ def cpu_has_native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def autocast_dtype(precision: str) -> torch.dtype | None:
-    """The autocast dtype of a resolved precision, or ``None`` for fp32."""
-    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-
-
-@contextlib.contextmanager
-def autocast(device: torch.device, precision: str) -> Iterator[None]:
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager[Any]:
     """Autocast context for a resolved precision; a no-op for fp32."""
-    dtype = autocast_dtype(precision)
-    if dtype is None:
-        yield
-        return
-    with torch.autocast(device_type=device.type, dtype=dtype):
-        yield
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device_type=device.type, dtype=dtype)
 
 
 def make_grad_scaler(device: torch.device, precision: str) -> torch.amp.GradScaler:
