@@ -20,29 +20,16 @@ def select_device(preference: str = "auto", local_rank: int | None = None) -> to
     base = pref.split(":")[0]
     if base not in DEVICE_CHOICES:
         raise Hw1Error(f"unknown device {preference!r}: use one of {', '.join(DEVICE_CHOICES)}")
+    available = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available(), "cpu": True}
     if base == "auto":
-        if torch.cuda.is_available():
-            base = "cuda"
-        elif _mps_available():
-            base = "mps"
-        else:
-            base = "cpu"
-    if base == "cuda":
-        if not torch.cuda.is_available():
-            raise Hw1Error("device 'cuda' requested but CUDA is not available: use --device cpu or auto")
-        if ":" in pref:
-            return torch.device(pref)
-        return torch.device("cuda", local_rank if local_rank is not None else torch.cuda.current_device())
-    if base == "mps":
-        if not _mps_available():
-            raise Hw1Error("device 'mps' requested but MPS is not available: use --device cpu or auto")
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def _mps_available() -> bool:
-    backend = getattr(torch.backends, "mps", None)
-    return bool(backend is not None and backend.is_available())
+        base = next(kind for kind, ok in available.items() if ok)
+    if not available[base]:
+        raise Hw1Error(f"device {base!r} requested but {base.upper()} is not available: use --device cpu or auto")
+    if base != "cuda":
+        return torch.device(base)
+    if ":" in pref:
+        return torch.device(pref)
+    return torch.device("cuda", local_rank if local_rank is not None else torch.cuda.current_device())
 
 
 def prepare_model(

@@ -138,10 +138,7 @@ def reduce_metrics(values: dict[str, float], device: torch.device | None = None)
 def unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
     """The bare model inside DDP and/or torch.compile wrappers (whose state_dict has no
     ``module.`` / ``_orig_mod.`` prefixes)."""
-    while True:
-        if isinstance(model, torch.nn.parallel.DistributedDataParallel):
-            model = model.module
-        elif hasattr(model, "_orig_mod"):
-            model = model._orig_mod  # type: ignore[assignment]
-        else:
-            return model
+    ddp = torch.nn.parallel.DistributedDataParallel
+    while isinstance(model, ddp) or hasattr(model, "_orig_mod"):
+        model = model.module if isinstance(model, ddp) else model._orig_mod  # type: ignore[assignment]
+    return model
