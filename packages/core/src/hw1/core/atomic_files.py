@@ -10,10 +10,10 @@ other user) would be unreadable to them. So before the rename the file gets the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,7 +45,7 @@ def temp_name_pattern(target: str | os.PathLike[str]) -> str:
     return f".{Path(target).name}.*.tmp"
 
 
-@contextmanager
+@contextlib.contextmanager
 def atomic_write(
     path: str | os.PathLike[str],
     mode: str = "wb",
@@ -77,10 +77,7 @@ def atomic_write(
         os.chmod(tmp_name, new_file_mode(target))
         os.replace(tmp_name, target)
     except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
+        Path(tmp_name).unlink(missing_ok=True)
         raise
     if fsync:
         _fsync_dir(target.parent)
@@ -101,13 +98,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
 
 
 def _fsync_dir(folder: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):  # not every system can open or sync a folder
         dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)

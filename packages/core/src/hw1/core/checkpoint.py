@@ -7,6 +7,7 @@ lists and dicts, so a pickle crafted to run code fails with :class:`Hw1Checkpoin
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import glob
 import os
@@ -56,10 +57,8 @@ def _remove_stale_temps(target: Path) -> None:
     killer, power loss): never complete, each as big as a checkpoint. Done before writing, so on a
     nearly full disk their space is free again for this save."""
     for stale in target.parent.glob(temp_name_pattern(glob.escape(target.name))):
-        try:
+        with contextlib.suppress(OSError):
             stale.unlink()
-        except OSError:
-            pass
 
 
 def _os_error_behind(exc: BaseException) -> OSError | None:

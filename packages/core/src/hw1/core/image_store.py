@@ -162,7 +162,6 @@ def open_store(
     decoder: ItemDecoder | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     report: bool = True,
-    threads: int | None = None,
 ) -> ImageStore:
     """Open (building or rebuilding when needed) the store of ``items`` — each a tuple of source
     files — at ``size`` (int: square), decoded by ``decoder`` (default :class:`RgbDecoder`).
@@ -185,7 +184,7 @@ def open_store(
     if manifest is None:
         if why and report:
             log.warning("image store %s: %s; rebuilding", path, why)
-        manifest = _build(path, paths, listing, hw, dec, source=str(source), report=report, threads=threads)
+        manifest = _build(path, paths, listing, hw, dec, source=str(source), report=report)
     skipped = list(manifest["skipped"])
     if report and not rebuilt:
         for message in skipped:
@@ -270,7 +269,6 @@ def _build(
     *,
     source: str,
     report: bool,
-    threads: int | None,
 ) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
@@ -284,8 +282,7 @@ def _build(
         kept: list[int] = []
         skipped: list[str] = []
         decode = functools.partial(_decode_one, dec, hw=hw)
-        workers = threads or min(8, os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
             results = pool.map(decode, paths)
             for i, result in enumerate(progress(results, desc="decoding images", total=len(paths), unit="img")):
                 if isinstance(result, str):
