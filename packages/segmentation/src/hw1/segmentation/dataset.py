@@ -36,11 +36,7 @@ def _names(items: Sequence[str]) -> str:
 
 
 def _sat_id(name: str) -> str | None:
-    lower = name.lower()
-    for suffix in SAT_SUFFIXES:
-        if lower.endswith(suffix):
-            return name[: -len(suffix)]
-    return None
+    return next((name[: -len(suffix)] for suffix in SAT_SUFFIXES if name.lower().endswith(suffix)), None)
 
 
 def list_pairs(folder: str | os.PathLike[str]) -> list[tuple[Path, Path, str]]:

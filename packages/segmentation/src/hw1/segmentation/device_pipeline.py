@@ -51,8 +51,8 @@ def choose_pipeline(
 
 
 class DeviceSegBatches:
-    """Per-epoch iterables of ``(images, masks, None)`` on the device, shaped like the worker
-    loader's batches (normalised float images, int64 masks), with a length."""
+    """Batches ``(images, masks, None)`` on the device, shaped like the worker loader's (normalised
+    float images, int64 masks), with a length; :meth:`epoch` chooses the epoch to iterate."""
 
     def __init__(
         self,
@@ -66,7 +66,7 @@ class DeviceSegBatches:
         drop_last: bool,
     ) -> None:
         self.store, self.transform, self.seed = store, transform.to(ctx.device), int(seed)
-        self.rank, self.world_size = ctx.rank, ctx.world_size
+        self.rank, self.world_size, self.current_epoch = ctx.rank, ctx.world_size, 1
         self.sampler = DeviceBatchSampler(
             store,
             batch_size,
@@ -81,26 +81,17 @@ class DeviceSegBatches:
     def __len__(self) -> int:
         return self.sampler.steps_per_epoch
 
-    def epoch(self, epoch: int) -> _Epoch:
-        """The batches of ``epoch`` (an iterable with ``len``). Like the worker loader, it re-seeds
-        the global RNGs from ``(seed, epoch, rank)``, so dropout draws are the same after a resume."""
+    def epoch(self, epoch: int) -> DeviceSegBatches:
+        """Iterate over the batches of ``epoch`` from now on (returns ``self``). Like the worker loader,
+        it re-seeds the global RNGs from ``(seed, epoch, rank)``, so dropout draws are the same after a resume."""
         seed_epoch(self.seed, epoch, self.rank)
-        return _Epoch(self, epoch)
-
-
-class _Epoch:
-    def __init__(self, batches: DeviceSegBatches, epoch: int) -> None:
-        self.batches, self.epoch = batches, epoch
-
-    def __len__(self) -> int:
-        return len(self.batches)
+        self.current_epoch = epoch
+        return self
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, None]]:
-        b = self.batches
-        for step, batch in enumerate(b.sampler.epoch(self.epoch)):
-            images, masks = b.transform(
-                batch["image"], batch["mask"], step_seed(b.seed, self.epoch, step), b.rank, b.world_size
-            )
+        for step, batch in enumerate(self.sampler.epoch(self.current_epoch)):
+            seed = step_seed(self.seed, self.current_epoch, step)
+            images, masks = self.transform(batch["image"], batch["mask"], seed, self.rank, self.world_size)
             yield images, masks, None
 
 

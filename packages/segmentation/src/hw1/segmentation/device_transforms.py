@@ -74,23 +74,20 @@ class DeviceJointTransform(nn.Module):
         from it for the global batch of ``world_size`` processes and this ``rank`` applies its rows
         (N processes then augment exactly like one); without it from torch's global generator."""
         images, masks = images.contiguous(), masks.unsqueeze(1).float()
-        if seed is None:
-            image, mask = self.geometric(images, masks)
-            if self.jitter is not None:
-                image = self.jitter(image)
-            return self.normalize(image), mask.squeeze(1).round().long()
-        n = images.shape[0] * world_size
-        shape = torch.Size([n, *images.shape[1:]])
+        geometric = jitter = None  # unseeded: each module draws its own
+        if seed is not None:
+            n = images.shape[0] * world_size
+            shape = torch.Size([n, *images.shape[1:]])
 
-        def draw() -> tuple[Any, Any]:
-            geometric = self.geometric.forward_parameters(shape)
-            jitter = self.jitter.forward_parameters(self._output_shape(shape)) if self.jitter is not None else None
-            return geometric, jitter
+            def draw() -> tuple[Any, Any]:
+                geometric = self.geometric.forward_parameters(shape)
+                jitter = self.jitter.forward_parameters(self._output_shape(shape)) if self.jitter is not None else None
+                return geometric, jitter
 
-        geometric, jitter = seeded_draw(draw, seed)
-        image, mask = self.geometric(images, masks, params=shard_parameters(geometric, n, rank, world_size))
+            geometric, jitter = (shard_parameters(p, n, rank, world_size) for p in seeded_draw(draw, seed))
+        image, mask = self.geometric(images, masks, params=geometric)
         if self.jitter is not None:
-            image = self.jitter(image, params=shard_parameters(jitter, n, rank, world_size))
+            image = self.jitter(image, params=jitter)
         return self.normalize(image), mask.squeeze(1).round().long()
 
     def _output_shape(self, shape: torch.Size) -> torch.Size:

@@ -70,15 +70,8 @@ class SegEvaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (nan becomes ``None``)."""
-        out = self.metrics.to_dict()
-        out.update(
-            {
-                "n_images": self.n_images,
-                "gt_dir": str(self.gt_dir),
-                "pred_dir": str(self.pred_dir),
-            }
-        )
-        return out
+        paths = {"gt_dir": str(self.gt_dir), "pred_dir": str(self.pred_dir)}
+        return {**self.metrics.to_dict(), "n_images": self.n_images, **paths}
 
 
 def _mask_files(folder: Path, role: str) -> dict[str, Path]:
@@ -133,9 +126,7 @@ def _joint_counts(gt_path: Path, pred_path: Path, red: str) -> np.ndarray:
 
 def _usable_cpus() -> int:
     """CPUs this process may run on (its affinity mask, e.g. under ``taskset`` or a container quota)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
+    return max(1, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 #: Pillow images one pair of masks allocates (two decoded, two looked up, two code images, their sum).

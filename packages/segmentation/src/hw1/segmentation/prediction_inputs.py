@@ -117,16 +117,10 @@ def decode_batch(
     on_device = _decode_jpegs(items, device)
     out: list[tuple[int, torch.Tensor | None, str | None]] = []
     for item in items:
-        if item.data is not None:
-            image = on_device.get(item.index)
-            if image is None:
-                item = _pil_item(item.index, paths[item.index])
-            else:
-                out.append((item.index, image, None))
-                continue
-        if item.error is not None:
-            out.append((item.index, None, item.error))
-        else:
-            assert item.image is not None
-            out.append((item.index, item.image.permute(2, 0, 1), None))
+        image = on_device.get(item.index)
+        if item.data is not None and image is None:
+            item = _pil_item(item.index, paths[item.index])
+        if image is None and item.image is not None:
+            image = item.image.permute(2, 0, 1)
+        out.append((item.index, image, item.error))
     return out

@@ -4,7 +4,7 @@ running it on one image into JSON-ready mask records (uncompressed RLE, largest 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,19 +59,8 @@ class SamConfig:
 
     def generator_kwargs(self) -> dict[str, Any]:
         """The arguments :class:`SamAutomaticMaskGenerator` takes from this config."""
-        names = (
-            "points_per_side",
-            "points_per_batch",
-            "pred_iou_thresh",
-            "stability_score_thresh",
-            "stability_score_offset",
-            "box_nms_thresh",
-            "crop_n_layers",
-            "crop_nms_thresh",
-            "crop_n_points_downscale_factor",
-            "min_mask_region_area",
-        )
-        return {n: getattr(self, n) for n in names}
+        own = ("checkpoint", "model_type", "out_dir", "device", "refine_with")  # the run's, not the generator's
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in own}
 
 
 def build_mask_generator(model: Sam, config: SamConfig) -> SamAutomaticMaskGenerator:
