@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from hw1.viz.class_styles import class_styles
@@ -31,10 +30,13 @@ from hw1.viz.figure import new_figure, save_figure
 LEGEND_ROWS = 22
 
 
-def _class_ids(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct labels and each sample's index into them."""
-    classes, index = np.unique(np.asarray(labels).reshape(-1), return_inverse=True)
-    return classes, index
+def _styles(classes: np.ndarray) -> list[tuple[tuple[float, float, float, float], str]]:
+    """The (colour, marker) of each of the sorted distinct ``classes``: a non-negative integer label
+    ``k`` always gets ``class_styles(...)[k]`` (so two panels agree); other labels go by their order."""
+    if np.issubdtype(classes.dtype, np.integer) and classes.size and classes.min() >= 0:
+        styles = class_styles(int(classes.max()) + 1)
+        return [styles[int(c)] for c in classes]
+    return class_styles(len(classes))
 
 
 def _class_name(cls: object, class_names: Sequence[str] | None) -> str:
@@ -54,19 +56,15 @@ def plot_embedding(
 ) -> None:
     """Draw ``embedding`` ``(N, 2)`` on ``ax``, one (colour, marker) per class.
 
-    Integer labels ``0..num_classes-1`` keep the same style in every plot (so two panels agree);
-    other labels are styled by their sorted order.
+    Non-negative integer labels keep the same style in every plot (so two panels agree), whatever
+    ``num_classes`` says; other labels are styled by their sorted order.
     """
     emb = np.asarray(embedding)
     lab = np.asarray(labels).reshape(-1)
     if emb.ndim != 2 or emb.shape[1] != 2 or emb.shape[0] != lab.shape[0]:
         raise VizInputError(f"embedding must be (N, 2) with N labels; got {emb.shape} and {lab.shape[0]} labels")
-    classes, index = _class_ids(lab)
-    integer = np.issubdtype(classes.dtype, np.integer) and classes.size and classes.min() >= 0
-    n_styles = int(num_classes if num_classes is not None else (classes.max() + 1 if integer else len(classes)))
-    styles = class_styles(max(n_styles, len(classes)))
-    for k, cls in enumerate(classes):
-        colour, marker = styles[int(cls) if integer else k]
+    classes, index = np.unique(lab, return_inverse=True)
+    for k, (colour, marker) in enumerate(_styles(classes)):
         pts = emb[index == k]
         ax.scatter(pts[:, 0], pts[:, 1], s=point_size, color=colour, marker=marker, linewidths=0, alpha=0.85)
     ax.set_xticks([])
@@ -77,30 +75,11 @@ def plot_embedding(
 
 def legend_handles(labels: np.ndarray, class_names: Sequence[str] | None = None) -> list[Line2D]:
     """One legend handle per class present in ``labels``, in the style :func:`plot_embedding` uses."""
-    classes, _ = _class_ids(labels)
-    integer = np.issubdtype(classes.dtype, np.integer) and classes.size and classes.min() >= 0
-    styles = class_styles(int(classes.max() + 1) if integer else len(classes))
-    handles = []
-    for k, cls in enumerate(classes):
-        colour, marker = styles[int(cls) if integer else k]
-        handles.append(
-            Line2D([], [], linestyle="", marker=marker, color=colour, markersize=5, label=_class_name(cls, class_names))
-        )
-    return handles
-
-
-def _add_legend(fig: Figure, handles: list[Line2D]) -> None:
-    ncol = max(1, math.ceil(len(handles) / LEGEND_ROWS))
-    fig.legend(
-        handles=handles,
-        loc="outside right upper",
-        ncol=ncol,
-        fontsize=6,
-        frameon=False,
-        handletextpad=0.2,
-        columnspacing=0.6,
-        borderaxespad=0.2,
-    )
+    classes = np.unique(np.asarray(labels).reshape(-1))
+    return [
+        Line2D([], [], linestyle="", marker=marker, color=colour, markersize=5, label=_class_name(cls, class_names))
+        for cls, (colour, marker) in zip(classes, _styles(classes), strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -161,9 +140,6 @@ def plot_embedding_comparison(
     if len(titles) != len(feature_sets):
         raise VizInputError(f"{len(feature_sets)} feature sets but {len(titles)} titles")
     all_labels = np.concatenate([np.asarray(fs.labels).reshape(-1) for fs in feature_sets])
-    classes = np.unique(all_labels)
-    integer = np.issubdtype(classes.dtype, np.integer) and classes.min() >= 0
-    num_classes = int(classes.max() + 1) if integer else None
     fig = new_figure(5.2 * len(feature_sets) + 2.5, 5.4)
     axes = fig.subplots(1, len(feature_sets), squeeze=False)[0]
     method_name = "t-SNE" if method == "tsne" else "PCA"
@@ -176,12 +152,18 @@ def plot_embedding_comparison(
         full = f"{title} — silhouette {sil:.3f} (2-D {method_name})"
         full_titles.append(full)
         plot_embedding(
-            ax,
-            emb,
-            fs.labels,
-            num_classes=num_classes,
-            title=f"{full}\n{len(fs.labels)} samples, {len(np.unique(fs.labels))} classes",
+            ax, emb, fs.labels, title=f"{full}\n{len(fs.labels)} samples, {len(np.unique(fs.labels))} classes"
         )
-    _add_legend(fig, legend_handles(all_labels, class_names))
+    handles = legend_handles(all_labels, class_names)
+    fig.legend(
+        handles=handles,
+        loc="outside right upper",
+        ncol=max(1, math.ceil(len(handles) / LEGEND_ROWS)),
+        fontsize=6,
+        frameon=False,
+        handletextpad=0.2,
+        columnspacing=0.6,
+        borderaxespad=0.2,
+    )
     path = save_figure(fig, out_path)
     return EmbeddingComparison(path=path, titles=tuple(full_titles), silhouettes=tuple(silhouettes), method=method)
