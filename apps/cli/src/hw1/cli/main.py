@@ -47,21 +47,23 @@ COMMANDS = {
 }
 
 
-def _versions() -> str:
-    from importlib import metadata  # 30 ms: only for --version
+def installed_versions() -> dict[str, str]:
+    """The version of every installed distribution of :data:`DISTRIBUTIONS`, in that order."""
+    from importlib import metadata  # 30 ms: only for --version and the report
 
-    lines = []
+    versions = {}
     for dist in DISTRIBUTIONS:
         try:
-            lines.append(f"{dist} {metadata.version(dist)}")
+            versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
-            lines.append(f"{dist} (not installed)")
-    return "\n".join(lines)
+            pass
+    return versions
 
 
 def _print_versions(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(_versions())
+        versions = installed_versions()
+        click.echo("\n".join(f"{dist} {versions.get(dist, '(not installed)')}" for dist in DISTRIBUTIONS))
         ctx.exit()
 
 

@@ -12,10 +12,10 @@ import csv
 import datetime as dt
 import json
 import math
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hw1.cli.main import installed_versions
 from hw1.cli.study.claims import (
     HOLDS,
     Claim,
@@ -65,7 +65,7 @@ def _model_name(run: Path) -> str:
     return str(cfg.get("model", run.name))
 
 
-def _ssl_section(doc: Document, out: Path) -> None:
+def _ssl_section(doc: Document, out: Path, numbers: StudyNumbers) -> None:
     doc.heading("1. Self-supervised pre-training")
     records = _read_jsonl(out / "ssl" / "metrics.jsonl")
     cfg = _read_json(out / "ssl" / "config.json") or {}
@@ -94,8 +94,8 @@ def _ssl_section(doc: Document, out: Path) -> None:
             ]
         )
     doc.table(["measure", "start", "end"], rows)
-    if len(knn) >= 2:
-        doc.text(_knn_verdict(knn[0]["knn_top1"], knn[-1]["knn_top1"], _csv_rows(cfg.get("knn_val_csv"))))
+    if numbers.knn_first is not None and numbers.knn_last is not None:
+        doc.text(_knn_verdict(numbers.knn_first, numbers.knn_last, numbers.knn_n))
     _figure(doc, out, "figures/curves_ssl.png", "SSL training curves (ssl/metrics.jsonl)")
 
 
@@ -125,7 +125,7 @@ def _knn_verdict(start: float, end: float, n: int | None) -> str:
     return f"{text} (two standard errors on {n} images: ±{noise:.4f}): {verdict}."
 
 
-def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
+def _cls_section(doc: Document, out: Path, data: StudyData, numbers: StudyNumbers) -> None:
     doc.heading("2. Classification on Office-Home: settings A–E")
     table = out / "cls" / "table.csv"
     if not table.is_file():
@@ -143,8 +143,8 @@ def _cls_section(doc: Document, out: Path, data: StudyData) -> None:
             "Supervised backbone (B, D): no `pretrain_model_SL.pt` in the data, so the pipeline trained a "
             "**stand-in** with labels on the Mini-ImageNet-shaped set (`supervised/`)."
         )
-    classes = _num_classes(out / "cls" / "A" / "best.pt")
-    if classes:
+    if numbers.num_classes:
+        classes = numbers.num_classes
         doc.text(f"Chance level: 1/{classes} = {1 / classes:.4f} (the class count stored in `cls/A/best.pt`).")
     doc.text(
         "The `random-frozen` row is setting E's head on a frozen random-init backbone "
@@ -225,15 +225,9 @@ def validation_curve(run: Path) -> list[tuple[int, float]]:
     return curve
 
 
-def best_training_miou(run: Path) -> float | None:
-    """The best validation mIoU a segmentation run logged during training."""
-    curve = validation_curve(run)
-    return max(v for _, v in curve) if curve else None
-
-
-def _seg_section(doc: Document, out: Path) -> None:
+def _seg_section(doc: Document, out: Path, numbers: StudyNumbers) -> None:
     doc.heading("4. Satellite segmentation: official mIoU on validation")
-    rows, chance = [], None
+    rows = []
     for key, title in SEG_TITLES.items():
         ev = _read_eval(out / "seg" / key / "eval.json")
         if ev is None:
@@ -245,16 +239,14 @@ def _seg_section(doc: Document, out: Path) -> None:
                 title,
                 _model_name(out / "seg" / key),
                 _fmt(ev.get("mean_iou")),
-                _fmt(best_training_miou(out / "seg" / key)),
+                _fmt(max((v for _, v in validation_curve(out / "seg" / key)), default=None)),
                 *[_fmt(per.get(c)) for c in CLASS_ORDER],
             ]
         )
-        if ev.get("confusion") and chance is None:
-            chance = _chance_miou(ev["confusion"])
     doc.table(["model", "architecture", "mIoU", "best val mIoU in training", *CLASS_ORDER], rows)
-    if chance is not None:
+    if numbers.seg_chance is not None:
         doc.text(
-            f"Chance level (always the most frequent class): mIoU {chance:.4f}. Numbers come from "
+            f"Chance level (always the most frequent class): mIoU {numbers.seg_chance:.4f}. Numbers come from "
             "`seg/<model>/eval.json`, the official dataset-level mIoU over classes 0–5 of the masks "
             "`best.pt` wrote; the training column is the best epoch in `seg/<model>/metrics.jsonl`."
         )
@@ -358,12 +350,7 @@ def write_report(out: Path, *, profile: StudyProfile, data: StudyData) -> Path:
     """Write ``out/report.md`` and the self-contained ``out/report.html``; return the Markdown path."""
     doc = Document()
     doc.heading("hw1 study report", level=1)
-    versions = []
-    for dist in ("hw1-core", "hw1-ssl", "hw1-classification", "hw1-segmentation", "hw1-viz", "hw1-cli"):
-        try:
-            versions.append(f"{dist} {metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            pass
+    numbers = study_numbers(out, data)
     doc.bullets(
         [
             f"Data: `{data.root}`",
@@ -374,14 +361,14 @@ def write_report(out: Path, *, profile: StudyProfile, data: StudyData) -> Path:
                 else []
             ),
             f"Written: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}",
-            "Versions: " + ", ".join(versions),
+            "Versions: " + ", ".join(f"{dist} {version}" for dist, version in installed_versions().items()),
         ]
     )
-    _claims_section(doc, study_claims(study_numbers(out, data)))
-    _ssl_section(doc, out)
-    _cls_section(doc, out, data)
+    _claims_section(doc, study_claims(numbers))
+    _ssl_section(doc, out, numbers)
+    _cls_section(doc, out, data, numbers)
     _tsne_section(doc, out)
-    _seg_section(doc, out)
+    _seg_section(doc, out, numbers)
     _stages_section(doc, out)
     _sam_section(doc, out)
     _provenance_section(doc, out)
