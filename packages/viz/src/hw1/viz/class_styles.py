@@ -20,10 +20,7 @@ def class_styles(num_classes: int) -> list[tuple[tuple[float, float, float, floa
     if num_classes < 0:
         raise ValueError("num_classes must be >= 0")
     cmap = colormaps["tab20"]
-    styles = []
-    for k in range(num_classes):
-        styles.append((tuple(float(v) for v in cmap(k % 20)), MARKERS[(k // 20) % len(MARKERS)]))
-    return styles
+    return [(tuple(float(v) for v in cmap(k % 20)), MARKERS[(k // 20) % len(MARKERS)]) for k in range(num_classes)]
 
 
 def distinct_colors(n: int, *, seed: int = 0) -> np.ndarray:

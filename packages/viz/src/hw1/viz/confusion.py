@@ -9,6 +9,7 @@ classes; the satellite study uses 0-5, leaving Unknown out).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,8 +59,7 @@ def plot_confusion(
     norm = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
     iou = iou_from_confusion(m)
     mean_over = list(range(k)) if miou_classes is None else [int(c) for c in miou_classes]
-    sel = iou[mean_over]
-    miou = float(np.mean(sel)) if not np.any(np.isnan(sel)) else float("nan")
+    miou = float(np.mean(iou[mean_over]))  # NaN when a class in the mean has no IoU
 
     side = max(4.0, 0.45 * k + 2.0)
     fig = new_figure(side * 2 + 0.5, side)
@@ -70,33 +70,19 @@ def plot_confusion(
     ax_cm.set_xlabel("predicted")
     ax_cm.set_ylabel("ground truth")
     ax_cm.set_title("confusion (row-normalised)", fontsize=10)
-    if k <= 20:
-        for i in range(k):
-            for j in range(k):
-                ax_cm.text(
-                    j,
-                    i,
-                    f"{norm[i, j]:.2f}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black",
-                )
+    if k <= 20:  # small enough to print every cell's value
+        for i, j in itertools.product(range(k), range(k)):
+            colour = "white" if norm[i, j] > 0.5 else "black"
+            ax_cm.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7, color=colour)
     fig.colorbar(im, ax=ax_cm, shrink=0.8)
 
     shown = np.nan_to_num(iou, nan=0.0)
     colours = ["C0" if c in mean_over else "0.6" for c in range(k)]
     ax_iou.bar(range(k), shown, color=colours)
     for c in range(k):
-        ax_iou.text(
-            c, shown[c] + 0.01, "nan" if np.isnan(iou[c]) else f"{iou[c]:.3f}", ha="center", va="bottom", fontsize=7
-        )
-    ax_iou.axhline(
-        miou if np.isfinite(miou) else 0.0,
-        color="C3",
-        linestyle="--",
-        label=f"mIoU over {len(mean_over)} classes = {miou:.4f}",
-    )
+        ax_iou.text(c, shown[c] + 0.01, f"{iou[c]:.3f}", ha="center", va="bottom", fontsize=7)
+    label = f"mIoU over {len(mean_over)} classes = {miou:.4f}"
+    ax_iou.axhline(0.0 if np.isnan(miou) else miou, color="C3", linestyle="--", label=label)
     ax_iou.set_xticks(range(k), names, rotation=45, ha="right", fontsize=8)
     ax_iou.set_ylim(0, 1.05)
     ax_iou.set_ylabel("IoU")

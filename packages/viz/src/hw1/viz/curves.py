@@ -155,15 +155,8 @@ def plot_training_curves(
             colour = f"C{colour_of.setdefault(key, len(colour_of)) % 10}"
             style = "-" if split.startswith("train") else "--" if split.startswith("val") else ":"
             label = f"{split} {key.split('/', 1)[1]}" if "/" in key else f"{split} {key}"
-            ax.plot(
-                [p[0] for p in pts],
-                [p[1] for p in pts],
-                style,
-                color=colour,
-                marker="o" if len(pts) <= 30 else None,
-                markersize=3,
-                label=label,
-            )
+            xs, ys = zip(*pts, strict=True)
+            ax.plot(xs, ys, style, color=colour, marker="o" if len(pts) <= 30 else None, markersize=3, label=label)
         ax.set_title(panel, fontsize=10)
         ax.set_xlabel(x_name)
         ax.grid(alpha=0.3)

@@ -118,11 +118,16 @@ def mask_overlay(
 def class_legend_handles(labels: np.ndarray, palette: np.ndarray, class_names: Sequence[str] | None) -> list[Patch]:
     """Legend patches for the classes present in ``labels`` (palette colour, class name)."""
     pal = check_palette(palette)
-    handles = []
-    for c in np.unique(np.asarray(labels)):
-        name = class_names[int(c)] if class_names is not None and int(c) < len(class_names) else f"class {int(c)}"
-        handles.append(Patch(facecolor=pal[int(c)] / 255.0, edgecolor="0.3", linewidth=0.5, label=name))
-    return handles
+    named = len(class_names) if class_names is not None else 0
+    return [
+        Patch(
+            facecolor=pal[c] / 255.0,
+            edgecolor="0.3",
+            linewidth=0.5,
+            label=class_names[c] if c < named else f"class {c}",
+        )
+        for c in map(int, np.unique(np.asarray(labels)))
+    ]
 
 
 def write_png(array: np.ndarray, path: str | os.PathLike[str]) -> Path:
