@@ -51,10 +51,7 @@ def _describe_text(head: bytes) -> str:
     except UnicodeDecodeError:
         return "binary data of an unknown format"
     first = text.strip().splitlines()[0].strip() if text.strip() else ""
-    if text.lstrip().startswith(("{", "[")):
-        kind = "a JSON or text file"
-    else:
-        kind = "a text file"
+    kind = "a JSON or text file" if text.lstrip().startswith(("{", "[")) else "a text file"
     if not first:
         return f"{kind} (blank)"
     preview = first if len(first) <= 40 else first[:37] + "..."

@@ -88,11 +88,8 @@ def to_rgb(img: Image.Image) -> Image.Image:
             arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
         gray = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
         return Image.fromarray(np.stack([gray] * 3, axis=-1), "RGB")
-    if img.mode == "P":
-        img = img.convert("RGBA") if "transparency" in img.info else img.convert("RGB")
-    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        img = img.convert("RGBA")
-        return img.convert("RGB")
+    if (img.mode == "P" and "transparency" in img.info) or img.mode in ("LA", "PA", "RGBa", "La"):
+        img = img.convert("RGBA")  # alpha dropped below: the colour values stay as they are
     return img.convert("RGB")
 
 

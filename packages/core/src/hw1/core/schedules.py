@@ -23,19 +23,6 @@ class WarmupTooLongWarning(UserWarning):
     """The LR warm-up is at least as long as the whole run, so the peak learning rate is never used."""
 
 
-def check_warmup(total_steps: int, warmup_steps: int) -> None:
-    """Warn (:class:`WarmupTooLongWarning`) when ``warmup_steps >= total_steps``: the LR would still be
-    rising when the run ends. A warm-up of about a tenth of the run or less is the usual choice."""
-    if warmup_steps > 0 and warmup_steps >= total_steps:
-        warnings.warn(
-            f"the LR warm-up ({warmup_steps} steps) is not shorter than the run ({total_steps} steps), so the "
-            "learning rate never reaches its peak: use a warm-up of about 10% of the epochs or less "
-            "(--warmup-epochs)",
-            WarmupTooLongWarning,
-            stacklevel=3,
-        )
-
-
 @dataclass
 class WarmupDecay:
     """LR multiplier at optimizer step ``step``: linear warmup from ~0 to 1 over ``warmup_steps``,
@@ -68,9 +55,16 @@ def build_lr_scheduler(
     min_ratio: float = 0.0,
 ) -> torch.optim.lr_scheduler.LambdaLR:
     """A per-step LambdaLR with :class:`WarmupDecay`; call ``scheduler.step()`` after each
-    optimizer step."""
+    optimizer step. A warm-up not shorter than the run is a :class:`WarmupTooLongWarning`."""
     if kind not in SCHEDULE_CHOICES:
         raise Hw1Error(f"unknown LR schedule {kind!r}: use one of {', '.join(SCHEDULE_CHOICES)}")
-    check_warmup(total_steps, warmup_steps)
+    if warmup_steps > 0 and warmup_steps >= total_steps:
+        warnings.warn(
+            f"the LR warm-up ({warmup_steps} steps) is not shorter than the run ({total_steps} steps), so the "
+            "learning rate never reaches its peak: use a warm-up of about 10% of the epochs or less "
+            "(--warmup-epochs)",
+            WarmupTooLongWarning,
+            stacklevel=2,
+        )
     fn = WarmupDecay(total_steps=total_steps, warmup_steps=warmup_steps, kind=kind, min_ratio=min_ratio)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, fn)
