@@ -7,8 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from torch import nn
-
 from hw1.classification.head import Classifier, ClassifierHead
 from hw1.core import (
     Hw1CheckpointError,
@@ -66,8 +64,3 @@ def export_backbone(checkpoint: str | os.PathLike[str], out_path: str | os.PathL
     ``fc``), loadable by :func:`hw1.classification.backbones.load_backbone` and by hw1-core."""
     model, _ = load_classifier(checkpoint)
     return save_checkpoint(backbone_state_dict(model.backbone), out_path)
-
-
-def backbone_module(model: nn.Module) -> nn.Module:
-    """The backbone of a (possibly wrapped) classifier."""
-    return model.module.backbone if hasattr(model, "module") else model.backbone  # type: ignore[union-attr]

@@ -19,11 +19,6 @@ class Setting:
     def mode(self) -> str:
         return "frozen backbone, head only" if self.frozen else "full fine-tuning"
 
-    @property
-    def description(self) -> str:
-        source = {"random": "random init", "supervised": "supervised backbone", "ssl": "SSL backbone"}[self.init]
-        return f"{source}, {self.mode}"
-
 
 SETTINGS: dict[str, Setting] = {
     "A": Setting("A", "random", False),
