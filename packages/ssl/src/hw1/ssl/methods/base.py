@@ -9,11 +9,14 @@ method) so DistributedDataParallel sees every forward pass.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
+from lightly.models.utils import deactivate_requires_grad
+from lightly.utils.scheduler import cosine_schedule
 from torch import nn
 
 
@@ -46,10 +49,6 @@ class SSLMethod(nn.Module):
         self.backbone = backbone
         self.num_features = num_features
         self.kwargs: dict[str, Any] = dict(kwargs)
-
-    def embed(self, images: torch.Tensor) -> torch.Tensor:
-        """Backbone features (N, num_features) of ``images`` — what the kNN monitor and the export use."""
-        return self.backbone(images).flatten(1)
 
     def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:  # pragma: no cover
         raise NotImplementedError
@@ -91,3 +90,36 @@ class ProjectionLossMethod(SSLMethod):
         with full_precision(view0.device):
             loss = self.criterion(z0.float(), z1.float())
         return MethodOutput(loss=loss, projection=z0)
+
+
+class MomentumMethod(SSLMethod):
+    """Methods with a momentum (EMA) target: a frozen copy of the backbone and the projection head
+    (BYOL, MoCo), made by :meth:`_make_target` once ``self.projection_head`` exists. The momentum
+    follows a cosine schedule over all training steps from ``momentum_start`` to ``momentum_end``."""
+
+    projection_head: nn.Module
+
+    def _make_target(self, momentum_start: float, momentum_end: float) -> None:
+        self.backbone_momentum = copy.deepcopy(self.backbone)
+        self.projection_head_momentum = copy.deepcopy(self.projection_head)
+        deactivate_requires_grad(self.backbone_momentum)
+        deactivate_requires_grad(self.projection_head_momentum)
+        self.momentum_start, self.momentum_end = momentum_start, momentum_end
+
+    @torch.no_grad()
+    def _target(self, x: torch.Tensor) -> torch.Tensor:
+        """The target network's projection of ``x`` (no gradients)."""
+        return self.projection_head_momentum(self.backbone_momentum(x).flatten(1)).detach()
+
+    def momentum_at(self, step: int, total_steps: int) -> float:
+        return float(
+            cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end)
+        )
+
+    @torch.no_grad()
+    def update_target(self, momentum: float) -> None:
+        # target = momentum * target + (1 - momentum) * online, as lightly's update_momentum, but
+        # in one fused multi-tensor op instead of a Python loop over ~160 parameters.
+        target = [*self.backbone_momentum.parameters(), *self.projection_head_momentum.parameters()]
+        online = [*self.backbone.parameters(), *self.projection_head.parameters()]
+        torch._foreach_lerp_(target, online, 1.0 - momentum)

@@ -11,19 +11,15 @@ network too closely gives it little new to predict.
 
 from __future__ import annotations
 
-import copy
-
 import torch
 from lightly.loss import NegativeCosineSimilarity
 from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
-from lightly.models.utils import deactivate_requires_grad
-from lightly.utils.scheduler import cosine_schedule
 from torch import nn
 
-from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+from hw1.ssl.methods.base import MethodOutput, MomentumMethod, full_precision
 
 
-class BYOL(SSLMethod):
+class BYOL(MomentumMethod):
     """BYOL on any backbone with ``.num_features``; the target network receives no gradients and
     moves only through :meth:`update_target`."""
 
@@ -47,21 +43,12 @@ class BYOL(SSLMethod):
         )
         self.projection_head = BYOLProjectionHead(self.num_features, hidden_dim, output_dim)
         self.prediction_head = BYOLPredictionHead(output_dim, hidden_dim, output_dim)
-        self.backbone_momentum = copy.deepcopy(self.backbone)
-        self.projection_head_momentum = copy.deepcopy(self.projection_head)
-        deactivate_requires_grad(self.backbone_momentum)
-        deactivate_requires_grad(self.projection_head_momentum)
+        self._make_target(momentum_start, momentum_end)
         self.criterion = NegativeCosineSimilarity()
-        self.momentum_start = momentum_start
-        self.momentum_end = momentum_end
 
     def _online(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.projection_head(self.backbone(x).flatten(1))
         return z, self.prediction_head(z)
-
-    @torch.no_grad()
-    def _target(self, x: torch.Tensor) -> torch.Tensor:
-        return self.projection_head_momentum(self.backbone_momentum(x).flatten(1)).detach()
 
     def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
         # Both views in one batch: two backbone passes of 2N images instead of four of N (as
@@ -74,16 +61,3 @@ class BYOL(SSLMethod):
         with full_precision(view0.device):
             loss = 0.5 * (self.criterion(p0.float(), t1.float()) + self.criterion(p1.float(), t0.float()))
         return MethodOutput(loss=loss, projection=z0)
-
-    def momentum_at(self, step: int, total_steps: int) -> float:
-        return float(
-            cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end)
-        )
-
-    @torch.no_grad()
-    def update_target(self, momentum: float) -> None:
-        # target = momentum * target + (1 - momentum) * online, as lightly's update_momentum, but
-        # in one fused multi-tensor op instead of a Python loop over ~160 parameters.
-        target = [*self.backbone_momentum.parameters(), *self.projection_head_momentum.parameters()]
-        online = [*self.backbone.parameters(), *self.projection_head.parameters()]
-        torch._foreach_lerp_(target, online, 1.0 - momentum)

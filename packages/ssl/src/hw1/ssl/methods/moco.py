@@ -7,20 +7,17 @@ is saved in checkpoints (lightly keeps it out of the state_dict), so a resumed r
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import torch
 from lightly.loss import NTXentLoss
 from lightly.models.modules import MoCoProjectionHead
-from lightly.models.utils import deactivate_requires_grad, update_momentum
-from lightly.utils.scheduler import cosine_schedule
 from torch import nn
 
-from hw1.ssl.methods.base import MethodOutput, SSLMethod, full_precision
+from hw1.ssl.methods.base import MethodOutput, MomentumMethod, full_precision
 
 
-class MoCoV2(SSLMethod):
+class MoCoV2(MomentumMethod):
     """MoCo v2 with a symmetric loss (both views serve as queries, as in lightly's example)."""
 
     name = "moco"
@@ -46,37 +43,18 @@ class MoCoV2(SSLMethod):
             momentum_end=momentum_end,
         )
         self.projection_head = MoCoProjectionHead(self.num_features, hidden_dim, output_dim)
-        self.backbone_momentum = copy.deepcopy(self.backbone)
-        self.projection_head_momentum = copy.deepcopy(self.projection_head)
-        deactivate_requires_grad(self.backbone_momentum)
-        deactivate_requires_grad(self.projection_head_momentum)
+        self._make_target(momentum_start, momentum_end)
         # queue_size=0: negatives from the batch only (useful for tiny data and tests)
         bank = (queue_size, output_dim) if queue_size > 0 else 0
         self.criterion = NTXentLoss(temperature=temperature, memory_bank_size=bank)
-        self.momentum_start = momentum_start
-        self.momentum_end = momentum_end
-
-    @torch.no_grad()
-    def _key(self, x: torch.Tensor) -> torch.Tensor:
-        return self.projection_head_momentum(self.backbone_momentum(x).flatten(1)).detach()
 
     def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
         q0 = self.projection_head(self.backbone(view0).flatten(1))
         q1 = self.projection_head(self.backbone(view1).flatten(1))
-        k0, k1 = self._key(view0), self._key(view1)
+        k0, k1 = self._target(view0), self._target(view1)
         with full_precision(view0.device):
             loss = 0.5 * (self.criterion(q0.float(), k1.float()) + self.criterion(q1.float(), k0.float()))
         return MethodOutput(loss=loss, projection=q0)
-
-    def momentum_at(self, step: int, total_steps: int) -> float:
-        return float(
-            cosine_schedule(min(step, total_steps), max(total_steps, 1), self.momentum_start, self.momentum_end)
-        )
-
-    @torch.no_grad()
-    def update_target(self, momentum: float) -> None:
-        update_momentum(self.backbone, self.backbone_momentum, m=momentum)
-        update_momentum(self.projection_head, self.projection_head_momentum, m=momentum)
 
     def get_extra_state(self) -> Any:
         bank = self.criterion.memory_bank
