@@ -21,11 +21,11 @@ from lightly.transforms import (
     SimSiamTransform,
     VICRegTransform,
 )
-from lightly.transforms.utils import IMAGENET_NORMALIZE
 from PIL import Image
 from torchvision import transforms as T
 
 from hw1.core.errors import Hw1Error
+from hw1.core.normalization import IMAGENET_NORMALIZATION
 
 #: Augmentation recipes by name; an SSL method names the one its paper uses (``SSLMethod.augmentation``).
 AUGMENTATIONS = ("byol", "simclr", "moco", "simsiam", "vicreg")
@@ -34,8 +34,8 @@ AUGMENTATIONS = ("byol", "simclr", "moco", "simsiam", "vicreg")
 PAPER_MIN_SCALE = {"byol": 0.08, "simclr": 0.08, "moco": 0.2, "simsiam": 0.2, "vicreg": 0.08}
 PAPER_CJ_STRENGTH = {"byol": 1.0, "simclr": 1.0, "moco": 1.0, "simsiam": 1.0, "vicreg": 0.5}
 
-#: Normalisation of every view and of the kNN monitor's images (ImageNet statistics).
-NORMALIZATION = {"mean": list(IMAGENET_NORMALIZE["mean"]), "std": list(IMAGENET_NORMALIZE["std"])}
+#: Normalisation of every view and of the kNN monitor's images (ImageNet statistics, as lightly's transforms).
+NORMALIZATION = IMAGENET_NORMALIZATION
 
 TwoViewTransform = Callable[[Image.Image], list[torch.Tensor]]
 

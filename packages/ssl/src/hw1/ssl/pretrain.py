@@ -405,7 +405,7 @@ def _checkpoint(
         "state_dict": {
             k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in raw.state_dict().items()
         },
-        "normalization": {k: list(v) for k, v in NORMALIZATION.items()},
+        "normalization": NORMALIZATION,
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
         "scaler": scaler.state_dict(),
