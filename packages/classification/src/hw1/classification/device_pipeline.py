@@ -9,26 +9,17 @@ Used for fine-tuning from images; cached-feature probing (settings D/E) needs no
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 
 import torch
 
+from hw1.classification.config import FinetuneConfig
 from hw1.classification.dataset import read_csv_rows
 from hw1.classification.device_transforms import DeviceImageTransform, build_device_transform, open_csv_store
 from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline, step_seed
 from hw1.core.distributed import DistributedContext, barrier
 from hw1.core.errors import Hw1DataError
 from hw1.core.image_store import ImageStore, store_bytes
-
-
-def choose_pipeline(requested: str, train_csv: str | os.PathLike[str], image_size: int, device: torch.device) -> str:
-    """``device`` or ``workers`` for ``--data-pipeline requested`` (``auto``: the decoded training
-    images at ``image_size``² must fit :func:`hw1.core.device_batches.memory_budget_bytes`)."""
-    if requested != "auto":
-        return resolve_data_pipeline(requested, 0, device)
-    count = len(read_csv_rows(train_csv, labels=True))
-    return resolve_data_pipeline("auto", store_bytes(count, (image_size, image_size)), device)
 
 
 class DeviceClassBatches:
@@ -64,7 +55,8 @@ class _Epoch:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         # Creating a DataLoader iterator takes one draw from the global generator (its workers' base
-        # seed), eagerly; doing the same keeps dropout masks equal to the worker path's.
+        # seed), eagerly, each time one is created (tqdm.auto creates one more); doing the same keeps
+        # dropout masks equal to the worker path's.
         torch.empty((), dtype=torch.int64).random_()
         return self._batches()
 
@@ -77,25 +69,25 @@ class _Epoch:
             yield images, b.labels[index.to(b.device)], index
 
 
-def build_device_class_batches(
-    train_csv: str | os.PathLike[str],
-    train_images: str | os.PathLike[str],
-    *,
-    image_size: int,
-    augment: str,
-    num_classes: int | None,
-    batch_size: int,
-    ctx: DistributedContext,
-    seed: int,
-    cache_dir: str | None,
-) -> DeviceClassBatches:
-    """The device pipeline of ``hw1 cls train``: rank 0 builds (or checks) the store, then the other
-    ranks open it. Every listed image must be readable (as for the worker path, which fails on the
-    first bad one): otherwise :class:`Hw1DataError` names it."""
+def build_device_class_batches(config: FinetuneConfig, ctx: DistributedContext) -> DeviceClassBatches | None:
+    """The device pipeline of ``hw1 cls train`` when ``config.data_pipeline`` resolves to ``device``
+    (``auto``: the decoded training images must fit :func:`hw1.core.device_batches.memory_budget_bytes`),
+    else None. Rank 0 builds (or checks) the store, then the other ranks open it. Every listed image
+    must be readable (as for the worker path, which fails on the first bad one): otherwise
+    :class:`Hw1DataError` names it."""
+    size = config.image_size
+    count = len(read_csv_rows(config.train_csv, labels=True)) if config.data_pipeline == "auto" else 0
+    if resolve_data_pipeline(config.data_pipeline, store_bytes(count, (size, size)), ctx.device) != "device":
+        return None
 
     def open_it(report: bool) -> tuple[ImageStore, torch.Tensor]:
         return open_csv_store(
-            train_csv, train_images, image_size, cache_dir=cache_dir, num_classes=num_classes, report=report
+            config.train_csv,
+            config.train_images,
+            size,
+            cache_dir=config.cache_dir,
+            num_classes=config.num_classes,
+            report=report,
         )
 
     opened = open_it(True) if ctx.is_main else None
@@ -103,7 +95,8 @@ def build_device_class_batches(
     store, labels = opened if opened is not None else open_it(False)
     if store.skipped:
         raise Hw1DataError(
-            f"{store.skipped[0]} (listed in {train_csv}; {len(store.skipped)} unreadable in all); "
+            f"{store.skipped[0]} (listed in {config.train_csv}; {len(store.skipped)} unreadable in all); "
             "replace the file or remove its row"
         )
-    return DeviceClassBatches(store, labels, build_device_transform(image_size, augment), batch_size, ctx, seed=seed)
+    transform = build_device_transform(size, config.augment)
+    return DeviceClassBatches(store, labels, transform, config.batch_size, ctx, seed=config.seed)

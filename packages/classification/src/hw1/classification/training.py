@@ -98,29 +98,8 @@ def _order(n: int, epoch: int, seed: int, rank: int, world: int, shuffle: bool) 
     return idx[rank::world]
 
 
-def _loader(ds, order: list[int], batch_size: int, workers: int, drop_last: bool = False) -> DataLoader:
-    return DataLoader(
-        ds, batch_size=batch_size, sampler=order, num_workers=workers, drop_last=drop_last, persistent_workers=False
-    )
-
-
-def _device_batches(config: FinetuneConfig, ctx) -> Any:
-    """The device pipeline's training batches when ``--data-pipeline`` resolves to ``device``, else None."""
-    from hw1.classification.device_pipeline import build_device_class_batches, choose_pipeline
-
-    if choose_pipeline(config.data_pipeline, config.train_csv, config.image_size, ctx.device) != "device":
-        return None
-    return build_device_class_batches(
-        config.train_csv,
-        config.train_images,
-        image_size=config.image_size,
-        augment=config.augment,
-        num_classes=config.num_classes,
-        batch_size=config.batch_size,
-        ctx=ctx,
-        seed=config.seed,
-        cache_dir=config.cache_dir,
-    )
+def _loader(ds, order: list[int], batch_size: int, workers: int) -> DataLoader:
+    return DataLoader(ds, batch_size=batch_size, sampler=order, num_workers=workers)
 
 
 def _count_dtype(device: torch.device) -> torch.dtype:
@@ -241,31 +220,24 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         config, model, device, state, frozen, run_steps=config.epochs * math.ceil(len(train_ds) / config.batch_size)
     )
 
+    def features(module: nn.Module, ds: OfficeHomeCsv, desc: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """``module``'s outputs for every image of ``ds`` (no augmentation), in order."""
+        loader = _loader(ds, list(range(len(ds))), config.batch_size, config.num_workers)
+        return loader_features(
+            module, loader, device, precision=precision, channels_last=config.channels_last, desc=desc
+        )
+
     cached = config.cache_features
     if cached:
-        full_order = list(range(len(train_eval_ds)))
-        tr_x, tr_y = loader_features(
-            model.backbone,
-            _loader(train_eval_ds, full_order, config.batch_size, config.num_workers),
-            device,
-            precision=precision,
-            channels_last=config.channels_last,
-            desc="train features",
-        )
-        va_x, va_y = loader_features(
-            model.backbone,
-            _loader(val_ds, list(range(len(val_ds))), config.batch_size, config.num_workers),
-            device,
-            precision=precision,
-            channels_last=config.channels_last,
-            desc="val features",
-        )
-        fit_ds = TensorDataset(tr_x, tr_y, torch.arange(len(tr_y)))
-        score_ds = TensorDataset(va_x, va_y, torch.arange(len(va_y)))
+        fit_ds = TensorDataset(*features(model.backbone, train_eval_ds, "train features"), torch.arange(len(train_ds)))
+        score_ds = TensorDataset(*features(model.backbone, val_ds, "val features"), torch.arange(len(val_ds)))
         net: nn.Module = model.head
+        device_fit = None
     else:
         fit_ds, score_ds, net = train_ds, val_ds, model
-    device_fit = None if cached else _device_batches(config, ctx)
+        from hw1.classification.device_pipeline import build_device_class_batches  # kornia: only when asked
+
+        device_fit = build_device_class_batches(config, ctx)
     if ctx.is_distributed:
         net = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
 
@@ -291,7 +263,6 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     )
     scaler = make_grad_scaler(device, precision)
     metrics = MetricsLogger(run_dir / "metrics.jsonl")
-    normalization = {k: list(v) for k, v in IMAGENET_NORMALIZATION.items()}
     cfg = dataclasses.asdict(config)
 
     start_epoch, best_acc, best_epoch, step, last_acc = 1, -1.0, 0, 0, 0.0
@@ -303,13 +274,8 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
-        start_epoch, best_acc, best_epoch, step = (
-            state["epoch"] + 1,
-            state["best_acc"],
-            state["best_epoch"],
-            state["step"],
-        )
-        last_acc = state.get("val_acc", 0.0)
+        start_epoch, step, last_acc = state["epoch"] + 1, state["step"], state.get("val_acc", 0.0)
+        best_acc, best_epoch = state["best_acc"], state["best_epoch"]
         metrics.truncate_after(state["epoch"])
     else:
         metrics.truncate_after(0)  # a fresh run in an old folder does not append to its old log
@@ -323,16 +289,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
             with torch.no_grad():
                 feats = head.hidden_features(fit_ds.tensors[0].to(device)).float().cpu()
         else:
-            order = list(range(len(train_eval_ds)))
-            hidden = _HiddenFeatures(model)
-            feats, _ = loader_features(
-                hidden,
-                _loader(train_eval_ds, order, config.batch_size, config.num_workers),
-                device,
-                precision=precision,
-                channels_last=config.channels_last,
-                desc="t-SNE features",
-            )
+            feats, _ = features(_HiddenFeatures(model), train_eval_ds, "t-SNE features")
         save_features(path, feats, train_eval_ds.labels, [r.filename for r in train_eval_ds.rows])
 
     record: dict[str, Any] = {}
@@ -377,7 +334,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         if ctx.is_main:
             common = dict(
                 arch=config.backbone,
-                normalization=normalization,
+                normalization=IMAGENET_NORMALIZATION,
                 image_size=config.image_size,
                 config=cfg,
                 setting=config.setting or "",
@@ -391,17 +348,13 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
             files: list[tuple[dict[str, Any], Path]] = []
             if improved:
                 if cached:
-                    best_head = (
-                        epoch,
-                        val["acc"],
-                        {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()},
-                    )
+                    best_head = (epoch, val["acc"], snapshot(bare.head.state_dict()))
                 else:
                     files.append(
                         (classifier_checkpoint(bare, epoch=epoch, val_acc=val["acc"], **common), run_dir / "best.pt")
                     )
             if cached and final and best_head[2]:  # empty: no gain since a resume; best.pt stands
-                head_now = {k: v.detach().cpu().clone() for k, v in bare.head.state_dict().items()}
+                head_now = snapshot(bare.head.state_dict())
                 bare.head.load_state_dict(best_head[2])
                 best = classifier_checkpoint(bare, epoch=best_head[0], val_acc=best_head[1], **common)
                 files.append((snapshot(best), run_dir / "best.pt"))  # copied before the head is put back
