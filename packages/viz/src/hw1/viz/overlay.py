@@ -70,18 +70,13 @@ def class_edges(labels: np.ndarray, edge_width: int = DEFAULT_EDGE_WIDTH) -> np.
     if lab.ndim != 2:
         raise VizInputError(f"labels must be (H, W), got {lab.shape}")
     edges = np.zeros(lab.shape, dtype=bool)
-    if edge_width <= 0:
-        return edges
-    h, w = lab.shape
-    for d in range(1, edge_width + 1):
-        if d < h:
-            diff = lab[d:, :] != lab[:-d, :]
-            edges[d:, :] |= diff  # another class d rows above
-            edges[:-d, :] |= diff  # another class d rows below
-        if d < w:
-            diff = lab[:, d:] != lab[:, :-d]
-            edges[:, d:] |= diff
-            edges[:, :-d] |= diff
+    for d in range(1, edge_width + 1):  # (slices beyond the image are empty)
+        rows = lab[d:, :] != lab[:-d, :]
+        edges[d:, :] |= rows  # another class d rows above
+        edges[:-d, :] |= rows  # another class d rows below
+        cols = lab[:, d:] != lab[:, :-d]
+        edges[:, d:] |= cols
+        edges[:, :-d] |= cols
     return edges
 
 
