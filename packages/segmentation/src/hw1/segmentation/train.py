@@ -201,12 +201,6 @@ def _datasets(c: SegTrainConfig) -> tuple[Dataset, Dataset, dict[str, list[float
     return _limit(train, c.max_train), _limit(val, c.max_val), norm
 
 
-def _pairs_of(ds: Any) -> Any:
-    while isinstance(ds, Subset):
-        ds = ds.dataset
-    return ds
-
-
 def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: bool, epoch: int) -> DataLoader:
     n = len(ds)  # type: ignore[arg-type]
     gen = make_generator(seed_epoch(c.seed, epoch, ctx.rank) if train else c.seed)
@@ -221,7 +215,7 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
         per_rank = n // ctx.world_size
         # Each pair's augmentation is drawn from (seed, epoch, index) alone, not from the rank's or
         # worker's stream: the same with any number of processes or workers, and on resume.
-        pairs = _pairs_of(ds)
+        pairs = ds.dataset if isinstance(ds, Subset) else ds  # _limit's Subset
         if hasattr(pairs, "sample_seed"):
             pairs.sample_seed = epoch_seed(c.seed, epoch)
         # A last batch of one image breaks BatchNorm in pooled heads (ASPP); drop it when possible.

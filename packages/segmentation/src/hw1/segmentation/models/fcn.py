@@ -107,14 +107,9 @@ class Fcn32s(nn.Module):
         self.drop = nn.Dropout2d(dropout)
         self.score_fr = nn.Conv2d(fc_channels, num_classes, kernel_size=1)
         self._init_weights()
-        self._build_decoder(num_classes)
         # The FCN paper keeps the last (largest) upsampling fixed to bilinear interpolation; learning
         # its 2·32×2·32 kernels from scratch mostly adds noise.
-        self.final_upsampling.weight.requires_grad_(learn_final_upsampling)
-
-    @property
-    def final_upsampling(self) -> nn.ConvTranspose2d:
-        return self.upscore
+        self._build_decoder(num_classes).weight.requires_grad_(learn_final_upsampling)
 
     def _init_weights(self) -> None:
         # He init as torchvision's VGG: PyTorch's default conv init shrinks activations layer by
@@ -130,8 +125,10 @@ class Fcn32s(nn.Module):
         nn.init.zeros_(self.score_fr.weight)
         nn.init.zeros_(self.score_fr.bias)
 
-    def _build_decoder(self, num_classes: int) -> None:
+    def _build_decoder(self, num_classes: int) -> nn.ConvTranspose2d:
+        """Build the score fusion and upsampling layers; returns the final (largest) upsampling."""
         self.upscore = bilinear_upsampler(num_classes, 32)
+        return self.upscore
 
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
         taps: dict[int, torch.Tensor] = {}
@@ -173,27 +170,24 @@ class Fcn32s(nn.Module):
 class Fcn16s(Fcn32s):
     """FCN-16s on VGG16: FCN-32s plus a skip from pool4, ×2 then ×16 upsampling."""
 
-    def _build_decoder(self, num_classes: int) -> None:
+    def _build_decoder(self, num_classes: int) -> nn.ConvTranspose2d:
         c4 = _channels_before(self.features, self.pool4)
         self.score_pool4 = nn.Conv2d(c4, num_classes, kernel_size=1)
         nn.init.zeros_(self.score_pool4.weight)
         nn.init.zeros_(self.score_pool4.bias)
         self.upscore2 = bilinear_upsampler(num_classes, 2)
         self.upscore16 = bilinear_upsampler(num_classes, 16)
+        return self.upscore16
 
     def _decode(self, score: torch.Tensor, taps: dict[int, torch.Tensor]) -> torch.Tensor:
         fuse = self.upscore2(score) + self.score_pool4(taps[self.pool4])
         return self.upscore16(fuse)
 
-    @property
-    def final_upsampling(self) -> nn.ConvTranspose2d:
-        return self.upscore16
-
 
 class Fcn8s(Fcn32s):
     """FCN-8s on VGG16: skips from pool4 and pool3, ×2, ×2 then ×8 upsampling."""
 
-    def _build_decoder(self, num_classes: int) -> None:
+    def _build_decoder(self, num_classes: int) -> nn.ConvTranspose2d:
         c3 = _channels_before(self.features, self.pool3)
         c4 = _channels_before(self.features, self.pool4)
         self.score_pool4 = nn.Conv2d(c4, num_classes, kernel_size=1)
@@ -204,15 +198,12 @@ class Fcn8s(Fcn32s):
         self.upscore2 = bilinear_upsampler(num_classes, 2)
         self.upscore_pool4 = bilinear_upsampler(num_classes, 2)
         self.upscore8 = bilinear_upsampler(num_classes, 8)
+        return self.upscore8
 
     def _decode(self, score: torch.Tensor, taps: dict[int, torch.Tensor]) -> torch.Tensor:
         fuse4 = self.upscore2(score) + self.score_pool4(taps[self.pool4])
         fuse3 = self.upscore_pool4(fuse4) + self.score_pool3(taps[self.pool3])
         return self.upscore8(fuse3)
-
-    @property
-    def final_upsampling(self) -> nn.ConvTranspose2d:
-        return self.upscore8
 
 
 def _build(cls: type[Fcn32s], num_classes: int, weights: str | os.PathLike[str] | None, **kwargs: object) -> Fcn32s:
