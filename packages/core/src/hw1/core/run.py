@@ -1,19 +1,7 @@
-"""The rules every hw1 training loop shares, as functions and small dataclasses (not a Trainer).
-
-* :func:`distributed_run`: join torchrun's process group for the run and leave only what was joined,
-  so a caller's own process group survives the call.
-* :func:`open_run_folder`: ``--resume`` needs ``last.pt``; a fresh run refuses a folder that already
-  holds one; :meth:`RunFolder.write_config` writes ``config.json``.
-* :func:`epoch_seed` / :func:`seed_epoch`: one formula for every per-epoch random stream, so a run
-  resumed from ``last.pt`` draws what an uninterrupted one would.
-* :func:`build_optimizer`: sgd/adam/adamw/lars over parameter groups that exclude biases and
-  normalisation weights from weight decay (and thus from LARS adaptation).
-* :class:`LossMeter`: the epoch's loss summed on the device and read by the host only every
-  ``sync_every`` steps (progress bar, non-finite check), never once per step.
-* :class:`CheckpointWriter`: checkpoints written on a background thread from a snapshot, so the
-  next epoch trains while the disk write (hundreds of MB for a BYOL run) and its fsync go on.
-* :class:`RunResult`: what every loop returns besides its own numbers.
-"""
+"""The rules every hw1 training loop shares, as functions and small dataclasses (not a Trainer): the
+process group (join and leave only your own), the run folder (``--resume`` needs ``last.pt``, a fresh
+run never overwrites one, ``config.json``), one epoch-seed formula, the optimizer with no-decay groups,
+the loss summed on the device, checkpoints written in the background and the result every loop returns."""
 
 from __future__ import annotations
 
@@ -106,7 +94,8 @@ def upgrade_config(stored: Mapping[str, Any], renamed: Mapping[str, str]) -> dic
 
 
 def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
-    """The seed of epoch ``epoch`` on rank ``rank``: one formula for every loop's per-epoch streams."""
+    """The seed of epoch ``epoch`` on rank ``rank``: one formula for every loop's per-epoch streams, so a
+    run resumed from ``last.pt`` draws what an uninterrupted one would."""
     return (seed * 1_000_003 + epoch * 7919 + rank * 104_729) % 2**31
 
 
