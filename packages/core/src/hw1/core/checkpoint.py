@@ -36,12 +36,8 @@ def save_checkpoint(obj: Any, path: str | os.PathLike[str]) -> Path:
     file-size limit, read-only folder) raises :class:`Hw1CheckpointError` naming the file.
     """
     target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a file where a folder should be, a read-only parent …
-        raise _write_error(target, exc) from exc
-    _remove_stale_temps(target)
-    try:
+    try:  # atomic_write creates the folder: a file where a folder should be, a read-only parent … fail here too
+        _remove_stale_temps(target)
         with atomic_write(target, "wb", fsync=True) as fh:
             torch.save(obj, fh)
     except BaseException as exc:

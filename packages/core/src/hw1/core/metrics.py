@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -59,11 +60,7 @@ def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read a ``metrics.jsonl``; a torn last line (killed while writing) is ignored."""
     records = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
+        if line.strip():
+            with contextlib.suppress(json.JSONDecodeError):
+                records.append(json.loads(line))
     return records
