@@ -7,7 +7,6 @@ to clear: the difference between E and this row is what pre-training bought.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from hw1.classification.config import FinetuneConfig
 from hw1.classification.settings import SETTINGS, Setting, get_setting
 from hw1.classification.training import train_classifier
-from hw1.core import Hw1Error
+from hw1.core import Hw1Error, write_csv
 
 TABLE_COLUMNS = ("setting", "backbone", "init", "mode", "best_val_acc", "best_epoch", "status")
 #: The baseline row: a frozen random-init backbone with the same head (``--init random --freeze-backbone``).
@@ -42,35 +41,19 @@ def run_experiments(
         random_frozen = any(s.frozen for s in chosen)
     rows = []
     for s in chosen + ([RANDOM_FROZEN] if random_frozen else []):
-        if s is RANDOM_FROZEN:
-            cfg = dataclasses.replace(
-                base,
-                setting=None,
-                init="random",
-                freeze_backbone=True,
-                out_dir=str(out / s.name),
-                cache_features=cache_frozen,
-            )
-        else:
-            cfg = dataclasses.replace(
-                base,
-                setting=s.name,
-                init=None,
-                freeze_backbone=False,
-                out_dir=str(out / s.name),
-                cache_features=cache_frozen and s.frozen,
-            )
-        # resume a setting only where it left a last.pt: the others start fresh
-        cfg = dataclasses.replace(cfg, resume=base.resume and (Path(cfg.out_dir) / "last.pt").is_file())
-        row = {
-            "setting": s.name,
-            "backbone": base.backbone,
-            "init": s.init,
-            "mode": s.mode,
-            "best_val_acc": "",
-            "best_epoch": "",
-            "status": "ok",
-        }
+        baseline = s is RANDOM_FROZEN  # --init random --freeze-backbone instead of a setting
+        cfg = dataclasses.replace(
+            base,
+            setting=None if baseline else s.name,
+            init="random" if baseline else None,
+            freeze_backbone=baseline,
+            out_dir=str(out / s.name),
+            cache_features=cache_frozen and s.frozen,
+            # resume a setting only where it left a last.pt: the others start fresh
+            resume=base.resume and (out / s.name / "last.pt").is_file(),
+        )
+        row: dict[str, Any] = dict.fromkeys(TABLE_COLUMNS, "")
+        row.update(setting=s.name, backbone=base.backbone, init=s.init, mode=s.mode, status="ok")
         try:
             result = train_classifier(cfg)
             row.update(best_val_acc=f"{result['best_acc']:.4f}", best_epoch=result["best_epoch"])
@@ -85,10 +68,7 @@ def run_experiments(
 
 def write_table(rows: list[dict[str, Any]], out_dir: Path) -> None:
     """``table.csv`` and ``table.md`` of the settings' results."""
-    with (out_dir / "table.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS)
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(out_dir / "table.csv", ([r[c] for c in TABLE_COLUMNS] for r in rows), TABLE_COLUMNS)
     lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
     lines += ["| " + " | ".join(str(r[c]) for c in TABLE_COLUMNS) + " |" for r in rows]
     (out_dir / "table.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
