@@ -162,9 +162,8 @@ class SegmentationPairs(Dataset):
                 self._reseed_transform_in_worker()
             out = self.transform(image=image, mask=labels)
             image, labels = out["image"], out["mask"]
-        if isinstance(image, torch.Tensor):
-            image_t = image.float()
-        else:
-            image_t = image_to_tensor(np.asarray(image), self.normalization)
+        image_t = (
+            image.float() if isinstance(image, torch.Tensor) else image_to_tensor(np.asarray(image), self.normalization)
+        )
         labels_t = labels if isinstance(labels, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(labels))
         return image_t, labels_t.long(), pair_id

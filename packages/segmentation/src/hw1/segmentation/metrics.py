@@ -97,14 +97,10 @@ class ConfusionMatrix:
     def from_matrix(cls, matrix: Any) -> ConfusionMatrix:
         """A confusion matrix holding the given square count matrix (numpy, torch or nested lists);
         a tensor keeps its device."""
-        if _is_tensor(matrix):
-            out = cls(matrix.shape[0] if matrix.ndim == 2 else 0, device=matrix.device)
-            counts = matrix
-        else:
-            counts = np.asarray(matrix, dtype=np.int64)
-            out = cls(counts.shape[0] if counts.ndim == 2 else 0)
+        counts = matrix if _is_tensor(matrix) else np.asarray(matrix, dtype=np.int64)
         if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
             raise ValueError(f"expected a square count matrix, got shape {tuple(counts.shape)}")
+        out = cls(counts.shape[0], device=counts.device if _is_tensor(counts) else None)
         out._add(counts)
         return out
 

@@ -314,8 +314,9 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     seed_everything(c.seed, deterministic=c.deterministic)
     device = ctx.device
     train_ds, val_ds, norm = _datasets(c)
-    if len(train_ds) < ctx.world_size or len(val_ds) == 0:  # type: ignore[arg-type]
-        raise Hw1DataError(f"{c.data_dir}: too few pairs to train ({len(train_ds)} train, {len(val_ds)} validation)")  # type: ignore[arg-type]
+    n_train, n_val = len(train_ds), len(val_ds)  # type: ignore[arg-type]
+    if n_train < ctx.world_size or n_val == 0:
+        raise Hw1DataError(f"{c.data_dir}: too few pairs to train ({n_train} train, {n_val} validation)")
 
     weights = None if resume_ckpt is not None else c.weights  # resumed weights come from last.pt
     model = create_model(c.model, weights=weights, **_model_kwargs(c))
@@ -417,26 +418,19 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
                 miou=last_miou,
                 config=asdict(c),
             )
+            resume_state = {
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict(),
+                "best_miou": best_miou,
+                "best_epoch": best_epoch,
+                "precision": precision,
+            }
             files = [(payload, run_dir / "best.pt")] if improved else []
             files += [
-                ({**payload, "stage": stage}, run_dir / stage_checkpoint_name(stage))
-                for stage in STAGES
-                if stages[stage] == epoch
+                ({**payload, "stage": s}, run_dir / stage_checkpoint_name(s)) for s in STAGES if stages[s] == epoch
             ]
-            files.append(
-                (
-                    {
-                        **payload,
-                        "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(),
-                        "scaler": scaler.state_dict(),
-                        "best_miou": best_miou,
-                        "best_epoch": best_epoch,
-                        "precision": precision,
-                    },
-                    last_path,
-                )
-            )
+            files.append(({**payload, **resume_state}, last_path))
             writer.save_each(files)  # written while the next epoch trains
         barrier()
     writer.wait()
