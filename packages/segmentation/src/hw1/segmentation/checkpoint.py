@@ -22,9 +22,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, load_checkpoint
+from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, load_checkpoint, unwrap_model
 from hw1.core.errors import first_line
 from hw1.segmentation.models import create_model
+from hw1.segmentation.palette import CLASS_NAMES
 
 CHECKPOINT_FORMAT = "hw1-segmentation/1"
 
@@ -36,8 +37,6 @@ def model_spec(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def plain_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     """Detached, contiguous CPU copies of the model's tensors (no DDP/compile prefixes)."""
-    from hw1.core import unwrap_model
-
     return {k: v.detach().cpu().contiguous() for k, v in unwrap_model(model).state_dict().items()}
 
 
@@ -53,8 +52,6 @@ def model_checkpoint(
     """A checkpoint dict for ``model`` (built as ``create_model(name, **kwargs)``) that
     :func:`load_model_from_checkpoint` and :class:`~hw1.segmentation.predict.Predictor` accept;
     ``extra`` adds plain entries (epoch, miou, config …). Save it with ``hw1.core.save_checkpoint``."""
-    from hw1.segmentation.palette import CLASS_NAMES
-
     norm = normalization or IMAGENET_NORMALIZATION
     return {
         "format": CHECKPOINT_FORMAT,

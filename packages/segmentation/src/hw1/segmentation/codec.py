@@ -93,9 +93,8 @@ def decode_mask(rgb: np.ndarray, *, red: str = "error", source: str | None = Non
     if red == "error":
         holes = int(np.count_nonzero(labels == _HOLE))
         if holes:
-            where = source or "mask"
             raise Hw1DataError(
-                f"{where}: {holes} pixel(s) are red (R>=128, G<128, B<128), a colour the official "
+                f"{source or 'mask'}: {holes} pixel(s) are red (R>=128, G<128, B<128), a colour the official "
                 "decoding maps to no class; repaint them with a palette colour or decode with "
                 "red='unknown' (--red unknown) to count them as Unknown"
             )

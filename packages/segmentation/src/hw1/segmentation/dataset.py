@@ -63,18 +63,13 @@ def list_pairs(folder: str | os.PathLike[str]) -> list[tuple[Path, Path, str]]:
         raise Hw1DataError(
             f"{root}: no xxxx_sat.jpg images found; point to a folder of satellite/mask pairs (p2_data layout)"
         )
-    lonely_sats = sorted(sats[i].name for i in sats.keys() - masks.keys())
-    if lonely_sats:
-        raise Hw1DataError(
-            f"{root}: {len(lonely_sats)} satellite image(s) have no xxxx_mask.png: {_names(lonely_sats)}; "
-            "add the masks or remove the images"
-        )
-    lonely_masks = sorted(masks[i].name for i in masks.keys() - sats.keys())
-    if lonely_masks:
-        raise Hw1DataError(
-            f"{root}: {len(lonely_masks)} mask(s) have no xxxx_sat.jpg: {_names(lonely_masks)}; "
-            "add the images or remove the masks"
-        )
+    for found, other, what, fix in (
+        (sats, masks, "satellite image(s) have no xxxx_mask.png", "add the masks or remove the images"),
+        (masks, sats, "mask(s) have no xxxx_sat.jpg", "add the images or remove the masks"),
+    ):
+        lonely = sorted(found[i].name for i in found.keys() - other.keys())
+        if lonely:
+            raise Hw1DataError(f"{root}: {len(lonely)} {what}: {_names(lonely)}; {fix}")
     return [(sats[i], masks[i], i) for i in sorted(sats)]
 
 

@@ -115,6 +115,6 @@ def build_device_seg_batches(
     if store is None:
         store = open_pair_store(train_dir, size, cache_dir=cache_dir, report=False)
     count = len(store) if max_train is None else min(max_train, len(store))
-    per_rank = count // ctx.world_size
     transform = build_device_train_transform(crop_size, normalization)
-    return DeviceSegBatches(store, transform, batch_size, ctx, seed=seed, count=count, drop_last=per_rank > batch_size)
+    drop_last = count // ctx.world_size > batch_size  # the worker path's rule
+    return DeviceSegBatches(store, transform, batch_size, ctx, seed=seed, count=count, drop_last=drop_last)
