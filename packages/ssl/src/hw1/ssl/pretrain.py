@@ -132,40 +132,23 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     cls = method_class(config.method)
 
     generator = make_generator(config.seed)
+    recipe = dict(min_scale=config.min_scale, color_jitter_strength=config.color_jitter_strength)
     if choose_pipeline(config.data_pipeline, config.images, config.image_size, device) == "device":
         store = open_pretrain_store(config.images, config.image_size, ctx, cache_dir=config.cache_dir)
         dataset: Any = store
-        augmentation = build_device_two_view_augmentation(
-            cls.augmentation,
-            config.image_size,
-            min_scale=config.min_scale,
-            color_jitter_strength=config.color_jitter_strength,
-        )
+        augmentation = build_device_two_view_augmentation(cls.augmentation, config.image_size, **recipe)
         device_batches = DeviceTwoViewBatches(store, augmentation, config.batch_size, ctx, seed=config.seed)
+        steps_per_epoch, epoch_batches = len(device_batches), device_batches.epoch
     else:
-        transform = build_two_view_transform(
-            cls.augmentation,
-            config.image_size,
-            min_scale=config.min_scale,
-            color_jitter_strength=config.color_jitter_strength,
-        )
+        transform = build_two_view_transform(cls.augmentation, config.image_size, **recipe)
         dataset = UnlabeledImageFolder(config.images, transform, verify=config.verify_images, report=ctx.is_main)
-        device_batches = None
-    if len(dataset) < config.batch_size * ctx.world_size:
-        raise Hw1DataError(
-            f"{config.images}: {len(dataset)} readable images, fewer than one batch "
-            f"({config.batch_size} × {ctx.world_size} process(es)); lower --batch-size"
+        # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process is
+        # the one-replica case. Step k of a 2-process run thus sees exactly the global batch of step k
+        # of one process with twice the batch size.
+        sampler = DistributedSampler(
+            dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=config.seed, drop_last=True
         )
-    # One permutation per epoch seeded by (seed, epoch), sharded over the ranks; a single process is
-    # the one-replica case. Step k of a 2-process run thus sees exactly the global batch of step k
-    # of one process with twice the batch size.
-    sampler = DistributedSampler(
-        dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=config.seed, drop_last=True
-    )
-    loader = (
-        None
-        if device_batches is not None
-        else DataLoader(
+        loader = DataLoader(
             dataset,
             batch_size=config.batch_size,
             sampler=sampler,
@@ -174,10 +157,18 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             worker_init_fn=seed_worker,
             generator=generator,
             pin_memory=device.type == "cuda",
-            persistent_workers=False,
         )
-    )
-    steps_per_epoch = len(device_batches) if device_batches is not None else len(loader)
+        steps_per_epoch = len(loader)
+
+        def epoch_batches(epoch: int) -> DataLoader:
+            sampler.set_epoch(epoch)
+            return loader
+
+    if len(dataset) < config.batch_size * ctx.world_size:
+        raise Hw1DataError(
+            f"{config.images}: {len(dataset)} readable images, fewer than one batch "
+            f"({config.batch_size} × {ctx.world_size} process(es)); lower --batch-size"
+        )
     total_steps = config.epochs * steps_per_epoch
 
     backbone = create_backbone(config.backbone, weights=config.backbone_weights)
@@ -261,12 +252,13 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     writer = CheckpointWriter()  # the next epoch trains while a checkpoint goes to disk
     for epoch in range(start_epoch, config.epochs):
         seed_epoch(config.seed, epoch, ctx.rank, generator)
-        sampler.set_epoch(epoch)
         model.train()
         epoch_start = time.time()
-        batches = device_batches.epoch(epoch) if device_batches is not None else loader
         bar = progress(
-            batches, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", total=steps_per_epoch, unit="batch"
+            epoch_batches(epoch),
+            desc=f"{config.method} epoch {epoch + 1}/{config.epochs}",
+            total=steps_per_epoch,
+            unit="batch",
         )
         if knn_top1 is not None:
             bar.set_postfix(knn=f"{knn_top1:.3f}", refresh=False)
@@ -402,9 +394,7 @@ def _checkpoint(
             "method_kwargs": dict(raw.kwargs),
             "num_features": int(raw.num_features),
         },
-        "state_dict": {
-            k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in raw.state_dict().items()
-        },
+        "state_dict": raw.state_dict(),  # CheckpointWriter copies the tensors to the CPU
         "normalization": NORMALIZATION,
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
