@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageChops
 
 from hw1.core import Hw1DataError, open_image, progress, progress_enabled
+from hw1.core.atomic_files import write_text_atomic
 from hw1.segmentation.codec import _lookup_table, code_image, read_mask
 from hw1.segmentation.metrics import ConfusionMatrix, MeanIoUResult
 from hw1.segmentation.palette import MIOU_CLASSES, NUM_CLASSES
@@ -221,18 +222,13 @@ EVALUATION_FORMAT = "hw1-segmentation-eval/1"
 def write_evaluation(result: SegEvaluation, path: str | os.PathLike[str]) -> Path:
     """Write ``result`` as ``eval.json`` (strict JSON: nan is ``null``): the scores of
     :meth:`SegEvaluation.to_dict`, the mask names and the official text (``"printed"``)."""
-    from hw1.core.atomic_files import write_text_atomic
-
     doc = {
         "format": EVALUATION_FORMAT,
         **result.to_dict(),
         "names": list(result.names),
         "printed": format_official(result),
     }
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(target, json.dumps(doc, allow_nan=False, indent=1) + "\n")
-    return target
+    return write_text_atomic(path, json.dumps(doc, allow_nan=False, indent=1) + "\n")  # makes the folder
 
 
 def read_evaluation(path: str | os.PathLike[str]) -> SegEvaluation:

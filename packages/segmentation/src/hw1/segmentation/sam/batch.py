@@ -94,8 +94,4 @@ def _write_refined(
     from hw1.segmentation.predict import mask_name
 
     labels = predictor.predict_array(np.array(rgb, dtype=np.uint8))  # writable copy for torch
-    refined = refine_with_sam(labels, masks_from_records(records))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / mask_name(image_path)
-    write_mask(refined, path)
-    return path
+    return write_mask(refine_with_sam(labels, masks_from_records(records)), folder / mask_name(image_path))

@@ -42,8 +42,6 @@ def write_sam_json(
 ) -> Path:
     """Write the masks of one image as JSON: ``{"format", "image", "height", "width", "model_type",
     "generator": {parameters}, "masks": [records]}`` (written to a temp file, then renamed)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "format": SAM_JSON_FORMAT,
         "image": image,
@@ -53,7 +51,7 @@ def write_sam_json(
         "generator": config.generator_kwargs() if config else None,
         "masks": list(records),
     }
-    return write_text_atomic(out, json.dumps(doc))
+    return write_text_atomic(path, json.dumps(doc))  # makes the folder
 
 
 def read_sam_json(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[np.ndarray]]:
