@@ -9,11 +9,18 @@ from pathlib import Path
 
 import click
 
-from hw1.cli.options import example
+from hw1.cli.options import example, resolve
 
-#: Where the graded scripts look for each kind of checkpoint (relative to the repository root).
-DEFAULT_OUT = {"cls": Path("checkpoints/hw1_1_setting_C.pt"), "seg": Path("checkpoints/seg_best.pt")}
-_FORMATS = {"hw1-classification/1": "cls", "hw1-segmentation/1": "seg"}
+#: Training-checkpoint format -> the library's hand-in export, where the graded scripts look for
+#: its output (relative to the repository root), and the default number of probe images.
+_EXPORTS = {
+    "hw1-classification/1": (
+        "hw1.classification.handin:export_classifier_handin",
+        Path("checkpoints/hw1_1_setting_C.pt"),
+        16,
+    ),
+    "hw1-segmentation/1": ("hw1.segmentation.handin:export_segmentation_handin", Path("checkpoints/seg_best.pt"), 2),
+}
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
@@ -22,20 +29,7 @@ def handin() -> None:
     """The course's hand-in: compact checkpoints for hw1_1.sh and hw1_2.sh."""
 
 
-def _kind_of(checkpoint: Path) -> str:
-    from hw1.core import Hw1CheckpointError, load_checkpoint
-
-    ckpt = load_checkpoint(checkpoint)
-    found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
-    if found not in _FORMATS:
-        raise Hw1CheckpointError(
-            f"{checkpoint}: not a training checkpoint of hw1 (format {found!r}); pass the best.pt of "
-            "'hw1 cls train' or 'hw1 seg train'"
-        )
-    return _FORMATS[found]
-
-
-def _probe_files(folder: Path | None, kind: str, count: int) -> list[Path]:
+def _probe_files(folder: Path | None, count: int) -> list[Path]:
     if folder is None:
         return []
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES and not p.stem.endswith("_mask"))
@@ -84,28 +78,20 @@ def export(
     compared with the full model's before it is written: the same class on >= 99.9% of probe pixels
     (segmentation) or on every probe image (classification), else fp32 is kept.
     """
-    kind = _kind_of(checkpoint)
-    target = out or DEFAULT_OUT[kind]
-    if kind == "seg":
-        from hw1.segmentation.handin import export_segmentation_handin
+    from hw1.cli.export import checkpoint_format
 
-        report = export_segmentation_handin(
-            checkpoint,
-            target,
-            half=not keep_fp32,
-            probe_images=_probe_files(probe_dir, kind, probe_count or 2),
-            probe_count=probe_count or 2,
-        )
-    else:
-        from hw1.classification.handin import export_classifier_handin
-
-        report = export_classifier_handin(
-            checkpoint,
-            target,
-            half=not keep_fp32,
-            probe_images=_probe_files(probe_dir, kind, probe_count or 16),
-            probe_count=probe_count or 16,
-        )
+    found = checkpoint_format(
+        checkpoint, _EXPORTS, "training checkpoint of hw1", "pass the best.pt of 'hw1 cls train' or 'hw1 seg train'"
+    )
+    exporter, default_out, default_count = _EXPORTS[found]
+    count = probe_count or default_count
+    report = resolve(exporter)(
+        checkpoint,
+        out or default_out,
+        half=not keep_fp32,
+        probe_images=_probe_files(probe_dir, count),
+        probe_count=count,
+    )
     click.echo(report.summary())
     line = f"{report.out_path.name} <URL> {_sha256(report.out_path)}"
     click.echo(f"checkpoints.txt line (after uploading the file): {line}")
