@@ -103,8 +103,7 @@ def mask_overlay(
     colour = pal[lab].astype(np.float64)
     out = img.astype(np.float64)
     drawn = np.ones(lab.shape, dtype=bool) if classes is None else np.isin(lab, list(classes))
-    inner = drawn[..., None]
-    out = np.where(inner, out * (1 - inner_alpha) + colour * inner_alpha, out)
+    out = np.where(drawn[..., None], out * (1 - inner_alpha) + colour * inner_alpha, out)
     edge = (class_edges(lab, edge_width) & drawn)[..., None]
     out = np.where(edge, out * (1 - edge_alpha) + colour * edge_alpha, out)
     return np.clip(out, 0, 255).astype(np.uint8)

@@ -35,14 +35,10 @@ def sam_overlay(
     for i, m in enumerate(mask_list):
         if m.shape != img.shape[:2]:
             raise VizInputError(f"mask {i} is {m.shape} but the image is {img.shape[:2]}")
-    order = sorted(range(len(mask_list)), key=lambda i: -int(mask_list[i].sum()))
-    colours = distinct_colors(len(order), seed=seed).astype(np.float64)
-    for rank, i in enumerate(order):
-        m = mask_list[i]
-        out[m] = (1 - alpha) * out[m] + alpha * colours[rank]
-        if edge_width > 0:
-            edge = class_edges(m.astype(np.uint8), edge_width) & m
-            out[edge] = colours[rank]
+    colours = distinct_colors(len(mask_list), seed=seed).astype(np.float64)
+    for colour, m in zip(colours, sorted(mask_list, key=lambda m: -int(m.sum())), strict=True):
+        out[m] = (1 - alpha) * out[m] + alpha * colour
+        out[class_edges(m.astype(np.uint8), edge_width) & m] = colour
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
