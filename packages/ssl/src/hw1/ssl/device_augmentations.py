@@ -32,30 +32,31 @@ from hw1.ssl.augmentations import build_two_view_transform
 
 @dataclass(frozen=True)
 class ViewRecipe:
-    """Every random parameter of one view, as read off the lightly transform. ``steps`` is the
-    order of the steps after crop and flips (``jitter``, ``gray``, ``blur``, ``solarize``)."""
+    """Every random parameter of one view, as read off the lightly transform (defaults: the step is
+    absent). ``steps`` is the order of the steps after crop and flips (``jitter``, ``gray``, ``blur``,
+    ``solarize``)."""
 
     size: tuple[int, int]
     scale: tuple[float, float]
     ratio: tuple[float, float]
-    hflip_p: float
-    vflip_p: float
-    rotate_p: float
-    rotate_degrees: float
-    jitter_p: float
-    brightness: tuple[float, float]
-    contrast: tuple[float, float]
-    saturation: tuple[float, float]
-    hue: tuple[float, float]
-    gray_p: float
-    blur_p: float
-    blur_sigmas: tuple[float, float]
-    solarize_p: float
-    solarize_threshold: float
-    """Threshold in [0, 1] (PIL's 0–255 threshold / 255)."""
     mean: tuple[float, ...]
     std: tuple[float, ...]
     steps: tuple[str, ...]
+    hflip_p: float = 0.0
+    vflip_p: float = 0.0
+    rotate_p: float = 0.0
+    rotate_degrees: float = 90.0
+    jitter_p: float = 0.0
+    brightness: tuple[float, float] = (1.0, 1.0)
+    contrast: tuple[float, float] = (1.0, 1.0)
+    saturation: tuple[float, float] = (1.0, 1.0)
+    hue: tuple[float, float] = (0.0, 0.0)
+    gray_p: float = 0.0
+    blur_p: float = 0.0
+    blur_sigmas: tuple[float, float] = (0.1, 2.0)
+    solarize_p: float = 0.0
+    solarize_threshold: float = 128 / 255
+    """Threshold in [0, 1] (PIL's 0–255 threshold / 255)."""
 
 
 def _pair(value: object, neutral: float) -> tuple[float, float]:
@@ -67,22 +68,7 @@ def _pair(value: object, neutral: float) -> tuple[float, float]:
 
 def _read_view(compose: object) -> ViewRecipe:
     """Read the parameters of one lightly view transform (a torchvision ``Compose``)."""
-    p: dict[str, object] = {
-        "vflip_p": 0.0,
-        "rotate_p": 0.0,
-        "rotate_degrees": 90.0,
-        "jitter_p": 0.0,
-        "brightness": (1.0, 1.0),
-        "contrast": (1.0, 1.0),
-        "saturation": (1.0, 1.0),
-        "hue": (0.0, 0.0),
-        "gray_p": 0.0,
-        "blur_p": 0.0,
-        "blur_sigmas": (0.1, 2.0),
-        "solarize_p": 0.0,
-        "solarize_threshold": 128 / 255,
-        "hflip_p": 0.0,
-    }
+    p: dict[str, object] = {}
     steps: list[str] = []
     for t in getattr(compose, "transforms", []):
         kind = type(t).__name__

@@ -16,6 +16,7 @@ from lightly.utils.benchmarking import knn_predict
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from hw1.core.device import to_device_batch
 from hw1.core.images import open_image
 from hw1.core.precision import autocast
 from hw1.ssl.augmentations import build_eval_transform
@@ -59,11 +60,8 @@ def normalized_image_features(
     feats, labs = [], []
     try:
         for x, y in loader:
-            x = x.to(device)
-            if channels_last:
-                x = x.contiguous(memory_format=torch.channels_last)
             with autocast(device, precision):
-                f = backbone(x).flatten(1)
+                f = backbone(to_device_batch(x, device, channels_last)).flatten(1)
             feats.append(F.normalize(f.float(), dim=1).cpu())
             labs.append(y)
     finally:
