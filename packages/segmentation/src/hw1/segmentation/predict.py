@@ -50,8 +50,7 @@ FROM_CHECKPOINT = "checkpoint"
 def mask_name(image: str | os.PathLike[str]) -> str:
     """Output file name for an input image: ``0013_sat.jpg`` → ``0013_mask.png``,
     ``tile.png`` → ``tile_mask.png``."""
-    stem = Path(image).stem
-    return (stem[: -len("_sat")] if stem.endswith("_sat") else stem) + "_mask.png"
+    return Path(image).stem.removesuffix("_sat") + "_mask.png"
 
 
 def list_prediction_inputs(folder: str | os.PathLike[str]) -> list[Path]:
