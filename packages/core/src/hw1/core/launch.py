@@ -18,15 +18,5 @@ def free_port() -> int:
 def torchrun_command(nproc_per_node: int, *script_and_args: str | os.PathLike[str]) -> list[str]:
     """``python -m torch.distributed.run`` with ``nproc_per_node`` processes meeting on 127.0.0.1 at a
     free port, followed by the script and its arguments: the argv for :func:`subprocess.run`."""
-    return [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        str(nproc_per_node),
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(free_port()),
-        *map(str, script_and_args),
-    ]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc_per_node}"]
+    return [*torchrun, "--master_addr=127.0.0.1", f"--master_port={free_port()}", *map(str, script_and_args)]

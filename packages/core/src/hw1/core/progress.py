@@ -29,8 +29,7 @@ def progress_enabled(stream: Any = None) -> bool:
     forced = os.environ.get("HW1_PROGRESS")
     if forced is not None:
         return forced != "0" and _on_main_process()
-    stream = stream if stream is not None else sys.stderr
-    return _on_main_process() and bool(getattr(stream, "isatty", lambda: False)())
+    return _on_main_process() and bool(getattr(stream or sys.stderr, "isatty", lambda: False)())
 
 
 def progress(
