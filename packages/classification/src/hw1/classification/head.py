@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hw1.core import Hw1Error
+from hw1.core import Hw1Error, unwrap_model
 
 HEAD_KINDS = ("mlp", "linear")
 
@@ -109,7 +109,4 @@ def set_train_mode(model: nn.Module, frozen_backbone: bool) -> None:
     """``model.train()``, but a frozen backbone stays in eval mode so its BN statistics never move."""
     model.train()
     if frozen_backbone:
-        inner = model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
-        backbone = getattr(inner, "backbone", None)
-        if backbone is not None:
-            backbone.eval()
+        unwrap_model(model).backbone.eval()

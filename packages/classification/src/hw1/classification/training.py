@@ -241,11 +241,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     if ctx.is_distributed:
         net = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
 
-    head_params = (
-        [p for p in unwrap_model(net).parameters() if p.requires_grad]
-        if cached
-        else [p for p in model.head.parameters() if p.requires_grad]
-    )
+    head_params = [p for p in model.head.parameters() if p.requires_grad]
     backbone_params = [] if frozen else list(model.backbone.parameters())
     groups = decay_groups(head_params, config.weight_decay, lr=config.lr) + decay_groups(
         backbone_params, config.weight_decay, lr=config.lr * config.backbone_lr_scale
@@ -267,10 +263,8 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
 
     start_epoch, best_acc, best_epoch, step, last_acc = 1, -1.0, 0, 0, 0.0
     best_head: tuple[int, float, dict] = (0, 0.0, {})
-    last_path = folder.last
     if state is not None:
-        model_ref = unwrap_model(model)
-        model_ref.load_state_dict(state["state_dict"])
+        model.load_state_dict(state["state_dict"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
@@ -341,43 +335,35 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
                 backbone_source=str(spec),
                 frozen=frozen,
             )
-            bare = unwrap_model(model)
             final = epoch == config.epochs
             # A cached run's head epochs take milliseconds while a checkpoint holds the whole backbone, so
             # it keeps the best head in memory and writes best.pt / last.pt once, after the last epoch.
             files: list[tuple[dict[str, Any], Path]] = []
             if improved:
                 if cached:
-                    best_head = (epoch, val["acc"], snapshot(bare.head.state_dict()))
+                    best_head = (epoch, val["acc"], snapshot(model.head.state_dict()))
                 else:
                     files.append(
-                        (classifier_checkpoint(bare, epoch=epoch, val_acc=val["acc"], **common), run_dir / "best.pt")
+                        (classifier_checkpoint(model, epoch=epoch, val_acc=val["acc"], **common), run_dir / "best.pt")
                     )
             if cached and final and best_head[2]:  # empty: no gain since a resume; best.pt stands
-                head_now = snapshot(bare.head.state_dict())
-                bare.head.load_state_dict(best_head[2])
-                best = classifier_checkpoint(bare, epoch=best_head[0], val_acc=best_head[1], **common)
+                head_now = snapshot(model.head.state_dict())
+                model.head.load_state_dict(best_head[2])
+                best = classifier_checkpoint(model, epoch=best_head[0], val_acc=best_head[1], **common)
                 files.append((snapshot(best), run_dir / "best.pt"))  # copied before the head is put back
-                bare.head.load_state_dict(head_now)
+                model.head.load_state_dict(head_now)
             if not cached or final:
-                files.append(
-                    (
-                        classifier_checkpoint(
-                            bare,
-                            epoch=epoch,
-                            val_acc=val["acc"],
-                            **common,
-                            optimizer=optimizer.state_dict(),
-                            scheduler=scheduler.state_dict(),
-                            scaler=scaler.state_dict(),
-                            best_acc=best_acc,
-                            best_epoch=best_epoch,
-                            step=step,
-                            precision=precision,
-                        ),
-                        last_path,
-                    )
+                resume_state = dict(
+                    optimizer=optimizer.state_dict(),
+                    scheduler=scheduler.state_dict(),
+                    scaler=scaler.state_dict(),
+                    best_acc=best_acc,
+                    best_epoch=best_epoch,
+                    step=step,
+                    precision=precision,
                 )
+                last = classifier_checkpoint(model, epoch=epoch, val_acc=val["acc"], **common, **resume_state)
+                files.append((last, folder.last))
             writer.save_each(files)  # written while the next epoch trains
             if epoch == 1:
                 features_of_train(run_dir / "features_first.npz")
