@@ -67,8 +67,7 @@ def plot_embedding(
     for k, (colour, marker) in enumerate(_styles(classes)):
         pts = emb[index == k]
         ax.scatter(pts[:, 0], pts[:, 1], s=point_size, color=colour, marker=marker, linewidths=0, alpha=0.85)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set(xticks=[], yticks=[])
     if title:
         ax.set_title(title, fontsize=10)
 

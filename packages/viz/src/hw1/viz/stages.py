@@ -67,8 +67,7 @@ def stage_panel(
             cells.append(pal[pred])
         for c, cell in enumerate(cells):
             ax = axes[r, c]
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.set(xticks=[], yticks=[])
             if cell is None:
                 ax.text(0.5, 0.5, "no ground truth", ha="center", va="center", fontsize=8)
             else:
