@@ -18,13 +18,18 @@ from hw1.cli.options import PRECISIONS, ConfigCommand, current_config, example
 from hw1.cli.rank import is_rank_zero
 from hw1.cli.ssl import export_command
 
-_CONFIG = "hw1.classification.config:FinetuneConfig"
-_CHOICES = {
-    "head": "hw1.classification.head:HEAD_KINDS",
-    "augment": "hw1.classification.dataset:AUGMENTATIONS",
-    "optimizer": ("adamw", "sgd"),
-    "schedule": ("cosine", "poly", "constant"),
-    "precision": PRECISIONS,
+#: What ``train`` and ``experiments`` share: options from ``FinetuneConfig``, the two CSVs required.
+_CONFIG_COMMAND: dict[str, Any] = {
+    "cls": ConfigCommand,
+    "config": "hw1.classification.config:FinetuneConfig",
+    "required": ("train_csv", "val_csv"),
+    "choices": {
+        "head": "hw1.classification.head:HEAD_KINDS",
+        "augment": "hw1.classification.dataset:AUGMENTATIONS",
+        "optimizer": ("adamw", "sgd"),
+        "schedule": ("cosine", "poly", "constant"),
+        "precision": PRECISIONS,
+    },
 }
 _DATA = "--train-csv hw1_data/p1_data/office/train.csv --val-csv hw1_data/p1_data/office/val.csv"
 
@@ -36,10 +41,7 @@ def cls() -> None:
 
 @cls.command(
     "train",
-    cls=ConfigCommand,
-    config=_CONFIG,
-    required=("train_csv", "val_csv"),
-    choices=_CHOICES,
+    **_CONFIG_COMMAND,
     overrides={"setting": {"type": click.Choice(list("ABCDE"), case_sensitive=False)}},
     epilog=example(
         f"hw1 cls train {_DATA} --setting C --ssl-backbone backbone.pt --out-dir runs/cls_C",
@@ -65,10 +67,7 @@ def train(**options: Any) -> None:
 
 @cls.command(
     "experiments",
-    cls=ConfigCommand,
-    config=_CONFIG,
-    required=("train_csv", "val_csv"),
-    choices=_CHOICES,
+    **_CONFIG_COMMAND,
     exclude=("setting", "init", "freeze_backbone"),
     overrides={"out_dir": {"default": "runs/cls_experiments"}, "cache_features": {"default": True}},
     epilog=example(
@@ -119,15 +118,7 @@ def experiments(settings: str, **options: Any) -> None:
 @click.option("--device", default="auto", show_default=True)
 @click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]))
 @click.option("--num-workers", default=0, show_default=True, type=int, help="DataLoader worker processes.")
-def predict(
-    checkpoint: str,
-    csv_path: str,
-    paths: tuple[str, ...],
-    batch_size: int,
-    device: str,
-    precision: str,
-    num_workers: int,
-) -> None:
+def predict(checkpoint: str, csv_path: str, paths: tuple[str, ...], **options: Any) -> None:
     """Write OUT_CSV (id,filename,label) for the images listed in CSV, read from IMAGE_DIR
     (default: the folder named after the CSV, e.g. test.csv -> test/, else the CSV's folder)."""
     from hw1.classification import predict_csv
@@ -138,16 +129,7 @@ def predict(
     image_dir, out_csv = (None, paths[0]) if len(paths) == 1 else paths
     require(checkpoint, "CHECKPOINT")
     image_dir = csv_image_folder(csv_path, image_dir, option="IMAGE_DIR", csv_option="CSV")
-    report = predict_csv(
-        checkpoint,
-        csv_path,
-        image_dir,
-        out_csv,
-        batch_size=batch_size,
-        device=device,
-        precision=precision,
-        num_workers=num_workers,
-    )
+    report = predict_csv(checkpoint, csv_path, image_dir, out_csv, **options)
     for err in report.failed:
         click.echo(f"bad: {err}", err=True)
     click.echo(f"{report.written} predictions written to {report.out_csv}")
@@ -163,39 +145,19 @@ cls.add_command(export_backbone_alias, "export-backbone")
 
 @click.command("synth-cls", epilog=example("hw1 data synth-cls hw1_data/p1_data --n-classes 65"))
 @click.argument("out_dir", type=click.Path(file_okay=False))
-@click.option("--n-classes", default=65, show_default=True, type=int)
+@click.option("--n-classes", "num_classes", default=65, show_default=True, type=int)
 @click.option("--n-train-per-class", default=8, show_default=True, type=int)
 @click.option("--n-val-per-class", default=2, show_default=True, type=int)
 @click.option("--n-mini", default=640, show_default=True, type=int)
-@click.option("--n-mini-classes", default=32, show_default=True, type=int)
+@click.option("--n-mini-classes", "num_mini_classes", default=32, show_default=True, type=int)
 @click.option("--size", default=64, show_default=True, type=int, help="Office image size (pixels).")
 @click.option("--mini-size", default=84, show_default=True, type=int, help="Mini image size (84 in the real data).")
 @click.option("--seed", default=0, show_default=True, type=int)
-def synth_cls(
-    out_dir: str,
-    n_classes: int,
-    n_train_per_class: int,
-    n_val_per_class: int,
-    n_mini: int,
-    n_mini_classes: int,
-    size: int,
-    mini_size: int,
-    seed: int,
-) -> None:
+def synth_cls(out_dir: str, **options: Any) -> None:
     """Generate an Office-Home-shaped labeled set and a Mini-ImageNet-shaped set in OUT_DIR."""
     from hw1.classification import make_synthetic_classification
 
-    s = make_synthetic_classification(
-        out_dir,
-        num_classes=n_classes,
-        n_train_per_class=n_train_per_class,
-        n_val_per_class=n_val_per_class,
-        n_mini=n_mini,
-        num_mini_classes=n_mini_classes,
-        size=size,
-        mini_size=mini_size,
-        seed=seed,
-    )
+    s = make_synthetic_classification(out_dir, **options)  # options named as its keyword arguments
     click.echo(
         f"office: {s.n_train} train / {s.n_val} val images, {s.num_classes} classes in {s.root / 'office'}; "
         f"mini: {s.n_mini} images ({s.num_mini_classes} hidden classes) in {s.mini_dir}"

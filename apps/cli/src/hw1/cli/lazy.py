@@ -61,59 +61,35 @@ def _not_installed(name: str, line: str) -> click.Command:
     )
 
 
-class _LazyCommands(dict):
-    """``group.commands`` that imports a lazy command on first lookup, so ``cli.commands["seg"]``
-    keeps working for code that walks the tree."""
-
-    def __init__(self, group: LazyGroup) -> None:
-        super().__init__()
-        self.group = group
-
-    def __missing__(self, name: str) -> click.Command:
-        command = self.group.load(name)
-        if command is None:
-            raise KeyError(name)
-        return command
-
-
 class LazyGroup(Hw1Group):
     """A group whose commands are named in ``lazy`` and imported on first use."""
 
     def __init__(self, *args: Any, lazy: dict[str, LazyCommand] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
-        eager = self.commands
-        self.commands = _LazyCommands(self)
-        self.commands.update(eager)
-
-    def load(self, name: str) -> click.Command | None:
-        """Import the lazy command ``name`` (a stand-in that prints the install line when its
-        library is missing); None for a name this group does not know."""
-        entry = self.lazy.get(name)
-        if entry is None:
-            return None
-        missing = missing_packages(entry.requires)
-        if missing:
-            return _not_installed(name, install_line(missing))
-        module_name, attr = entry.target.split(":", 1)
-        command = getattr(importlib.import_module(module_name), attr)
-        dict.__setitem__(self.commands, name, command)
-        return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(dict.keys(self.commands)) | set(self.lazy))
+        return sorted(set(self.commands) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if dict.__contains__(self.commands, cmd_name):
-            return dict.__getitem__(self.commands, cmd_name)
-        return self.load(cmd_name)
+        """The command ``cmd_name``, imported on first use (a stand-in that prints the install line
+        when its library is missing); None for a name this group does not know."""
+        if cmd_name in self.commands or cmd_name not in self.lazy:
+            return self.commands.get(cmd_name)
+        entry = self.lazy[cmd_name]
+        missing = missing_packages(entry.requires)
+        if missing:
+            return _not_installed(cmd_name, install_line(missing))
+        module_name, attr = entry.target.split(":", 1)
+        self.commands[cmd_name] = getattr(importlib.import_module(module_name), attr)
+        return self.commands[cmd_name]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands; those with a static summary are not imported, missing ones say how
         to install them."""
         rows = []
         for name in self.list_commands(ctx):
-            entry = None if dict.__contains__(self.commands, name) else self.lazy[name]
+            entry = None if name in self.commands else self.lazy[name]
             missing = missing_packages(entry.requires) if entry else []
             if missing:
                 rows.append((name, f"(not installed: {install_line(missing)}) {entry.summary or ''}".strip()))

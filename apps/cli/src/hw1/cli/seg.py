@@ -80,7 +80,7 @@ def seg_train(**options: Any) -> None:
         config.image_size = None
     result = train_segmentation(config)
     if is_rank_zero():
-        best = result.get("best_mean_iou", result.get("best_miou"))
+        best = result["best_mean_iou"]
         click.echo(f"best val mIoU {best:.4f} at epoch {result['best_epoch']}; run written to {result['run_dir']}")
 
 
@@ -102,12 +102,17 @@ PREDICT_DECODE: tuple[str, ...] = ("auto", "pil", "device")
 @click.option("--tta/--no-tta", default=False, show_default=True, help="Average with flipped images.")
 @click.option(
     "--image-size",
+    "size",
     default=None,
     type=int,
     help="Run at this size (default: the checkpoint's training size; 0 = native).",
 )
 @click.option(
-    "--sliding-window", default=None, type=int, help="Tile size for sliding-window inference instead of resizing."
+    "--sliding-window",
+    "window",
+    default=None,
+    type=int,
+    help="Tile size for sliding-window inference instead of resizing.",
 )
 @click.option(
     "--decode",
@@ -128,26 +133,11 @@ def seg_predict(**options: Any) -> None:
     from hw1.cli.paths import require
     from hw1.segmentation.predict import FROM_CHECKPOINT, predict_folder
 
-    o = config_values(options)
+    o = config_values(options)  # parameters named as predict_folder's arguments
     require(o["checkpoint"], "CHECKPOINT")
     require(o["input_dir"], "INPUT_DIR", folder=True)
-    image_size = o["image_size"]
-    size = FROM_CHECKPOINT if image_size is None else (image_size or None)
-    report = predict_folder(
-        o["checkpoint"],
-        o["input_dir"],
-        o["output_dir"],
-        device=o["device"],
-        precision=o["precision"],
-        tta=o["tta"],
-        batch_size=o["batch_size"],
-        num_workers=o["num_workers"],
-        size=size,
-        window=o["sliding_window"],
-        force=o["force"],
-        decode=o["decode"],
-        writer_threads=o["writer_threads"],
-    )
+    o["size"] = FROM_CHECKPOINT if o["size"] is None else (o["size"] or None)
+    report = predict_folder(**o)
     click.echo(f"wrote {report.written} masks to {report.output_dir}")
     if report.failed:
         for _path, message in report.failed:
