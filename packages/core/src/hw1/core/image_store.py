@@ -20,7 +20,6 @@ decoder), named by a hash of them.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -118,7 +117,7 @@ class ImageStore:
     arrays: dict[str, np.ndarray]
     skipped: list[str]
     rebuilt: bool
-    kept: list[int] = field(default_factory=list)
+    kept: list[int]
 
     def __len__(self) -> int:
         return len(self.items)
@@ -139,13 +138,12 @@ def open_folder_store(
     size: int | tuple[int, int],
     *,
     cache_dir: str | os.PathLike[str] | None = None,
-    recursive: bool = True,
     report: bool = True,
 ) -> ImageStore:
-    """The store of every image under ``folder`` (sorted, recursive by default) at ``size`` px,
+    """The store of every image under ``folder`` (sorted, sub-folders included) at ``size`` px,
     built on first use and reused while the folder is unchanged (see the module docstring)."""
     root = Path(folder)
-    files = list_images(root, recursive=recursive)
+    files = list_images(root, recursive=True)
     if not files:
         raise Hw1DataError(
             f"{root}: no images found (searched for {', '.join(IMAGE_EXTENSIONS)}); "
@@ -281,9 +279,8 @@ def _build(
         }
         kept: list[int] = []
         skipped: list[str] = []
-        decode = functools.partial(_decode_one, dec, hw=hw)
         with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-            results = pool.map(decode, paths)
+            results = pool.map(lambda item: _decode_one(dec, item, hw), paths)
             for i, result in enumerate(progress(results, desc="decoding images", total=len(paths), unit="img")):
                 if isinstance(result, str):
                     skipped.append(result)
