@@ -2,23 +2,13 @@
 
 A *backbone spec* is ``"random"`` (also ``None``/``"none"``/``"scratch"``: random init, setting A),
 ``"imagenet"`` (published torchvision weights; needs network access), or the path of a backbone
-file in any of the forms the study meets:
-
-* a TA-style full torchvision ``state_dict`` with a 1000-way ``fc`` (``pretrain_model_SL.pt``):
-  the ``fc.*`` keys are dropped;
-* an hw1-ssl export or :func:`hw1.classification.checkpoint.export_backbone` output (plain
-  torchvision ``state_dict`` without ``fc``);
-* state_dicts whose keys carry ``module.`` (DDP), ``_orig_mod.`` (torch.compile), ``backbone.``
-  (lightly), ``net.`` / ``online_network.`` / ``online_encoder.net.`` (byol-pytorch) prefixes,
-  possibly nested under ``state_dict`` / ``model``;
-* lightly's ``nn.Sequential(*list(resnet.children())[:-1])`` backbones, whose keys are numbered
-  (``backbone.0.weight`` = ``conv1.weight``, ``backbone.4.0.conv1.weight`` =
-  ``layer1.0.conv1.weight``): renumbered to torchvision names;
-* an hw1-classification run checkpoint (``best.pt``): its backbone part.
-
-Every form is hw1-core's (segmentation encoders accept the same files). Missing keys, unknown keys
-and shape mismatches are a :class:`~hw1.core.Hw1CheckpointError` listing them; nothing is ever
-loaded partially.
+file in any form hw1-core accepts, as segmentation encoders do: the TA's full torchvision
+``state_dict`` with a 1000-way ``fc`` (``pretrain_model_SL.pt``; ``fc.*`` is dropped), an
+``hw1 ssl export`` or :func:`hw1.classification.checkpoint.export_backbone` file, keys under
+DDP / torch.compile / SSL-framework prefixes, lightly's numbered ``nn.Sequential`` backbones, or a
+classification run checkpoint (``best.pt``: its backbone part). Missing keys, unknown keys and
+shape mismatches are a :class:`~hw1.core.Hw1CheckpointError` listing them; nothing is ever loaded
+partially.
 """
 
 from __future__ import annotations

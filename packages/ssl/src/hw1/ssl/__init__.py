@@ -7,7 +7,6 @@ and export of the backbone as a plain torchvision state_dict.
 >>> export_backbone(result["last_checkpoint"], "backbone.pt")
 """
 
-from hw1.core.run import OPTIMIZER_CHOICES as OPTIMIZERS
 from hw1.core.run import build_optimizer
 from hw1.ssl.augmentations import AUGMENTATIONS, build_eval_transform, build_two_view_transform
 from hw1.ssl.config import PretrainConfig
@@ -32,7 +31,6 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "KnnMonitor",
     "LabeledImages",
-    "OPTIMIZERS",
     "PretrainConfig",
     "SSLMethod",
     "UnlabeledImageFolder",
