@@ -30,12 +30,8 @@ def _forward_tta(model: nn.Module, x: torch.Tensor, precision: str, channels_las
 
 
 def _tile_starts(length: int, window: int, stride: int) -> list[int]:
-    if length <= window:
-        return [0]
-    starts = list(range(0, length - window + 1, stride))
-    if starts[-1] != length - window:
-        starts.append(length - window)
-    return starts
+    # Every stride, and a last window flush with the far edge (the only one when the window covers it all).
+    return sorted({*range(0, length - window, stride), max(0, length - window)})
 
 
 def sliding_window_logits(
