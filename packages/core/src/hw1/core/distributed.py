@@ -39,19 +39,18 @@ class DistributedContext:
         return self.rank == 0
 
 
-def init_distributed(device: str = "auto", backend: str | None = None) -> DistributedContext:
+def init_distributed(device: str = "auto") -> DistributedContext:
     """Initialise torch.distributed from torchrun's environment, or return a single-process
     context when not launched by torchrun. The device follows ``device`` (``auto`` picks CUDA
-    when present) and, on CUDA, this process's ``LOCAL_RANK``."""
+    when present) and, on CUDA, this process's ``LOCAL_RANK``; the backend is nccl on CUDA, else gloo."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     dev = select_device(device, local_rank=local_rank if world_size > 1 else None)
     if world_size > 1 and not in_process_group():
-        chosen = backend or ("nccl" if dev.type == "cuda" else "gloo")
         if dev.type == "cuda":
             torch.cuda.set_device(dev)
-        dist.init_process_group(backend=chosen, rank=rank, world_size=world_size)
+        dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo", rank=rank, world_size=world_size)
     return DistributedContext(rank=rank, world_size=world_size, local_rank=local_rank, device=dev)
 
 

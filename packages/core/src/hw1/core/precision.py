@@ -87,13 +87,11 @@ def resolve_precision(
     return p
 
 
-def probe_precision(
-    probe: PrecisionProbe, device: torch.device, *, budget_s: float = PROBE_BUDGET_S, repeats: int = PROBE_REPEATS
-) -> str:
+def probe_precision(probe: PrecisionProbe, device: torch.device) -> str:
     """``"bf16"`` when a bf16-autocast training step of ``probe`` is faster than an fp32 one on
-    ``device``, else ``"fp32"``: one untimed fp32 warm-up step, then up to ``repeats`` rounds of one
-    timed step each (stopping early when one is :data:`PROBE_CLEAR_RATIO` times the other or after
-    ``budget_s``); the fastest step of each decides, bf16 only when :data:`PROBE_BF16_MARGIN` times
+    ``device``, else ``"fp32"``: one untimed fp32 warm-up step, then up to :data:`PROBE_REPEATS` rounds
+    of one timed step each (stopping early when one is :data:`PROBE_CLEAR_RATIO` times the other or
+    after :data:`PROBE_BUDGET_S`); the fastest step of each decides, bf16 only when :data:`PROBE_BF16_MARGIN` times
     faster. Steps are timed in process CPU time: on a shared machine wall time mostly measures the
     neighbours. Cached per ``(probe.key, device type, threads)`` for the process."""
     cache_key = (probe.key, device.type, torch.get_num_threads())
@@ -118,11 +116,11 @@ def probe_precision(
         # step still pays for its own kernels, which errs towards fp32, the choice that is never far off.
         step("fp32")
         started = time.perf_counter()
-        for _ in range(repeats):
+        for _ in range(PROBE_REPEATS):
             for choice in best:
                 best[choice] = min(best[choice], step(choice))
             clear = max(best.values()) > PROBE_CLEAR_RATIO * min(best.values())
-            if clear or time.perf_counter() - started > budget_s:
+            if clear or time.perf_counter() - started > PROBE_BUDGET_S:
                 break
     finally:
         model.load_state_dict(saved)
