@@ -45,20 +45,18 @@ class DeviceImageTransform(nn.Module):
         if seed is None:
             return self.steps(images)
         n = images.shape[0] * world_size
-        shapes, shape = [], torch.Size([n, *images.shape[1:]])
+        shape, random = torch.Size([n, *images.shape[1:]]), []  # random steps with their input shapes
         for step in self.steps:
-            shapes.append(shape)
+            if not isinstance(step, _Normalize):
+                random.append((step, shape))
             if isinstance(step, K.RandomResizedCrop):
                 shape = torch.Size([*shape[:2], *step.flags["size"]])
-        random = [(m, sh) for m, sh in zip(self.steps, shapes, strict=True) if not isinstance(m, _Normalize)]
         params = iter(seeded_draw(lambda: [m.forward_parameters(sh) for m, sh in random], seed))
         for step in self.steps:
-            deterministic = isinstance(step, _Normalize)
-            images = (
-                step(images)
-                if deterministic
-                else step(images, params=shard_parameters(next(params), n, rank, world_size))
-            )
+            if isinstance(step, _Normalize):
+                images = step(images)
+            else:
+                images = step(images, params=shard_parameters(next(params), n, rank, world_size))
         return images
 
 
@@ -87,16 +85,9 @@ def build_device_transform(image_size: int, augment: str = "none") -> DeviceImag
         elif kind == "RandomHorizontalFlip":
             steps.append(K.RandomHorizontalFlip(p=step.p))
         elif kind == "ColorJitter":
-            ranges = [
-                r if r is not None else neutral
-                for r, neutral in (
-                    (step.brightness, (1.0, 1.0)),
-                    (step.contrast, (1.0, 1.0)),
-                    (step.saturation, (1.0, 1.0)),
-                    (step.hue, (0.0, 0.0)),
-                )
-            ]
-            steps.append(K.ColorJitter(*[tuple(map(float, r)) for r in ranges], p=1.0))
+            neutral = {"brightness": (1.0, 1.0), "contrast": (1.0, 1.0), "saturation": (1.0, 1.0), "hue": (0.0, 0.0)}
+            ranges = [tuple(map(float, getattr(step, name) or unset)) for name, unset in neutral.items()]
+            steps.append(K.ColorJitter(*ranges, p=1.0))
         elif kind == "Normalize":
             steps.append(_Normalize(step.mean, step.std))
         else:
