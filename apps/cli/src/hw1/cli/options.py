@@ -36,6 +36,8 @@ PRECISIONS = "hw1.core.precision:PRECISION_CHOICES"
 _ALIAS_PREFIX = "alias__"
 #: The keyword arguments of :func:`config_options` that :class:`ConfigCommand` passes on.
 _SPEC = ("exclude", "required", "choices", "names", "overrides")
+#: Parameter sources that mean the user did not give the option.
+_NOT_GIVEN = (None, click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
 _LITERALS = {"true": True, "false": False, "none": None, "null": None}
 
 
@@ -193,18 +195,14 @@ def config_options(
             kwargs["default"] = default
             kwargs["show_default"] = default not in (None, "", {}, [])
         origin = typing.get_origin(base) or base
-        if base is bool:
-            decl = f"{flag}/--no-{flag[2:]}"
-        elif origin is dict:
-            decl = flag
+        decl = f"{flag}/--no-{flag[2:]}" if base is bool else flag
+        if origin is dict:
             kwargs.update(multiple=True, metavar="KEY=VALUE", callback=_dict_callback(flag), show_default=False)
             kwargs["default"] = ()
         elif origin in (list, tuple):
-            decl = flag
             item = (typing.get_args(base) or (str,))[0]
             kwargs.update(type=click.STRING, metavar="A,B,…", callback=_list_callback(item))
-        else:
-            decl = flag
+        elif base is not bool:
             allowed = (choices or {}).get(f.name)
             if allowed is not None:
                 allowed = resolve(allowed)
@@ -215,14 +213,11 @@ def config_options(
         options.append(click.Option([decl, canonical], **kwargs))
         alias = HIDDEN_ALIASES.get(canonical)
         if alias and alias != flag:
-            alias_decl = f"{alias}/--no-{alias[2:]}" if base is bool else alias
+            alias_decl, alias_type = (
+                (f"{alias}/--no-{alias[2:]}", None) if base is bool else (alias, kwargs.get("type"))
+            )
             options.append(
-                click.Option(
-                    [alias_decl, _ALIAS_PREFIX + canonical],
-                    hidden=True,
-                    default=None,
-                    type=None if base is bool else kwargs.get("type"),
-                )
+                click.Option([alias_decl, _ALIAS_PREFIX + canonical], hidden=True, default=None, type=alias_type)
             )
     return options
 
@@ -243,11 +238,7 @@ def config_values(values: dict[str, Any], config_cls: type | None = None) -> dic
         if not key.startswith(_ALIAS_PREFIX) or value is None:
             continue
         target = key[len(_ALIAS_PREFIX) :]
-        explicit = ctx is not None and ctx.get_parameter_source(target) not in (
-            None,
-            click.core.ParameterSource.DEFAULT,
-            click.core.ParameterSource.DEFAULT_MAP,
-        )
+        explicit = ctx is not None and ctx.get_parameter_source(target) not in _NOT_GIVEN
         if target == "model_kwargs" and isinstance(value, str):  # 0.1 syntax: a=1,b=2
             value = {**parse_key_values(_comma_pairs(value), "--model-kwargs"), **out.get(target, {})}
             explicit = False

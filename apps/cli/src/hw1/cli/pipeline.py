@@ -21,10 +21,6 @@ SAM_TYPES = ("vit_h", "vit_l", "vit_b")
 F = TypeVar("F", bound=Callable[..., object])
 
 
-def _step_names() -> str:
-    return ", ".join(s.name for s in study_steps())
-
-
 def run_pipeline(
     data: Path,
     out_dir: Path,
@@ -61,22 +57,10 @@ def _csv(value: str | None) -> tuple[str, ...]:
 
 
 def _out_dir_options(default: str) -> Callable[[F], F]:
-    """``--out-dir`` and its hidden 0.1 spelling ``--out``."""
-
-    def decorate(fn: F) -> F:
-        fn = click.option(
-            "--out", "out_alias", default=None, hidden=True, type=click.Path(file_okay=False, path_type=Path)
-        )(fn)
-        return click.option(
-            "--out-dir",
-            "out_dir",
-            default=default,
-            show_default=True,
-            type=click.Path(file_okay=False, path_type=Path),
-            help="The study's run folder.",
-        )(fn)
-
-    return decorate
+    """``--out-dir`` and its hidden 0.1 spelling ``--out`` (which wins when given)."""
+    folder = click.Path(file_okay=False, path_type=Path)
+    out_dir = click.option("--out-dir", default=default, show_default=True, type=folder, help="The study's run folder.")
+    return lambda fn: out_dir(click.option("--out", "out_alias", default=None, hidden=True, type=folder)(fn))
 
 
 @click.command(
@@ -103,7 +87,9 @@ def _out_dir_options(default: str) -> Callable[[F], F]:
     "tiny: a 2-core CPU in minutes; micro: a smoke test. ('hw1 demo' and 'hw1 data synth' default to tiny: "
     "they generate their data.)",
 )
-@click.option("--only", default=None, help=f"Comma-separated steps to run, of: {_step_names()}.")
+@click.option(
+    "--only", default=None, help=f"Comma-separated steps to run, of: {', '.join(s.name for s in study_steps())}."
+)
 @click.option("--skip", default=None, help="Comma-separated steps to leave out.")
 @click.option("--device", default="auto", show_default=True)
 @click.option(
