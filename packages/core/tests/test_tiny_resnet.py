@@ -28,3 +28,12 @@ def test_width_maxpool_and_norm_layer() -> None:
     assert backbone.forward_features(torch.zeros(1, 3, 32, 32)).shape == (1, 64, 2, 2)  # no stem max-pool
     norms = [m for m in backbone.modules() if isinstance(m, torch.nn.GroupNorm | torch.nn.BatchNorm2d)]
     assert norms and all(isinstance(m, torch.nn.GroupNorm) for m in norms)
+
+
+def test_builtin_name_needs_no_registering() -> None:
+    from hw1.core.tiny_resnet import BUILTIN_TINY_RESNETS
+
+    assert "hw1_tiny_resnet" in BUILTIN_TINY_RESNETS
+    backbone = create_backbone("timm:hw1_tiny_resnet")  # the factory registers it on first use
+    assert backbone.num_features == 128
+    assert backbone.forward_features(torch.zeros(1, 3, 32, 32)).shape == (1, 128, 2, 2)  # no stem max-pool

@@ -79,7 +79,10 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
     if name.startswith("timm:"):
         import timm
 
+        from hw1.core.tiny_resnet import register_builtin_tiny_resnet
+
         timm_name = name[len("timm:") :]
+        register_builtin_tiny_resnet(timm_name)
         try:
             model = timm.create_model(timm_name, pretrained=named is not None, num_classes=0)
         except RuntimeError as exc:

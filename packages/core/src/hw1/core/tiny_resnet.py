@@ -2,7 +2,8 @@
 
 BasicBlock ×[1, 1, 1, 1] at ``width`` × (1, 2, 4, 8) channels: at width 16, 128 features and about
 10× cheaper than resnet18 on a CPU. For tests, benchmarks and smoke runs; timm's registry lives in
-one process, so a child process (torchrun worker, CLI subprocess) registers it again.
+one process, so a child process (torchrun worker, CLI subprocess) registers it again. The names in
+:data:`BUILTIN_TINY_RESNETS` need no registering: the backbone factory does it on first use in every process.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["register_tiny_resnet"]  # timm's register_model appends each registered name (set below)
+__all__ = ["BUILTIN_TINY_RESNETS", "register_builtin_tiny_resnet", "register_tiny_resnet"]  # timm appends more
+
+#: Reduced-width ResNets known by name in every process: ``timm:hw1_tiny_resnet`` (width 16, no stem max-pool, so a
+#: 32 px image keeps a 2×2 map at the last stage) is the tiny study profile's backbone.
+BUILTIN_TINY_RESNETS: dict[str, dict[str, Any]] = {"hw1_tiny_resnet": {"width": 16, "maxpool": False}}
 
 
 def register_tiny_resnet(
@@ -45,3 +50,10 @@ def register_tiny_resnet(
         builder.__name__ = builder.__qualname__ = name
         globals()[name] = register_model(builder)
     return f"timm:{name}"
+
+
+def register_builtin_tiny_resnet(timm_name: str) -> None:
+    """Register ``timm_name`` when it is one of :data:`BUILTIN_TINY_RESNETS` (the backbone factory calls this, so a
+    profile, a command line or a checkpoint can name one in any process); any other name is left alone."""
+    if timm_name in BUILTIN_TINY_RESNETS:
+        register_tiny_resnet(timm_name, **BUILTIN_TINY_RESNETS[timm_name])
