@@ -22,11 +22,6 @@ def is_hw1_error(exc: BaseException) -> bool:
     return any(isinstance(exc, getattr(sys.modules[m], c)) for m, c in _INPUT_ERRORS.items() if m in sys.modules)
 
 
-def one_line(message: str) -> str:
-    """``message`` with every run of whitespace (newlines included) collapsed to one space."""
-    return " ".join(str(message).split())
-
-
 class Hw1Group(click.Group):
     """A Click group that turns bad input (:class:`Hw1Error`, bad checkpoint, ``VizInputError`` …) into
     ``error: <message>`` on stderr and exit code 2. Subgroups inherit the behaviour through the
@@ -43,5 +38,5 @@ class Hw1Group(click.Group):
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one error line and exit (for checks the CLI itself makes, e.g. batch failures)."""
-    click.echo(f"error: {one_line(message)}", err=True)
+    click.echo(f"error: {' '.join(str(message).split())}", err=True)  # newlines too: one line
     sys.exit(code)
