@@ -212,14 +212,13 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
             ds, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=c.seed, drop_last=True
         )
         sampler.set_epoch(epoch)
-        per_rank = n // ctx.world_size
         # Each pair's augmentation is drawn from (seed, epoch, index) alone, not from the rank's or
         # worker's stream: the same with any number of processes or workers, and on resume.
         pairs = ds.dataset if isinstance(ds, Subset) else ds  # _limit's Subset
         if hasattr(pairs, "sample_seed"):
             pairs.sample_seed = epoch_seed(c.seed, epoch)
         # A last batch of one image breaks BatchNorm in pooled heads (ASPP); drop it when possible.
-        drop_last = per_rank > c.batch_size
+        drop_last = n // ctx.world_size > c.batch_size
     else:
         # Each rank scores a disjoint shard, nothing padded or repeated: summed counts are exact.
         sampler = list(range(ctx.rank, n, ctx.world_size))  # type: ignore[assignment]
