@@ -2,7 +2,7 @@
 
 :class:`Predictor` rebuilds the network from a checkpoint alone and turns RGB arrays into class
 maps (resize to the training size and back, or sliding-window tiles; optional flip TTA; autocast
-on GPU and bf16 on CPU). :func:`predict_folder` streams a folder through it at the model's speed:
+on GPU). :func:`predict_folder` streams a folder through it at the model's speed:
 DataLoader workers read (and on CPU decode) images while the model runs; on a GPU the JPEGs are
 decoded there (:mod:`hw1.segmentation.prediction_inputs`), resized, run and arg-maxed on the device,
 and only ``uint8`` class maps come back; masks are PNG-encoded (fast compression level, the same
@@ -67,8 +67,8 @@ class Predictor:
     ``size``: ``"checkpoint"`` (default) runs the network at the size it was trained at (the
     checkpoint's ``image_size``; native size when it has none), an int forces a size, ``None`` the
     native size. ``window``: sliding-window tile size instead of resizing. ``tta``: average with
-    horizontal/vertical flips. ``precision``: ``auto`` is bf16 on CPU and Ampere+ GPUs, fp16 on
-    older GPUs.
+    horizontal/vertical flips. ``precision``: ``auto`` is bf16 on Ampere+ GPUs, fp16 on older
+    GPUs and fp32 on a CPU (:func:`hw1.core.resolve_precision` without a probe).
     """
 
     def __init__(
