@@ -65,7 +65,7 @@ def seg_models(pattern: str | None) -> None:
         "    --model-option encoder_depth=4 --model-option decoder_channels=[128,64,32,16]",
     ),
 )
-@click.option("--model-kwargs", "alias__model_kwargs", hidden=True, default=None)
+@hidden_alias("--model-kwargs", "model_kwargs")
 def seg_train(**options: Any) -> None:
     """Train a segmentation model; runs under torchrun for DDP (only rank 0 writes).
 
