@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import platform
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -147,9 +146,7 @@ def _rank_zero_choice(choice: str) -> str:
 @functools.lru_cache(maxsize=1)
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU has bf16 arithmetic in hardware (x86 AVX512-BF16/AMX-BF16, read from
-    /proc/cpuinfo on Linux; Apple silicon and other platforms: assumed not)."""
-    if platform.system() != "Linux":
-        return False
+    /proc/cpuinfo on Linux; Apple silicon and other platforms, which have no such file: assumed not)."""
     try:
         flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="ignore")
     except OSError:

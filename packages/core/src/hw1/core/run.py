@@ -61,7 +61,6 @@ class RunFolder:
     def write_config(self, config: Any) -> Path:
         """Write ``config.json`` (a dataclass or a mapping) into the folder, creating it; returns its path."""
         data = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
-        self.path.mkdir(parents=True, exist_ok=True)
         return write_text_atomic(self.path / CONFIG_FILE, json.dumps(data, indent=2, default=str) + "\n")
 
 
@@ -169,16 +168,14 @@ class LossMeter:
         self.sync_every = max(1, sync_every)
         self._sum = torch.zeros((), dtype=torch.float32, device=device)
         self._weight = 0.0
-        self._calls = 0
+        self.steps = 0  # how many losses were added
 
     def add(self, loss: torch.Tensor, weight: float = 1.0) -> float | None:
         """Add ``loss × weight`` (device-side); returns the running mean when this call synced, else None."""
         self._sum += loss.detach().float() * weight
         self._weight += weight
-        self._calls += 1
-        if self._calls % self.sync_every == 0:
-            return self.mean()
-        return None
+        self.steps += 1
+        return self.mean() if self.steps % self.sync_every == 0 else None
 
     def mean(self) -> float:
         """The mean loss so far (one host sync), checked to be finite."""
@@ -186,11 +183,6 @@ class LossMeter:
         if not math.isfinite(value):
             raise Hw1Error(f"the loss became {value} in epoch {self.epoch}; {self.hint}")
         return value
-
-    @property
-    def steps(self) -> int:
-        """How many losses were added."""
-        return self._calls
 
 
 def snapshot(obj: Any, memo: dict[int, torch.Tensor] | None = None) -> Any:
