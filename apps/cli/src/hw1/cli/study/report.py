@@ -154,9 +154,8 @@ def _cls_section(doc: Document, out: Path, data: StudyData, numbers: StudyNumber
 
 
 def _num_classes(checkpoint: Path) -> int | None:
-    """The class count a classification run was trained with, from its checkpoint's config."""
-    if not checkpoint.is_file():
-        return None
+    """The class count a classification run was trained with, from its checkpoint's config (None
+    when the checkpoint is missing or unreadable)."""
     from hw1.core import Hw1Error, load_checkpoint
 
     try:
