@@ -248,7 +248,6 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         run_knn(0)  # the random-init baseline the run should beat
 
     record: dict[str, Any] = {}
-    momentum = method.momentum_at(step, total_steps)
     writer = CheckpointWriter()  # the next epoch trains while a checkpoint goes to disk
     for epoch in range(start_epoch, config.epochs):
         seed_epoch(config.seed, epoch, ctx.rank, generator)
