@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import zlib
@@ -250,7 +251,7 @@ def _read_manifest(
         count = len(manifest["kept"])
         for name, ch in dec.fields.items():
             data = path / f"{name}.u8"
-            expected = int(np.prod(_shape(count, hw, ch)))
+            expected = math.prod(_shape(count, hw, ch))
             if not data.exists() or data.stat().st_size != expected or _crc(data) != manifest["crc32"][name]:
                 return None, f"{data.name} is missing or damaged"
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -297,8 +298,7 @@ def _build(
             outs[name].flush()
             del outs[name]
             data = tmp / f"{name}.u8"
-            with data.open("r+b") as fh:  # drop the rows of skipped items
-                fh.truncate(int(np.prod(_shape(len(kept), hw, ch))))
+            os.truncate(data, math.prod(_shape(len(kept), hw, ch)))  # drop the rows of skipped items
             crcs[name] = _crc(data)
         manifest = {
             "format": STORE_FORMAT,
