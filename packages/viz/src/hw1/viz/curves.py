@@ -1,14 +1,6 @@
-"""Training curves from a ``metrics.jsonl`` log.
-
-The log holds one JSON object per line, ``{"epoch":…, "step":…, "split":…, <metric>: value…}``
-(written by every hw1 training loop). Each numeric field becomes a line, one per (split, field):
-train solid, validation dashed. Fields are grouped into panels — loss, accuracy / IoU, learning
-rate — while a nested dict of numbers (e.g. ``"iou": {"Urban": …}``) gets a panel of its own and
-every other field (throughput, EMA momentum …) its own panel too, unless it never changes (a
-logged constant such as ``k``). When a split logs several records per epoch (e.g. per-step
-training loss), the panel shows their mean per epoch, so every line shares the epoch axis. The
-file is read with :mod:`json` here, so hw1-viz needs no other hw1 package.
-"""
+"""Training curves from a ``metrics.jsonl`` log: one JSON object per line, ``{"epoch":…, "step":…,
+"split":…, <metric>: value…}``, as every hw1 training loop writes it. The file is read with :mod:`json`
+here, so hw1-viz needs no other hw1 package; :func:`curve_panels` groups the metrics into panels."""
 
 from __future__ import annotations
 
@@ -138,8 +130,9 @@ def plot_training_curves(
     *,
     title: str | None = None,
 ) -> Path:
-    """Draw the panels of :func:`curve_panels` (up to four per row) with one line per
-    (split, metric) and write the PNG; :class:`VizInputError` when no numeric metric is found."""
+    """Draw the panels of :func:`curve_panels` (up to four per row) with one line per (split, metric),
+    train solid and validation dashed, and write the PNG; :class:`VizInputError` when no numeric
+    metric is found."""
     x_name, series = metric_series(records)
     panels = curve_panels(series)
     if not panels:
