@@ -33,18 +33,11 @@ def progress_enabled(stream: Any = None) -> bool:
 
 
 def progress(
-    iterable: Iterable[T] | None = None,
-    *,
-    desc: str | None = None,
-    total: int | None = None,
-    unit: str = "it",
-    leave: bool = False,
-    enabled: bool | None = None,
-    **kwargs: Any,
+    iterable: Iterable[T] | None = None, *, leave: bool = False, enabled: bool | None = None, **kwargs: Any
 ) -> tqdm:
-    """A tqdm bar over ``iterable`` (or a manual bar when ``iterable`` is None) that is disabled
-    when :func:`progress_enabled` says so, or when ``enabled=False``."""
+    """A tqdm bar over ``iterable`` (or a manual bar when ``iterable`` is None; ``desc``, ``total``,
+    ``unit`` … go to tqdm) that is disabled when :func:`progress_enabled` says so, or when ``enabled=False``."""
     from tqdm.auto import tqdm
 
     on = progress_enabled() if enabled is None else (enabled and _on_main_process())
-    return tqdm(iterable, desc=desc, total=total, unit=unit, leave=leave, disable=not on, dynamic_ncols=True, **kwargs)
+    return tqdm(iterable, leave=leave, disable=not on, dynamic_ncols=True, **kwargs)
