@@ -108,9 +108,8 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
             model = torchvision.models.get_model(name, weights=tv_weights)
         except (OSError, RuntimeError) as exc:
             raise download_error(name, exc) from exc
-        in_features = model.fc.in_features
+        model.num_features = model.fc.in_features  # type: ignore[assignment]
         model.fc = nn.Identity()
-        model.num_features = in_features  # type: ignore[assignment]
     if path is not None:
         load_backbone_file(model, path)
     return model
