@@ -15,6 +15,7 @@ from hw1.core import (
     load_checkpoint,
     save_checkpoint,
 )
+from hw1.core.errors import first_line
 
 CHECKPOINT_FORMAT = "hw1-classification/1"
 
@@ -53,8 +54,7 @@ def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)
     except RuntimeError as exc:
-        first = str(exc).splitlines()[0][:200]
-        raise Hw1CheckpointError(f"{path}: weights do not fit the recorded model ({first})") from exc
+        raise Hw1CheckpointError(f"{path}: weights do not fit the recorded model ({first_line(exc)[:200]})") from exc
     model.eval()
     return model, ckpt
 
