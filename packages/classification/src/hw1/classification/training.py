@@ -106,6 +106,12 @@ def _count_dtype(device: torch.device) -> torch.dtype:
     return torch.float32 if device.type == "mps" else torch.float64  # MPS has no float64
 
 
+def _loss_and_accuracy(totals: torch.Tensor) -> dict[str, float]:
+    """Mean loss and accuracy from this rank's ``[loss sum, correct, count]``, summed over the ranks."""
+    loss_sum, correct, n = all_reduce_sum(totals).tolist()
+    return {"loss": loss_sum / max(1.0, n), "acc": correct / max(1.0, n)}
+
+
 @torch.no_grad()
 def evaluate(net: nn.Module, batches, device: torch.device, precision: str, *, channels_last: bool) -> dict[str, float]:
     """Loss and accuracy of ``net`` over ``(x, y, index)`` batches, summed on the device and over
@@ -123,9 +129,7 @@ def evaluate(net: nn.Module, batches, device: torch.device, precision: str, *, c
         totals[0] += F.cross_entropy(logits.float(), y, reduction="sum")
         totals[1] += (logits.argmax(1) == y).sum()
         totals[2] += len(y)
-    loss_sum, correct, n = all_reduce_sum(totals).tolist()
-    n = max(1.0, n)
-    return {"loss": loss_sum / n, "acc": correct / n}
+    return _loss_and_accuracy(totals)
 
 
 def train_one_epoch(
@@ -169,11 +173,8 @@ def train_one_epoch(
         if running is not None and bar is not None:
             bar.set_postfix(loss=f"{running:.3f}", refresh=False)
     loss_sum = meter.mean() * seen if seen else 0.0
-    totals = all_reduce_sum(
-        torch.tensor([loss_sum, correct.item(), seen], dtype=_count_dtype(device), device=device)
-    ).tolist()
-    n = max(1.0, totals[2])
-    return {"loss": totals[0] / n, "acc": totals[1] / n}, step
+    totals = torch.tensor([loss_sum, correct.item(), seen], dtype=_count_dtype(device), device=device)
+    return _loss_and_accuracy(totals), step
 
 
 def train_classifier(config: FinetuneConfig) -> dict[str, Any]:
