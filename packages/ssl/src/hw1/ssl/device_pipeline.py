@@ -8,7 +8,6 @@ batches drawn by index onto the training device and augmented there (two views, 
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 
@@ -20,8 +19,6 @@ from hw1.core.errors import Hw1DataError
 from hw1.core.image_store import ImageStore, open_folder_store, store_bytes
 from hw1.core.images import list_images
 from hw1.ssl.device_augmentations import DeviceTwoViewAugmentation
-
-log = logging.getLogger("hw1.ssl")
 
 
 def choose_pipeline(requested: str, images: str | os.PathLike[str], image_size: int, device: torch.device) -> str:
@@ -41,13 +38,9 @@ def open_pretrain_store(
 ) -> ImageStore:
     """The store of ``images`` at ``image_size``: rank 0 builds (or checks) it and reports skipped
     images, then the other ranks open the finished store."""
-    store = None
-    if ctx.is_main:
-        store = open_folder_store(images, image_size, cache_dir=cache_dir, report=True)
+    store = open_folder_store(images, image_size, cache_dir=cache_dir, report=True) if ctx.is_main else None
     barrier()
-    if store is None:
-        store = open_folder_store(images, image_size, cache_dir=cache_dir, report=False)
-    return store
+    return store if store is not None else open_folder_store(images, image_size, cache_dir=cache_dir, report=False)
 
 
 class DeviceTwoViewBatches:

@@ -46,16 +46,12 @@ class BYOL(MomentumMethod):
         self._make_target(momentum_start, momentum_end)
         self.criterion = NegativeCosineSimilarity()
 
-    def _online(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        z = self.projection_head(self.backbone(x).flatten(1))
-        return z, self.prediction_head(z)
-
     def forward(self, view0: torch.Tensor, view1: torch.Tensor) -> MethodOutput:
         # Both views in one batch: two backbone passes of 2N images instead of four of N (as
         # byol-pytorch does); BatchNorm then normalises over both views together.
         both = torch.cat([view0, view1])
-        z, p = self._online(both)
-        p0, p1 = p.chunk(2)
+        z = self.projection_head(self.backbone(both).flatten(1))
+        p0, p1 = self.prediction_head(z).chunk(2)
         z0 = z[: len(view0)]
         t0, t1 = self._target(both).chunk(2)
         with full_precision(view0.device):
