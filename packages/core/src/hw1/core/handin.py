@@ -122,10 +122,8 @@ def compact_checkpoint(
     state = ckpt["state_dict"]
     if half:
         state, _ = half_precision_state_dict(state, keep_fp32=[name for name, _ in model.named_buffers()])
-    out = {key: ckpt[key] for key in kept if key in ckpt}
-    out["state_dict"] = state
-    out["handin"] = {"precision": "fp16" if half else "fp32"}
-    return out
+    kept_entries = {key: ckpt[key] for key in kept if key in ckpt}
+    return {**kept_entries, "state_dict": state, "handin": {"precision": "fp16" if half else "fp32"}}
 
 
 @torch.no_grad()

@@ -142,8 +142,7 @@ def plot_embedding_comparison(
     fig = new_figure(5.2 * len(feature_sets) + 2.5, 5.4)
     axes = fig.subplots(1, len(feature_sets), squeeze=False)[0]
     method_name = "t-SNE" if method == "tsne" else "PCA"
-    silhouettes = []
-    full_titles = []
+    silhouettes, full_titles = [], []
     for ax, fs, title in zip(axes, feature_sets, titles, strict=True):
         emb = embed(fs.features, method=method, seed=seed, n_jobs=n_jobs)
         sil = embedding_silhouette(emb, fs.labels)
