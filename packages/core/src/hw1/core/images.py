@@ -62,8 +62,6 @@ def open_image(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PI
                     f"{max_pixels} (possible decompression bomb); resize it or raise max_pixels"
                 )
             img.load()
-    except Hw1DataError:
-        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Hw1DataError(f"{p}: refused as a possible decompression bomb ({exc}); resize the image") from exc
     except UnidentifiedImageError as exc:
