@@ -38,6 +38,11 @@ def classifier_checkpoint(
     }
 
 
+def build_recorded_classifier(record: dict[str, Any]) -> Classifier:
+    """The untrained classifier a checkpoint's ``model`` entry (backbone name, head arguments) describes."""
+    return Classifier(create_backbone(record["backbone"], weights=None), ClassifierHead(**record["head"]))
+
+
 def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild the classifier saved in an ``hw1-classification/1`` checkpoint (strict load);
     returns the model (eval mode, CPU) and the checkpoint dict. fp16 weights (a hand-in checkpoint
@@ -49,8 +54,7 @@ def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
             f"{path}: not an {CHECKPOINT_FORMAT} checkpoint (format {found!r}); "
             "pass best.pt or last.pt of 'hw1 cls train'"
         )
-    head = ClassifierHead(**ckpt["model"]["head"])
-    model = Classifier(create_backbone(ckpt["model"]["backbone"], weights=None), head)
+    model = build_recorded_classifier(ckpt["model"])
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)
     except RuntimeError as exc:

@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from torch import nn
 
-from hw1.classification.checkpoint import load_classifier
+from hw1.classification.checkpoint import build_recorded_classifier, load_classifier
 from hw1.classification.dataset import build_transform
-from hw1.classification.head import Classifier, ClassifierHead
-from hw1.core import create_backbone, open_image
+from hw1.core import open_image
 from hw1.core.handin import HandinReport, export_compact_checkpoint, noise_probe, refuse_overwriting_source
 
 #: Least fraction of probe images whose predicted class must not change when the weights go to fp16.
@@ -54,12 +52,6 @@ def export_classifier_handin(
     """
     refuse_overwriting_source(checkpoint, out_path)
     model, ckpt = load_classifier(checkpoint)
-
-    def rebuild(compact: dict[str, Any]) -> nn.Module:
-        return Classifier(
-            create_backbone(compact["model"]["backbone"], weights=None), ClassifierHead(**compact["model"]["head"])
-        )
-
     probe = _probe_batch(ckpt, probe_images, probe_count, seed)
     return export_compact_checkpoint(
         checkpoint,
@@ -67,7 +59,7 @@ def export_classifier_handin(
         ckpt=ckpt,
         kept=KEPT_ENTRIES,
         model=model,
-        rebuild=rebuild,
+        rebuild=lambda compact: build_recorded_classifier(compact["model"]),
         probe=probe,
         half=half,
         min_agreement=min_agreement,
