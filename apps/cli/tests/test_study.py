@@ -309,7 +309,7 @@ def test_a_skipped_setting_is_noted_and_the_study_goes_on(tmp_path, monkeypatch)
     import hw1.classification
     from hw1.cli.study.steps import run_cls
 
-    def fake_experiments(base, out_dir, cache_frozen=True):
+    def fake_experiments(base, out_dir, settings="ABCDE", cache_frozen=True):
         (tmp_path / "out" / "cls").mkdir(parents=True, exist_ok=True)
         (tmp_path / "out" / "cls" / "table.csv").write_text("setting\n")
         return [{"setting": "A", "status": "ok"}, {"setting": "B", "status": "skipped: no backbone file"}]
