@@ -76,6 +76,27 @@ def test_figure_png_is_0644(tmp_path: Path, umask_022: None) -> None:
     assert path.read_bytes().startswith(b"\x89PNG") and not list(path.parent.glob(".*.tmp"))
 
 
+def test_viz_png_and_scores_are_atomic_and_0644(tmp_path: Path, umask_022: None) -> None:
+    from hw1.viz.figure import write_atomically
+    from hw1.viz.overlay import write_png
+    from hw1.viz.scatter import EmbeddingComparison
+
+    png = write_png(np.zeros((4, 4, 3), np.uint8), tmp_path / "figs" / "overlay.png")
+    scores = EmbeddingComparison(png, ("first", "last"), (0.1, 0.2), "tsne").write_scores(
+        tmp_path / "figs" / "tsne.json", titles=["first", "last"], first="a.npz", last="b.npz"
+    )
+    assert {_mode(png), _mode(scores)} == {0o644}
+    assert png.read_bytes().startswith(b"\x89PNG") and '"silhouette_last": 0.2' in scores.read_text()
+
+    def torn(tmp: Path) -> None:
+        tmp.write_text("half a file")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):  # a failed write keeps the old file and leaves no temp file
+        write_atomically(scores, torn)
+    assert '"silhouette_last": 0.2' in scores.read_text() and not list(png.parent.glob(".*.tmp"))
+
+
 def test_metrics_rewrite_is_0644(tmp_path: Path, umask_022: None) -> None:
     from hw1.core import MetricsLogger, read_metrics
 

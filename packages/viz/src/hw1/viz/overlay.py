@@ -21,7 +21,7 @@ from matplotlib.patches import Patch
 from PIL import Image
 
 from hw1.viz.errors import VizInputError
-from hw1.viz.figure import new_figure, save_figure
+from hw1.viz.figure import new_figure, save_figure, write_atomically
 
 #: Official look: 30 % class colour inside regions, opaque 5-pixel edges.
 DEFAULT_INNER_ALPHA = 0.3
@@ -125,11 +125,9 @@ def class_legend_handles(labels: np.ndarray, palette: np.ndarray, class_names: S
 
 
 def write_png(array: np.ndarray, path: str | os.PathLike[str]) -> Path:
-    """Write an ``(H, W, 3) uint8`` array as an RGB PNG (parent folders created)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(check_image(array), "RGB").save(out, format="PNG")
-    return out
+    """Write an ``(H, W, 3) uint8`` array as an RGB PNG (atomically, parent folders created)."""
+    image = Image.fromarray(check_image(array), "RGB")
+    return write_atomically(path, lambda tmp: image.save(tmp, format="PNG"))
 
 
 def save_mask_overlay(

@@ -24,7 +24,7 @@ from hw1.viz.class_styles import class_styles
 from hw1.viz.embedding import embed, embedding_silhouette
 from hw1.viz.errors import VizInputError
 from hw1.viz.features import FeatureSet
-from hw1.viz.figure import new_figure, save_figure
+from hw1.viz.figure import new_figure, save_figure, write_atomically
 
 #: Legend entries per column before another column is added.
 LEGEND_ROWS = 22
@@ -112,10 +112,8 @@ class EmbeddingComparison:
             "silhouette_first": float(self.silhouettes[0]),
             "silhouette_last": float(self.silhouettes[1]),
         }
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-        return out
+        text = json.dumps(doc, indent=1) + "\n"
+        return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def plot_embedding_comparison(
