@@ -19,6 +19,8 @@ from hw1.core.checkpoint_files import describe_non_checkpoint
         (b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\n", "Git LFS pointer"),
         (b'{"state_dict": {}}', "a JSON or text file"),
         (bytes(range(256)) * 4, "binary data of an unknown format"),
+        # UTF-8 text whose 4096-byte head ends inside a two-byte character is still text
+        ("é".encode() * 3000, "a text file starting 'éééé"),
     ],
 )
 def test_foreign_files_are_named_for_what_they_are(tmp_path, content, expected):

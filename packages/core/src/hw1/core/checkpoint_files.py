@@ -5,6 +5,7 @@ named for what it is instead of surfacing as torch's ``KeyError: 101``. No torch
 
 from __future__ import annotations
 
+import codecs
 import os
 
 _HEAD_BYTES = 4096
@@ -46,8 +47,8 @@ def describe_non_checkpoint(path: str | os.PathLike[str]) -> str | None:
 def _describe_text(head: bytes) -> str:
     if b"\x00" in head:
         return "binary data of an unknown format"
-    try:
-        text = head.decode("utf-8")
+    try:  # an incremental decoder without final=True lets the read cut a multi-byte character in two
+        text = codecs.getincrementaldecoder("utf-8")().decode(head)
     except UnicodeDecodeError:
         return "binary data of an unknown format"
     first = text.strip().splitlines()[0].strip() if text.strip() else ""
