@@ -267,6 +267,9 @@ def test_the_report_states_the_claims_from_the_files_of_the_run(tmp_path):
         "setting,backbone,init,mode,best_val_acc,best_epoch,status\n"
         + "".join(f"{s},resnet18,x,y,{acc},1,{status}\n" for s, acc, status in rows)
     )
+    for setting, epochs in (("A", 30), ("E", 100)):  # frozen heads with their own budget (profile cls_frozen)
+        (out / "cls" / setting).mkdir()
+        (out / "cls" / setting / "config.json").write_text(json.dumps({"epochs": epochs}))
     counts = np.diag([50, 30, 20, 10, 5, 5, 0]).astype(np.int64)
     counts[0, 1] = 40  # model A confuses class 0 with class 1
     for key, matrix in (("model_a", counts), ("model_b", np.diag([90, 30, 20, 10, 5, 5, 0]))):
@@ -286,6 +289,7 @@ def test_the_report_states_the_claims_from_the_files_of_the_run(tmp_path):
     assert "| B 1.0000, A " in claims
     assert "**5 of 8 hold**" in claims  # kNN, C>A, E>random, E<C, segmentation; B>A, D<B, t-SNE not measured
     assert "| random-frozen |" in report.split("## 2.")[1]
+    assert "(A–C) train 30 epochs; the frozen ones (D, E, random-frozen) train their head 100 epochs" in report
 
 
 def test_the_report_says_what_shape_the_generated_data_has_and_why(tmp_path):

@@ -151,6 +151,12 @@ def _cls_section(doc: Document, out: Path, data: StudyData, numbers: StudyNumber
         "(`--init random --freeze-backbone`): what a frozen backbone gives without any pre-training, "
         "so E minus this row is what pre-training bought."
     )
+    full, frozen = ((_read_json(out / "cls" / name / "config.json") or {}).get("epochs") for name in ("A", "E"))
+    if full and frozen and full != frozen:
+        doc.text(
+            f"Budgets: the fine-tuned settings (A–C) train {full} epochs; the frozen ones (D, E, random-frozen) "
+            f"train their head {frozen} epochs on cached backbone features."
+        )
 
 
 def _num_classes(checkpoint: Path) -> int | None:
