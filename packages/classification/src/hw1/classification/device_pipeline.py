@@ -55,7 +55,7 @@ class _Epoch:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         # Creating a DataLoader iterator takes one draw from the global generator (its workers' base
-        # seed), eagerly, each time one is created (tqdm.auto creates one more); doing the same keeps
+        # seed), eagerly, each time one is created; doing the same keeps
         # dropout masks equal to the worker path's.
         torch.empty((), dtype=torch.int64).random_()
         return self._batches()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # tqdm costs ~70 ms to import: light commands that draw no bar never pay it
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ def progress(
 ) -> tqdm:
     """A tqdm bar over ``iterable`` (or a manual bar when ``iterable`` is None; ``desc``, ``total``,
     ``unit`` … go to tqdm) that is disabled when :func:`progress_enabled` says so, or when ``enabled=False``."""
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # not tqdm.auto: its asyncio class calls iter() once more (a second DataLoader)
 
     on = progress_enabled() if enabled is None else (enabled and _on_main_process())
     return tqdm(iterable, leave=leave, disable=not on, dynamic_ncols=True, **kwargs)
