@@ -20,7 +20,7 @@ from hw1.core.checkpoint_files import describe_non_checkpoint
         (b'{"state_dict": {}}', "a JSON or text file"),
         (bytes(range(256)) * 4, "binary data of an unknown format"),
         # UTF-8 text whose 4096-byte head ends inside a two-byte character is still text
-        ("é".encode() * 3000, "a text file starting 'éééé"),
+        (("a" + "é" * 3000).encode(), "a text file starting 'aéé"),
     ],
 )
 def test_foreign_files_are_named_for_what_they_are(tmp_path, content, expected):
