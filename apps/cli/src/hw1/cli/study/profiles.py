@@ -45,7 +45,9 @@ class StudyProfile:
 #: 0.15 on Mini and B was not above A) with batch 32; frozen heads train 100 epochs on cached features (at 30 they
 #: were still rising). Seeds 0 / 1: kNN 0.121 → 0.191 / 0.141 → 0.167, A 0.444 / 0.480, B 0.621 / 0.606,
 #: C 0.467 / 0.486, D 0.434 / 0.432, E 0.303 / 0.337, random-frozen 0.184 / 0.182, t-SNE silhouette −0.235 → −0.194 /
-#: −0.211 → −0.178; ssl + supervised + cls + tsne 325 / 317 s of CPU time, against 317 s for the previous tiny.
+#: −0.211 → −0.178; seed 2: kNN 0.145 → 0.208, A 0.525, B 0.693, C 0.528, D 0.473, E 0.358, random-frozen 0.239,
+#: silhouette −0.208 → −0.191. ssl + supervised + cls + tsne: 325 / 317 / 304 s of CPU time, against 317 s for the
+#: previous tiny. At head LR 3e-3 C fell below A on seeds 0 and 1 (hw1-ssl README, "BYOL at small budgets").
 _TINY_BACKBONE = "timm:hw1_tiny_resnet"
 
 #: tiny's data shape and budgets, measured on the 2-core CPU (shared, load ~8) against the 0.1 tiny profile
