@@ -13,7 +13,7 @@ from hw1.classification.settings import SETTINGS, Setting, get_setting
 from hw1.classification.synthetic import make_synthetic_classification
 from hw1.classification.training import train_classifier
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "CHECKPOINT_FORMAT",

@@ -100,7 +100,7 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.core.seeding import make_generator, seed_everything, seed_worker
 
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "DistributedContext",

@@ -24,7 +24,7 @@ from hw1.ssl.methods import (
 from hw1.ssl.pretrain import pretrain
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "AUGMENTATIONS",
