@@ -24,8 +24,8 @@ _CONFIG_COMMAND: dict[str, Any] = {
     "config": "hw1.classification.config:FinetuneConfig",
     "required": ("train_csv", "val_csv"),
     "choices": {
-        "head": "hw1.classification.head:HEAD_KINDS",
-        "augment": "hw1.classification.dataset:AUGMENTATIONS",
+        "head": "hw1.classification.config:HEAD_KINDS",
+        "augment": "hw1.classification.config:AUGMENTATIONS",
         "optimizer": ("adamw", "sgd"),
         "schedule": ("cosine", "poly", "constant"),
         "precision": PRECISIONS,

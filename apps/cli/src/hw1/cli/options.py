@@ -32,7 +32,7 @@ CANONICAL_FIELDS = {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync
 #: Hidden aliases every generated command accepts, by canonical field: the spellings of hw1-cli 0.1.
 HIDDEN_ALIASES = {"out_dir": "--out", "num_workers": "--workers", "sync_batchnorm": "--sync-bn"}
 #: ``--precision`` choices, from the library that resolves them (imported when options are built).
-PRECISIONS = "hw1.core.precision:PRECISION_CHOICES"
+PRECISIONS = "hw1.core.choices:PRECISION_CHOICES"
 _ALIAS_PREFIX = "alias__"
 #: The keyword arguments of :func:`config_options` that :class:`ConfigCommand` passes on.
 _SPEC = ("exclude", "required", "choices", "names", "overrides")

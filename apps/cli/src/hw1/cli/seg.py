@@ -51,11 +51,11 @@ def seg_models(pattern: str | None) -> None:
 @seg.command(
     "train",
     cls=ConfigCommand,
-    config="hw1.segmentation.train:SegTrainConfig",
+    config="hw1.segmentation.config:SegTrainConfig",
     names={"model_kwargs": "--model-option"},
     choices={
-        "loss": "hw1.segmentation.losses:LOSS_CHOICES",
-        "optimizer": "hw1.segmentation.train:OPTIMIZER_CHOICES",
+        "loss": "hw1.segmentation.config:LOSS_CHOICES",
+        "optimizer": "hw1.segmentation.config:OPTIMIZER_CHOICES",
         "schedule": ("poly", "cosine", "constant"),
         "precision": PRECISIONS,
     },

@@ -36,7 +36,7 @@ def methods_command() -> None:
     config="hw1.ssl.config:PretrainConfig",
     required=("images",),
     names={"method_options": "--method-option"},
-    choices={"optimizer": "hw1.core.run:OPTIMIZER_CHOICES", "precision": PRECISIONS},
+    choices={"optimizer": "hw1.core.choices:OPTIMIZER_CHOICES", "precision": PRECISIONS},
     epilog=example(
         "hw1 ssl pretrain --images hw1_data/p1_data/mini/train --out-dir runs/ssl --epochs 100 \\",
         "    --knn-train-csv hw1_data/p1_data/office/train.csv --knn-val-csv hw1_data/p1_data/office/val.csv",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Values of ``head`` and ``augment`` (checked by the head and the transforms that use them).
+HEAD_KINDS = ("mlp", "linear")
+AUGMENTATIONS = ("none", "flip", "standard", "strong")
+
 
 @dataclass
 class FinetuneConfig:

@@ -17,9 +17,8 @@ import torch
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
+from hw1.classification.config import AUGMENTATIONS
 from hw1.core import IMAGENET_MEAN, IMAGENET_STD, Hw1DataError, open_image, relative_image_name
-
-AUGMENTATIONS = ("none", "flip", "standard", "strong")
 
 
 @dataclass(frozen=True)

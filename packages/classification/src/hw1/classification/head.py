@@ -16,9 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from hw1.classification.config import HEAD_KINDS
 from hw1.core import Hw1Error, unwrap_model
-
-HEAD_KINDS = ("mlp", "linear")
 
 
 class ClassifierHead(nn.Module):

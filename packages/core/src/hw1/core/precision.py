@@ -20,10 +20,10 @@ from typing import Any
 
 import torch
 
+from hw1.core.choices import PRECISION_CHOICES
 from hw1.core.distributed import get_world_size
 from hw1.core.errors import Hw1Error
 
-PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
 #: Wall-clock budget of one probe (after one warm-up step per precision).
 PROBE_BUDGET_S = 5.0
 #: Timed steps this far apart decide at once (a bf16 ResNet-18 BYOL step at 32 px takes 5× an fp32 one).

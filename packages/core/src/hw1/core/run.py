@@ -23,10 +23,10 @@ from torch import nn
 
 from hw1.core.atomic_files import write_text_atomic
 from hw1.core.checkpoint import save_checkpoint
+from hw1.core.choices import OPTIMIZER_CHOICES
 from hw1.core.distributed import DistributedContext, cleanup_distributed, in_process_group, init_distributed
 from hw1.core.errors import Hw1CheckpointError, Hw1Error
 
-OPTIMIZER_CHOICES = ("sgd", "adam", "adamw", "lars")
 #: Name of the resumable checkpoint in every run folder.
 LAST_CHECKPOINT = "last.pt"
 CONFIG_FILE = "config.json"

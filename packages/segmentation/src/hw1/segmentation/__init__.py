@@ -7,10 +7,11 @@ from hw1.core.lazy_exports import lazy_exports
 from hw1.core.normalization import IMAGENET_NORMALIZATION
 from hw1.segmentation import sam  # torch-free: its names load on first use
 
-# numpy + PIL only: the codec, the official mIoU, eval.json, stage names and synthetic data load at
-# once; everything that needs torch (models, training, prediction, SAM) or albumentations loads on
-# first use (PEP 562), so `import hw1.segmentation` and `hw1 seg evaluate` never import torch.
+# numpy + PIL only: the codec, the training config, the official mIoU, eval.json, stage names and synthetic
+# data load at once; everything that needs torch (models, training, prediction, SAM) or albumentations loads on
+# first use (PEP 562), so `import hw1.segmentation`, `hw1 seg evaluate` and `--help` never import torch.
 from hw1.segmentation.codec import RED_CHOICES, decode_mask, encode_mask, mask_codes, read_mask, write_mask
+from hw1.segmentation.config import LOSS_CHOICES, SegTrainConfig
 from hw1.segmentation.evaluate import (
     SegEvaluation,
     evaluate_folders,
@@ -29,11 +30,11 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "hw1.segmentation.checkpoint": ("CHECKPOINT_FORMAT", "load_model_from_checkpoint", "model_checkpoint"),
     "hw1.segmentation.dataset": ("SegmentationPairs", "image_to_tensor", "list_pairs"),
     "hw1.segmentation.inference": ("predict_logits", "sliding_window_logits"),
-    "hw1.segmentation.losses": ("LOSS_CHOICES", "build_loss"),
+    "hw1.segmentation.losses": ("build_loss",),
     "hw1.segmentation.models": ("Fcn8s", "Fcn16s", "Fcn32s", "create_model", "list_models", "register_model"),
     "hw1.segmentation.predict": ("PredictionReport", "Predictor", "mask_name", "predict_folder"),
     "hw1.segmentation.sam": tuple(sam.__all__),
-    "hw1.segmentation.train": ("SegTrainConfig", "train_segmentation"),
+    "hw1.segmentation.train": ("train_segmentation",),
     "hw1.segmentation.transforms": ("build_eval_transform", "build_train_transform"),
 }
 __getattr__, __dir__ = lazy_exports(globals(), _LAZY)
@@ -42,11 +43,11 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.segmentation.checkpoint import CHECKPOINT_FORMAT, load_model_from_checkpoint, model_checkpoint
     from hw1.segmentation.dataset import SegmentationPairs, image_to_tensor, list_pairs
     from hw1.segmentation.inference import predict_logits, sliding_window_logits
-    from hw1.segmentation.losses import LOSS_CHOICES, build_loss
+    from hw1.segmentation.losses import build_loss
     from hw1.segmentation.models import Fcn8s, Fcn16s, Fcn32s, create_model, list_models, register_model
     from hw1.segmentation.predict import PredictionReport, Predictor, mask_name, predict_folder
     from hw1.segmentation.sam import *  # noqa: F403
-    from hw1.segmentation.train import SegTrainConfig, train_segmentation
+    from hw1.segmentation.train import train_segmentation
     from hw1.segmentation.transforms import build_eval_transform, build_train_transform
 
 

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from hw1.core import Hw1Error
+from hw1.segmentation.config import LOSS_CHOICES
 from hw1.segmentation.palette import NUM_CLASSES, UNKNOWN
 
-LOSS_CHOICES = ("ce", "focal", "dice", "ce+dice", "focal+dice")
 NO_IGNORE = -100
 
 

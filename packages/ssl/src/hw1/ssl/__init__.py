@@ -7,22 +7,38 @@ and export of the backbone as a plain torchvision state_dict.
 >>> export_backbone(result["last_checkpoint"], "backbone.pt")
 """
 
-from hw1.core.run import build_optimizer
-from hw1.ssl.augmentations import AUGMENTATIONS, build_eval_transform, build_two_view_transform
+from typing import TYPE_CHECKING
+
+from hw1.core.lazy_exports import lazy_exports
+
+# Torch-free modules load at once; the rest (torch, lightly) on first use (PEP 562), so that `hw1 ssl
+# pretrain --help` reads PretrainConfig without importing torch. `pretrain` is also its module's name:
+# read it from here (nothing imports the module hw1.ssl.pretrain by name, which would shadow it).
 from hw1.ssl.config import PretrainConfig
-from hw1.ssl.dataset import UnlabeledImageFolder
-from hw1.ssl.export import export_backbone
-from hw1.ssl.knn import KnnMonitor, knn_accuracy, normalized_image_features
 from hw1.ssl.labeled_csv import LabeledImages, read_labeled_csv
-from hw1.ssl.methods import (
-    SSLMethod,
-    create_method,
-    list_methods,
-    method_defaults,
-    register_method,
-)
-from hw1.ssl.pretrain import pretrain
-from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
+
+#: Attributes that need torch or lightly, by defining module: imported when first asked for.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "hw1.core.run": ("build_optimizer",),
+    "hw1.ssl.augmentations": ("AUGMENTATIONS", "build_eval_transform", "build_two_view_transform"),
+    "hw1.ssl.dataset": ("UnlabeledImageFolder",),
+    "hw1.ssl.export": ("export_backbone",),
+    "hw1.ssl.knn": ("KnnMonitor", "knn_accuracy", "normalized_image_features"),
+    "hw1.ssl.methods": ("SSLMethod", "create_method", "list_methods", "method_defaults", "register_method"),
+    "hw1.ssl.pretrain": ("pretrain",),
+    "hw1.ssl.run_checkpoint": ("CHECKPOINT_FORMAT", "read_run_checkpoint"),
+}
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
+
+if TYPE_CHECKING:  # what static type checkers and IDEs see
+    from hw1.core.run import build_optimizer
+    from hw1.ssl.augmentations import AUGMENTATIONS, build_eval_transform, build_two_view_transform
+    from hw1.ssl.dataset import UnlabeledImageFolder
+    from hw1.ssl.export import export_backbone
+    from hw1.ssl.knn import KnnMonitor, knn_accuracy, normalized_image_features
+    from hw1.ssl.methods import SSLMethod, create_method, list_methods, method_defaults, register_method
+    from hw1.ssl.pretrain import pretrain
+    from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
 
 __version__ = "0.3.0"
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from hw1.core import Hw1Error, MetricsLogger
+from hw1.core import Hw1Error
 
 
 @dataclass
@@ -55,6 +55,8 @@ def select_steps(steps: Sequence[Step], only: Sequence[str], skip: Sequence[str]
 
 def run_steps(steps: Sequence[Step], ctx: Any, out_dir: Path, *, force: Sequence[str] = ()) -> list[StepRecord]:
     """Run ``steps`` in order with ``ctx`` (the study context), printing one line per step."""
+    from hw1.core import MetricsLogger  # torch: not imported by `hw1 pipeline --help`
+
     log = MetricsLogger(out_dir / "pipeline.jsonl")
     records = []
     for i, step in enumerate(steps, 1):

@@ -15,7 +15,8 @@ from hw1.core.lazy_exports import lazy_exports
 #: `hw1.segmentation` listing these names, stays light.
 _LAZY: dict[str, tuple[str, ...]] = {
     "hw1.segmentation.sam.batch": ("OnImage", "SamReport", "segment_images"),
-    "hw1.segmentation.sam.generator": ("SamConfig", "build_mask_generator", "generate_sam_masks"),
+    "hw1.segmentation.sam.config": ("SamConfig",),
+    "hw1.segmentation.sam.generator": ("build_mask_generator", "generate_sam_masks"),
     "hw1.segmentation.sam.model": (
         "SAM_ARCHITECTURES",
         "SAM_CHECKPOINT_FILES",
@@ -33,7 +34,8 @@ __getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.segmentation.sam.batch import OnImage, SamReport, segment_images
-    from hw1.segmentation.sam.generator import SamConfig, build_mask_generator, generate_sam_masks
+    from hw1.segmentation.sam.config import SamConfig
+    from hw1.segmentation.sam.generator import build_mask_generator, generate_sam_masks
     from hw1.segmentation.sam.model import (
         SAM_ARCHITECTURES,
         SAM_CHECKPOINT_FILES,

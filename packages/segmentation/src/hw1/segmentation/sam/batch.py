@@ -13,7 +13,8 @@ import numpy as np
 
 from hw1.core import Hw1Error, read_rgb, select_device
 from hw1.core import progress as progress_bar
-from hw1.segmentation.sam.generator import SamConfig, build_mask_generator, generate_sam_masks
+from hw1.segmentation.sam.config import SamConfig
+from hw1.segmentation.sam.generator import build_mask_generator, generate_sam_masks
 from hw1.segmentation.sam.model import load_sam
 from hw1.segmentation.sam.records import masks_from_records, write_sam_json
 from hw1.segmentation.sam.refine import refine_with_sam

@@ -17,7 +17,7 @@ from hw1.core.atomic_files import write_text_atomic
 from hw1.segmentation.sam.model import _require_segment_anything
 
 if TYPE_CHECKING:
-    from hw1.segmentation.sam.generator import SamConfig
+    from hw1.segmentation.sam.config import SamConfig
 
 #: Format tag of the mask JSON files.
 SAM_JSON_FORMAT = "hw1-segmentation-sam/1"
