@@ -315,3 +315,20 @@ def test_layering_counts_lazy_imports(fake_packages):
     assert len(bad) == 2
     assert bad[0].startswith("hw1.core.run (line 2) imports hw1.ssl.byol")
     assert bad[1].startswith("hw1.viz.plots (line 1) imports hw1.core")
+
+
+@pytest.mark.parametrize("package", ["hw1.core", "hw1.ssl", "hw1.classification", "hw1.segmentation", "hw1.viz"])
+def test_no_exported_name_is_shadowed_by_a_submodule(package):
+    # Importing ``pkg.name`` binds the module as ``pkg.name``: a lazily exported function of that name
+    # (PEP 562 __getattr__ runs only for missing attributes) would then be the module.
+    import importlib
+    import pkgutil
+    import subprocess
+    import sys
+
+    module = importlib.import_module(package)
+    clashes = sorted({m.name for m in pkgutil.iter_modules(module.__path__)} & set(module.__all__))
+    check = "; ".join(f"import {package}.{name}" for name in clashes) or "pass"
+    code = f"{check}\nimport types, {package} as p\nprint([n for n in {clashes!r} if isinstance(getattr(p, n), types.ModuleType)])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", f"{package}: exported names replaced by their submodules: {out.strip()}"

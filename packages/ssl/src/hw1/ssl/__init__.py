@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from hw1.core.lazy_exports import lazy_exports
 
 # Torch-free modules load at once; the rest (torch, lightly) on first use (PEP 562), so that `hw1 ssl
-# pretrain --help` reads PretrainConfig without importing torch. `pretrain` is also its module's name:
-# read it from here (nothing imports the module hw1.ssl.pretrain by name, which would shadow it).
+# pretrain --help` reads PretrainConfig without importing torch. The loop's module is `training`, not
+# `pretrain`: a submodule named like a lazy function would replace it here once imported.
 from hw1.ssl.config import PretrainConfig
 from hw1.ssl.labeled_csv import LabeledImages, read_labeled_csv
 
@@ -25,7 +25,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "hw1.ssl.export": ("export_backbone",),
     "hw1.ssl.knn": ("KnnMonitor", "knn_accuracy", "normalized_image_features"),
     "hw1.ssl.methods": ("SSLMethod", "create_method", "list_methods", "method_defaults", "register_method"),
-    "hw1.ssl.pretrain": ("pretrain",),
+    "hw1.ssl.training": ("pretrain",),
     "hw1.ssl.run_checkpoint": ("CHECKPOINT_FORMAT", "read_run_checkpoint"),
 }
 __getattr__, __dir__ = lazy_exports(globals(), _LAZY)
@@ -37,8 +37,8 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from hw1.ssl.export import export_backbone
     from hw1.ssl.knn import KnnMonitor, knn_accuracy, normalized_image_features
     from hw1.ssl.methods import SSLMethod, create_method, list_methods, method_defaults, register_method
-    from hw1.ssl.pretrain import pretrain
     from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
+    from hw1.ssl.training import pretrain
 
 __version__ = "0.3.0"
 
