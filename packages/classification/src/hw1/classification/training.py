@@ -61,8 +61,6 @@ from hw1.core.run import (
     snapshot,
 )
 
-NONFINITE_HINT = "lower --lr, raise --warmup-epochs or use --precision fp32"
-
 
 def resolve_init(config: FinetuneConfig) -> tuple[str, bool]:
     """The backbone spec and frozen flag a config asks for (from ``setting`` or ``init``)."""
@@ -150,7 +148,7 @@ def train_one_epoch(
     """One pass over ``(x, y, index)`` batches; returns ``({"loss", "acc"} over all ranks, step)``.
     Loss and accuracy stay on the device; the host reads them every few steps (progress bar and
     non-finite check) and at the end, never once per step."""
-    meter = LossMeter(device, epoch=epoch, hint=NONFINITE_HINT)
+    meter = LossMeter(device, epoch=epoch)
     correct = torch.zeros((), dtype=_count_dtype(device), device=device)
     seen = 0
     for x, y, _ in batches:

@@ -154,6 +154,10 @@ def build_optimizer(
     return Lars(groups, lr=lr, momentum=momentum, nesterov=nesterov)
 
 
+#: What to change when a loss becomes NaN or infinite (the options of all three training commands).
+NONFINITE_HINT = "lower --lr, raise --warmup-epochs or use --precision fp32"
+
+
 class LossMeter:
     """An epoch's (weighted) loss summed on the device without a host sync per step.
 
@@ -162,7 +166,7 @@ class LossMeter:
     within ``sync_every`` steps, naming the epoch. :meth:`mean` reads and checks the whole epoch.
     """
 
-    def __init__(self, device: torch.device, *, epoch: int, hint: str, sync_every: int = 50) -> None:
+    def __init__(self, device: torch.device, *, epoch: int, hint: str = NONFINITE_HINT, sync_every: int = 50) -> None:
         self.epoch = epoch
         self.hint = hint
         self.sync_every = max(1, sync_every)

@@ -76,7 +76,6 @@ from hw1.segmentation.stages import STAGES, stage_checkpoint_name, stage_epochs
 
 #: Weight of the auxiliary head's loss (torchvision DeepLabV3/FCN with aux_loss), as in torchvision's reference.
 AUX_LOSS_WEIGHT = 0.4
-NONFINITE_HINT = "lower --lr or use --precision fp32"
 
 
 def _check_config(c: SegTrainConfig) -> None:
@@ -384,7 +383,7 @@ def _train_epoch(
     has_aux: bool,
 ) -> tuple[float, int]:
     device = ctx.device
-    meter = LossMeter(device, epoch=epoch, hint=NONFINITE_HINT)
+    meter = LossMeter(device, epoch=epoch)
     n = len(loader)
     optimizer.zero_grad(set_to_none=True)
     bar = progress(loader, desc=f"epoch {epoch}/{c.epochs}", total=n, unit="batch")

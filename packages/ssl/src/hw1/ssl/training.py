@@ -67,7 +67,6 @@ RUNTIME_FIELDS = (
 )
 #: Config keys of hw1-ssl 0.1 checkpoints and today's names (old runs still resume).
 RENAMED_FIELDS = {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync_batchnorm"}
-NONFINITE_HINT = "lower --lr, raise --warmup-epochs or use --precision fp32"
 
 
 def pretrain(config: PretrainConfig) -> dict[str, Any]:
@@ -328,7 +327,7 @@ def train_one_epoch(
     Loss and feature spread are summed on the device; the host reads them only every
     ``LossMeter.sync_every`` steps (progress bar, non-finite check) and once at the end, so the
     accelerator never waits for the host inside the epoch."""
-    meter = LossMeter(device, epoch=epoch, hint=NONFINITE_HINT)
+    meter = LossMeter(device, epoch=epoch)
     std_sum = torch.zeros((), device=device)
     lr = optimizer.param_groups[0]["lr"]
     momentum = method.momentum_at(step, total_steps)
