@@ -8,8 +8,8 @@ give the same picture.
 Measured on 4,000 x 2,048 features (`benchmarks/bench_tsne.py`, 2 CPUs, OMP_WAIT_POLICY=PASSIVE):
 exact neighbours in 50 dimensions cost 0.24 CPU-s against 1.0 for openTSNE's approximate index; PCA
 in float32 with one BLAS thread 0.2 s against 0.75-1.45 s; the early-exaggeration phase stops when it
-has converged (``EE_TOL``), 75-150 of its 250 iterations sooner. The KL divergence and silhouette of
-the result stay those of openTSNE's defaults (within 0.5%).
+has converged (``EE_TOL``), at 150-175 of its 250 iterations on the bench's features. The KL
+divergence and silhouette of the result stay those of openTSNE's defaults (within 0.5%).
 """
 
 from __future__ import annotations
