@@ -66,6 +66,23 @@ def test_docstrings_become_help_and_fields_become_options():
     assert "Model keyword arguments." in text and "[required]" in text
 
 
+def test_run_options_are_inherited_after_the_commands_own_options():
+    from hw1.core import RunOptions
+
+    @dataclass
+    class Derived(RunOptions):
+        images: str = ""
+        """Folder of images."""
+        batch_size: int = 8  # a new default; the help stays RunOptions'
+
+    options = config_options(Derived)
+    names = [o.name for o in options if not o.hidden]
+    assert names[:2] == ["images", "batch_size"] and names[2] == "epochs" and "cache_dir" in names
+    by_name = {o.name: o for o in options}
+    assert by_name["batch_size"].default == 8 and by_name["batch_size"].help.startswith("Per process")
+    assert by_name["resume"].help == field_docs(RunOptions)["resume"]
+
+
 def test_values_reach_the_config_with_types():
     c = _run(
         "--images",

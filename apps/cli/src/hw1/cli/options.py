@@ -133,6 +133,13 @@ def _base_type(annotation: Any) -> Any:
     return annotation
 
 
+def config_fields(config_cls: Any) -> list[dataclasses.Field]:
+    """The fields of a config dataclass (or instance), those its own class declares first: a command's
+    own options come before the run options it inherits (``hw1.core.run_options.RunOptions``)."""
+    own = list(inspect.get_annotations(config_cls if isinstance(config_cls, type) else type(config_cls)))
+    return sorted(dataclasses.fields(config_cls), key=lambda f: own.index(f.name) if f.name in own else len(own))
+
+
 def field_default(f: dataclasses.Field) -> Any:
     """The default value of dataclass field ``f`` (its factory called), or ``dataclasses.MISSING``."""
     if f.default_factory is not dataclasses.MISSING:
@@ -182,7 +189,7 @@ def config_options(
     hints = typing.get_type_hints(config_cls)
     docs = field_docs(config_cls)
     options: list[click.Option] = []
-    for f in dataclasses.fields(config_cls):
+    for f in config_fields(config_cls):
         if f.name in exclude:
             continue
         canonical = CANONICAL_FIELDS.get(f.name, f.name)

@@ -15,6 +15,7 @@ from hw1.core.images import is_image_file, list_images, open_image, read_rgb, re
 from hw1.core.lazy_exports import lazy_exports
 from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
 from hw1.core.progress import progress, progress_enabled
+from hw1.core.run_options import RunOptions
 
 #: Attributes that need torch, by defining module: imported when first asked for.
 _LAZY: dict[str, tuple[str, ...]] = {
@@ -114,6 +115,7 @@ __all__ = [
     "MetricsLogger",
     "PREDICTIONS_HEADER",
     "RunFolder",
+    "RunOptions",
     "RunResult",
     "WarmupDecay",
     "all_reduce_mean",

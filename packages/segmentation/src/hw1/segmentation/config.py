@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hw1.core.run_options import RunOptions
+
 OPTIMIZER_CHOICES = ("sgd", "adamw")
 LOSS_CHOICES = ("ce", "focal", "dice", "ce+dice", "focal+dice")
 
 
 @dataclass
-class SegTrainConfig:
+class SegTrainConfig(RunOptions):
     """Options of ``hw1 seg train`` (one field per command-line option)."""
 
     data_dir: str = "hw1_data/p2_data"
@@ -38,19 +40,11 @@ class SegTrainConfig:
     optimizer: str = "sgd"
     """sgd or adamw."""
     lr: float = 0.01
-    """Peak learning rate (after warmup)."""
-    momentum: float = 0.9
-    """SGD momentum."""
-    weight_decay: float = 1e-4
-    """Weight decay (biases and norm weights excluded)."""
     schedule: str = "poly"
     """LR schedule after warmup: poly, cosine or constant."""
-    warmup_epochs: float = 0.0
-    """Linear LR warmup, in epochs (fractions allowed)."""
     epochs: int = 30
     """Training epochs (stage checkpoints at 1, half-way and the last)."""
     batch_size: int = 8
-    """Per process; the global batch is batch_size × processes."""
     accumulate: int = 1
     """Gradient accumulation: micro-batches per optimizer step."""
     grad_clip: float | None = None
@@ -65,29 +59,11 @@ class SegTrainConfig:
     max_val: int | None = None
     """Use only the first N validation pairs."""
     num_workers: int = 2
-    """DataLoader worker processes."""
-    device: str = "auto"
-    """auto (cuda when present, else cpu), cpu, cuda or cuda:N."""
-    precision: str = "auto"
-    """auto (bf16 on Ampere+ GPUs, fp16 on older ones; on a CPU with native bf16 the faster of fp32/bf16 for this
-    model and input size, by a short timed probe; else fp32), fp32, bf16 or fp16."""
-    channels_last: bool = True
-    """Run convolutions in channels-last memory format (faster on GPUs)."""
     compile: bool = False
     """torch.compile the model."""
     sync_batchnorm: bool = True
     """Convert BatchNorm to SyncBatchNorm under DDP on CUDA."""
-    seed: int = 0
-    """Seed of initialisation, augmentation and data order."""
     deterministic: bool = False
     """Deterministic kernels (slower; same result on every run of the same machine)."""
-    resume: bool = False
-    """Continue the run in out_dir from last.pt (same step, LR, optimizer state)."""
     stop_after_epoch: int | None = None
     """End this invocation after that epoch (the schedule still spans ``epochs``); continue with --resume."""
-    data_pipeline: str = "auto"
-    """Training input: ``device`` (pairs decoded once into the image store, batches augmented on the
-    training device with kornia), ``workers`` (DataLoader workers with albumentations), or ``auto``:
-    ``device`` when the decoded pairs fit min(8 GiB, 25% of RAM), or 25% of free GPU memory on CUDA."""
-    cache_dir: str | None = None
-    """Folder of decoded-image stores (default ``$HW1_CACHE_DIR/images`` or ``~/.cache/hw1/images``)."""

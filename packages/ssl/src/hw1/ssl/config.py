@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hw1.core.run_options import RunOptions
+
 
 @dataclass
-class PretrainConfig:
+class PretrainConfig(RunOptions):
     """Settings of :func:`hw1.ssl.pretrain`. Defaults follow the study (BYOL, ResNet-50, 128 px,
     random init) with an AdamW optimizer, 10-epoch warmup and cosine decay."""
 
@@ -27,9 +29,7 @@ class PretrainConfig:
     epochs: int = 100
     """Training epochs (the LR and EMA schedules span them)."""
     batch_size: int = 256
-    """Per process; the global batch is batch_size × processes."""
     num_workers: int = 4
-    """DataLoader worker processes."""
     image_size: int = 128
     """Square crop size of the two views in pixels."""
     min_scale: float | None = None
@@ -38,35 +38,20 @@ class PretrainConfig:
     """Multiplier of the colour-jitter strengths (None: the paper's value)."""
     optimizer: str = "adamw"
     """adam, adamw, lars or sgd."""
-    lr: float = 1e-3
-    """Peak learning rate (after warmup)."""
     weight_decay: float = 1e-6
-    """Weight decay (biases and norm weights excluded)."""
     momentum: float = 0.9
     """SGD/LARS momentum (not the EMA momentum of the target network)."""
     warmup_epochs: float = 10.0
-    """Linear LR warmup, in epochs (fractions allowed)."""
     min_lr_ratio: float = 0.0
     """Final learning rate as a fraction of the peak (cosine decay)."""
-    device: str = "auto"
-    """auto (cuda when present, else cpu), cpu, cuda or cuda:N."""
-    precision: str = "auto"
-    """auto (bf16 on Ampere+ GPUs, fp16 on older ones; on a CPU with native bf16 the faster of fp32/bf16 for this
-    model and input size, by a short timed probe; else fp32), fp32, bf16 or fp16."""
-    channels_last: bool = True
-    """Run convolutions in channels-last memory format (faster on GPUs)."""
     compile: bool = False
     """torch.compile the model."""
     sync_batchnorm: bool = False
     """Convert BatchNorm to SyncBatchNorm under DDP."""
-    seed: int = 0
-    """Seed of initialisation, augmentation and data order."""
     deterministic: bool = False
     """Deterministic kernels (slower; same result on every run of the same machine)."""
     save_every: int = 0
     """Also keep epoch_NNNN.pt every N epochs (0: only last.pt)."""
-    resume: bool = False
-    """Continue from OUT/last.pt."""
     verify_images: bool = True
     """Decode every image once at start-up and skip the unreadable ones."""
     knn_train_csv: str | None = None
@@ -83,10 +68,3 @@ class PretrainConfig:
     """Neighbours of the kNN monitor."""
     knn_temperature: float = 0.1
     """Temperature of the kNN monitor's similarity weighting."""
-    data_pipeline: str = "auto"
-    """Training input: ``device`` (images decoded once into the image store, batches augmented on the
-    training device with kornia), ``workers`` (DataLoader workers with the lightly PIL transforms),
-    or ``auto``: ``device`` when the decoded images fit min(8 GiB, 25% of RAM), or 25% of free GPU
-    memory on CUDA, else ``workers``."""
-    cache_dir: str | None = None
-    """Folder of decoded-image stores (default ``$HW1_CACHE_DIR/images`` or ``~/.cache/hw1/images``)."""

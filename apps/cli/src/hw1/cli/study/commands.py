@@ -12,13 +12,12 @@ that differ from the dataclass default are written, so a line reads as "the defa
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from hw1.cli.options import field_default, option_name
+from hw1.cli.options import config_fields, field_default, option_name
 
 #: Dict fields and their repeatable ``KEY=VALUE`` option (the ``names`` the commands give them).
 DICT_OPTIONS = {"model_kwargs": "--model-option", "method_options": "--method-option"}
@@ -47,7 +46,7 @@ def config_to_args(config: Any, *, skip: Sequence[str] = ()) -> list[str]:
     ``skip`` are left out, e.g. those a command takes as arguments). A field set to None whose default
     is not None cannot be typed and raises ``ValueError``."""
     args: list[str] = []
-    for field in dataclasses.fields(config):
+    for field in config_fields(config):
         if field.name in skip:
             continue
         value, default = getattr(config, field.name), field_default(field)
