@@ -4,7 +4,7 @@ import pickle
 import pytest
 import torch
 
-from hw1.core import Hw1CheckpointError, load_checkpoint, save_checkpoint
+from hw1.core import Hw1CheckpointError, load_checkpoint, load_format_checkpoint, save_checkpoint
 
 
 def test_round_trip_of_plain_data(tmp_path):
@@ -14,6 +14,18 @@ def test_round_trip_of_plain_data(tmp_path):
     assert loaded["epoch"] == 3 and loaded["config"] == {"lr": 0.1}
     assert torch.equal(loaded["state_dict"]["w"], torch.arange(4.0))
     assert os.listdir(tmp_path / "sub") == ["last.pt"]  # no temp file left
+
+
+def test_a_checkpoint_of_another_format_names_the_file_the_formats_and_the_fix(tmp_path):
+    path = save_checkpoint({"format": "hw1-test/1", "epoch": 3}, tmp_path / "last.pt")
+    assert load_format_checkpoint(path, "hw1-test/1", "an hw1 test checkpoint", "retrain")["epoch"] == 3
+    with pytest.raises(Hw1CheckpointError) as info:
+        load_format_checkpoint(path, "hw1-other/1", "an hw1 other checkpoint", "pass best.pt of 'hw1 other'")
+    expected = "not an hw1 other checkpoint (format 'hw1-test/1', expected 'hw1-other/1'); pass best.pt of 'hw1 other'"
+    assert str(info.value) == f"{path}: {expected}"
+    save_checkpoint([1, 2], path)  # not a dict at all: its type is named
+    with pytest.raises(Hw1CheckpointError, match=r"\(format 'list', expected 'hw1-test/1'\); retrain$"):
+        load_format_checkpoint(path, "hw1-test/1", "an hw1 test checkpoint", "retrain")
 
 
 class _Unpicklable:

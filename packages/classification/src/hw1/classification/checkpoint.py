@@ -12,7 +12,7 @@ from hw1.core import (
     Hw1CheckpointError,
     backbone_state_dict,
     create_backbone,
-    load_checkpoint,
+    load_format_checkpoint,
     save_checkpoint,
 )
 from hw1.core.errors import first_line
@@ -47,13 +47,8 @@ def load_classifier(path: str | os.PathLike[str]) -> tuple[Classifier, dict[str,
     """Rebuild the classifier saved in an ``hw1-classification/1`` checkpoint (strict load);
     returns the model (eval mode, CPU) and the checkpoint dict. fp16 weights (a hand-in checkpoint
     of :mod:`hw1.classification.handin`) are cast to the model's fp32."""
-    ckpt = load_checkpoint(path)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise Hw1CheckpointError(
-            f"{path}: not an {CHECKPOINT_FORMAT} checkpoint (format {found!r}); "
-            "pass best.pt or last.pt of 'hw1 cls train'"
-        )
+    what, fix = "an hw1 classification checkpoint", "pass best.pt or last.pt of 'hw1 cls train'"
+    ckpt = load_format_checkpoint(path, CHECKPOINT_FORMAT, what, fix)
     model = build_recorded_classifier(ckpt["model"])
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)

@@ -26,7 +26,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "load_backbone_file",
         "load_backbone_state_dict",
     ),
-    "hw1.core.checkpoint": ("load_checkpoint", "save_checkpoint"),
+    "hw1.core.checkpoint": ("load_checkpoint", "load_format_checkpoint", "save_checkpoint"),
     "hw1.core.device": ("prepare_model", "select_device", "to_device_batch"),
     "hw1.core.distributed": (
         "DistributedContext",
@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
         load_backbone_file,
         load_backbone_state_dict,
     )
-    from hw1.core.checkpoint import load_checkpoint, save_checkpoint
+    from hw1.core.checkpoint import load_checkpoint, load_format_checkpoint, save_checkpoint
     from hw1.core.device import prepare_model, select_device, to_device_batch
     from hw1.core.distributed import (
         DistributedContext,
@@ -142,6 +142,7 @@ __all__ = [
     "load_backbone_file",
     "load_backbone_state_dict",
     "load_checkpoint",
+    "load_format_checkpoint",
     "make_generator",
     "make_grad_scaler",
     "open_image",

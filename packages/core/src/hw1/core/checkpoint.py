@@ -112,3 +112,13 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
             f"{p}: not a readable torch checkpoint ({type(exc).__name__}: {first_line(exc)[:160]}); the file may "
             "be truncated or of another format: re-export or re-download it"
         ) from exc
+
+
+def load_format_checkpoint(path: str | os.PathLike[str], checkpoint_format: str, what: str, fix: str) -> dict[str, Any]:
+    """:func:`load_checkpoint`, then check it is a dict of ``checkpoint_format`` (e.g. ``"hw1-ssl/1"``);
+    otherwise :class:`Hw1CheckpointError` "PATH: not WHAT (format …, expected …); FIX"."""
+    ckpt = load_checkpoint(path)
+    if not isinstance(ckpt, dict) or ckpt.get("format") != checkpoint_format:
+        found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise Hw1CheckpointError(f"{path}: not {what} (format {found!r}, expected {checkpoint_format!r}); {fix}")
+    return ckpt

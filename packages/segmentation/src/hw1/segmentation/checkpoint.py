@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, load_checkpoint, unwrap_model
+from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, Hw1Error, load_format_checkpoint, unwrap_model
 from hw1.core.errors import first_line
 from hw1.segmentation.models import create_model
 from hw1.segmentation.palette import CLASS_NAMES
@@ -66,13 +66,8 @@ def model_checkpoint(
 
 def read_segmentation_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Load a segmentation checkpoint safely and check that it is one (format, model, weights)."""
-    ckpt = load_checkpoint(path)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise Hw1CheckpointError(
-            f"{path}: not an hw1 segmentation checkpoint (format {found!r}, expected {CHECKPOINT_FORMAT!r}); "
-            "pass a file written by 'hw1 seg train' (best.pt, last.pt or stage_*.pt)"
-        )
+    fix = "pass a file written by 'hw1 seg train' (best.pt, last.pt or stage_*.pt)"
+    ckpt = load_format_checkpoint(path, CHECKPOINT_FORMAT, "an hw1 segmentation checkpoint", fix)
     spec = ckpt.get("model")
     if not isinstance(spec, dict) or "name" not in spec or not isinstance(ckpt.get("state_dict"), dict):
         raise Hw1CheckpointError(

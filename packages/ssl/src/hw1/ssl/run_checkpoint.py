@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hw1.core.checkpoint import load_checkpoint
+from hw1.core.checkpoint import load_format_checkpoint
 from hw1.core.errors import Hw1CheckpointError
 
 CHECKPOINT_FORMAT = "hw1-ssl/1"
@@ -27,13 +27,8 @@ REQUIRED_KEYS = ("model", "state_dict", "epoch", "step", "config")
 def read_run_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Load and check an ``hw1-ssl/1`` checkpoint; :class:`Hw1CheckpointError` when the file is
     not one (e.g. a plain backbone file, which needs no export)."""
-    ckpt = load_checkpoint(path)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise Hw1CheckpointError(
-            f"{path}: not an hw1-ssl pre-training checkpoint (format {found!r}, expected "
-            f"{CHECKPOINT_FORMAT!r}); pass last.pt or epoch_NNNN.pt from an 'hw1 ssl pretrain' run"
-        )
+    fix = "pass last.pt or epoch_NNNN.pt from an 'hw1 ssl pretrain' run"
+    ckpt = load_format_checkpoint(path, CHECKPOINT_FORMAT, "an hw1-ssl pre-training checkpoint", fix)
     missing = [k for k in REQUIRED_KEYS if k not in ckpt]
     if missing:
         raise Hw1CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}; it is damaged, use another one")
