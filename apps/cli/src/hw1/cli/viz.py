@@ -51,19 +51,24 @@ def viz_tsne(
 ) -> None:
     """Side-by-side 2-D embeddings of two feature files (FIRST.npz, LAST.npz: features, labels,
     filenames, as written by 'hw1 cls train'), coloured by class, silhouette score in each title."""
-    from hw1.viz import plot_embedding_comparison, read_feature_file
-
     names = [t.strip() for t in titles.split(",")]
     if len(names) != 2:
         raise click.BadParameter("give exactly two titles, e.g. 'epoch 1,epoch 30'", param_hint="--titles")
-    result = plot_embedding_comparison(
-        [read_feature_file(first), read_feature_file(last)], out, titles=names, method=method, seed=seed, n_jobs=jobs
-    )
+    result = draw_embeddings(first, last, out, names, scores, method=method, seed=seed, n_jobs=jobs)
     for title, sil in zip(names, result.silhouettes, strict=True):
         click.echo(f"{title}: silhouette {sil:.4f} (2-D {method})")
-    if scores is not None:
-        result.write_scores(scores, titles=names, first=first, last=last)
     click.echo(f"wrote {result.path}")
+
+
+def draw_embeddings(first: Path, last: Path, out: Path, titles: list[str], scores: Path | None, **options: Any) -> Any:
+    """Embed feature files ``first`` and ``last`` side by side into ``out`` (``options``: those of
+    :func:`hw1.viz.plot_embedding_comparison`), their silhouettes into ``scores`` as JSON when given."""
+    from hw1.viz import plot_embedding_comparison, read_feature_file
+
+    result = plot_embedding_comparison([read_feature_file(p) for p in (first, last)], out, titles=titles, **options)
+    if scores is not None:
+        result.write_scores(scores, titles=titles, first=first, last=last)
+    return result
 
 
 @viz.command(

@@ -159,15 +159,12 @@ def run_tsne(ctx: StudyContext) -> str | None:
     first, last = run / "features_first.npz", run / "features_last.npz"
     if not (first.is_file() and last.is_file()):
         return f"setting C wrote no features ({first.name}, {last.name}); see the status in cls/table.csv"
-    from hw1.viz import plot_embedding_comparison, read_feature_file
+    from hw1.cli.viz import draw_embeddings
 
     figure, scores = ctx.out / "figures" / "tsne_C.png", ctx.out / "figures" / "tsne_C.json"
     titles = ["epoch 1", f"epoch {_cls_epochs(run)}"]
     ctx.record("viz", "tsne", first, last, figure, "--titles", ",".join(titles), "--scores", scores)
-    result = plot_embedding_comparison(
-        [read_feature_file(first), read_feature_file(last)], figure, titles=titles, method="tsne", seed=0, n_jobs=2
-    )
-    result.write_scores(scores, titles=titles, first=first, last=last)
+    draw_embeddings(first, last, figure, titles, scores)  # t-SNE, seed 0, 2 jobs: the defaults
     return None
 
 
