@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -22,29 +22,15 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 def run_pipeline(
-    data: Path,
-    out_dir: Path,
-    profile: str,
-    *,
-    only: tuple[str, ...] = (),
-    skip: tuple[str, ...] = (),
-    device: str = "auto",
-    sam_checkpoint: Path | None = None,
-    sam_model_type: str = "vit_h",
+    data: Path, out_dir: Path, profile: str, *, only: tuple[str, ...] = (), skip: tuple[str, ...] = (), **options: Any
 ) -> Path:
-    """Run the study's steps on ``data`` into ``out_dir`` and return the report path."""
+    """Run the study's steps on ``data`` into ``out_dir`` and return the report path (``options``: the
+    :class:`StudyContext`'s ``device``, ``sam_checkpoint`` and ``sam_model_type``)."""
     study = StudyData(Path(data))
     study.check()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = StudyContext(
-        data=study,
-        out=out,
-        profile=get_profile(profile),
-        device=device,
-        sam_checkpoint=sam_checkpoint,
-        sam_model_type=sam_model_type,
-    )
+    ctx = StudyContext(data=study, out=out, profile=get_profile(profile), **options)
     steps = select_steps(study_steps(), only, skip)
     t0 = time.perf_counter()
     run_steps(steps, ctx, out, force=("report",))
@@ -63,6 +49,10 @@ def _out_dir_options(default: str) -> Callable[[F], F]:
     return lambda fn: out_dir(click.option("--out", "out_alias", default=None, hidden=True, type=folder)(fn))
 
 
+def _profile_option(default: str, text: str) -> Callable[[F], F]:
+    return click.option("--profile", default=default, show_default=True, type=click.Choice(list(PROFILES)), help=text)
+
+
 @click.command(
     "pipeline",
     epilog=example(
@@ -78,12 +68,9 @@ def _out_dir_options(default: str) -> Callable[[F], F]:
     help="The hw1_data/ tree (p1_data/ and p2_data/).",
 )
 @_out_dir_options("runs/study")
-@click.option(
-    "--profile",
-    default="full",
-    show_default=True,
-    type=click.Choice(list(PROFILES)),
-    help="full (default: this command runs the real data): the study's setting; small: a quick GPU run; "
+@_profile_option(
+    "full",
+    "full (default: this command runs the real data): the study's setting; small: a quick GPU run; "
     "tiny: a 2-core CPU in minutes; micro: a smoke test. ('hw1 demo' and 'hw1 data synth' default to tiny: "
     "they generate their data.)",
 )
@@ -100,15 +87,7 @@ def _out_dir_options(default: str) -> Callable[[F], F]:
 )
 @click.option("--sam-model-type", default="vit_h", show_default=True, type=click.Choice(SAM_TYPES))
 def pipeline(
-    data: Path,
-    out_dir: Path,
-    out_alias: Path | None,
-    profile: str,
-    only: str | None,
-    skip: str | None,
-    device: str,
-    sam_checkpoint: Path | None,
-    sam_model_type: str,
+    data: Path, out_dir: Path, out_alias: Path | None, only: str | None, skip: str | None, **options: Any
 ) -> None:
     """Run the whole study: SSL pre-training -> export -> settings A-E -> t-SNE -> segmentation
     models A and B -> validation mIoU -> stage panel -> SAM -> report.md / report.html.
@@ -116,26 +95,14 @@ def pipeline(
     Each step is skipped when its outputs exist, so re-running resumes (an interrupted training
     step continues from its last checkpoint); --only/--skip pick steps.
     """
-    run_pipeline(
-        data,
-        out_alias or out_dir,
-        profile,
-        only=_csv(only),
-        skip=_csv(skip),
-        device=device,
-        sam_checkpoint=sam_checkpoint,
-        sam_model_type=sam_model_type,
-    )
+    run_pipeline(data, out_alias or out_dir, only=_csv(only), skip=_csv(skip), **options)
 
 
 @click.command("demo", epilog=example("hw1 demo --out-dir runs/demo"))
 @_out_dir_options("runs/demo")
-@click.option(
-    "--profile",
-    default="tiny",
-    show_default=True,
-    type=click.Choice(list(PROFILES)),
-    help="Size of the generated data and of the models (tiny by default: the demo runs on a laptop CPU; "
+@_profile_option(
+    "tiny",
+    "Size of the generated data and of the models (tiny by default: the demo runs on a laptop CPU; "
     "'hw1 pipeline' defaults to full because it runs real data).",
 )
 @click.option("--device", default="auto", show_default=True)
