@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -70,12 +71,5 @@ class Document:
 
 def _inline(text: str) -> str:
     """Escape text and render the Markdown the report uses inline: `code` and **bold**."""
-    out = html.escape(text)
-    parts = out.split("`")
-    for i in range(1, len(parts), 2):
-        parts[i] = f"<code>{parts[i]}</code>"
-    out = "".join(parts)
-    bold = out.split("**")
-    for i in range(1, len(bold), 2):
-        bold[i] = f"<strong>{bold[i]}</strong>"
-    return "".join(bold)
+    code = re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
+    return re.sub(r"\*\*(.*?)\*\*", r"<strong>\1</strong>", code)
