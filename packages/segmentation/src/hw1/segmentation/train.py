@@ -26,7 +26,7 @@ import math
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -73,6 +73,9 @@ from hw1.segmentation.metrics import ConfusionMatrix
 from hw1.segmentation.models import create_model
 from hw1.segmentation.palette import CLASS_NAMES, NUM_CLASSES
 from hw1.segmentation.stages import STAGES, stage_checkpoint_name, stage_epochs
+
+if TYPE_CHECKING:
+    from hw1.segmentation.device_pipeline import DeviceSegBatches
 
 #: Weight of the auxiliary head's loss (torchvision DeepLabV3/FCN with aux_loss), as in torchvision's reference.
 AUX_LOSS_WEIGHT = 0.4
@@ -153,26 +156,6 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
     )
 
 
-def _device_batches(c: SegTrainConfig, ctx: DistributedContext, norm: dict[str, list[float]]) -> Any:
-    """The device pipeline's training batches when ``--data-pipeline`` resolves to ``device``, else None."""
-    from hw1.segmentation.device_pipeline import build_device_seg_batches, choose_pipeline
-
-    train_dir = _split_dir(Path(c.data_dir), ("train",))
-    if choose_pipeline(c.data_pipeline, train_dir, c.image_size, ctx.device) != "device":
-        return None
-    return build_device_seg_batches(
-        train_dir,
-        image_size=c.image_size,
-        crop_size=c.crop_size,
-        normalization=norm,
-        batch_size=c.batch_size,
-        ctx=ctx,
-        seed=c.seed,
-        max_train=c.max_train,
-        cache_dir=c.cache_dir,
-    )
-
-
 def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"num_classes": NUM_CLASSES, **c.model_kwargs}
     if c.aux_loss:
@@ -249,7 +232,9 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     if c.compile:
         net = torch.compile(net)  # type: ignore[assignment]
 
-    device_train = _device_batches(c, ctx, norm)
+    from hw1.segmentation.device_pipeline import build_device_seg_batches
+
+    device_train = build_device_seg_batches(_split_dir(Path(c.data_dir), ("train",)), c, ctx, norm)
     batches = len(device_train) if device_train is not None else len(_loader(train_ds, c, ctx, train=True, epoch=1))
     if batches == 0:
         raise Hw1DataError(f"{c.data_dir}: no full training batch (batch size {c.batch_size}); lower --batch-size")
@@ -292,18 +277,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
             else _loader(train_ds, c, ctx, train=True, epoch=epoch)
         )
         train_loss, step = _train_epoch(
-            net,
-            loss_fn,
-            optimizer,
-            scheduler,
-            scaler,
-            train_batches,  # type: ignore[arg-type]
-            c,
-            ctx,
-            epoch,
-            step,
-            precision,
-            has_aux,
+            net, loss_fn, optimizer, scheduler, scaler, train_batches, c, ctx, epoch, step, precision, has_aux
         )
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
         broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics
@@ -374,7 +348,7 @@ def _train_epoch(
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     scaler: Any,
-    loader: DataLoader,
+    loader: DataLoader | DeviceSegBatches,
     c: SegTrainConfig,
     ctx: DistributedContext,
     epoch: int,
@@ -434,11 +408,11 @@ def _validate(
         cm.update(logits.argmax(1), masks)
     cm.all_reduce()
     all_reduce_sum(loss_sum)
-    iou = cm.iou()
+    r = cm.result()
     return {
         "loss": float(loss_sum[0] / loss_sum[1].clamp_min(1)),
-        "mean_iou": cm.mean_iou(),
-        "mean_iou_nansafe": cm.mean_iou_nansafe(),
-        "pixel_accuracy": cm.pixel_accuracy(),
-        "iou": {name: float(v) for name, v in zip(CLASS_NAMES, iou, strict=True)},
+        "mean_iou": r.mean_iou,
+        "mean_iou_nansafe": r.mean_iou_nansafe,
+        "pixel_accuracy": r.pixel_accuracy,
+        "iou": dict(zip(CLASS_NAMES, r.per_class_iou, strict=True)),
     }
