@@ -6,6 +6,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from hw1.core.device_batches import (
     DeviceBatchSampler,
+    apply_seeded,
     epoch_batches,
     memory_budget_bytes,
     resolve_data_pipeline,
@@ -87,6 +88,33 @@ def test_sharded_parameters_give_each_rank_its_global_positions():
     parts = [shard_parameters(drawn, 6, r, 2) for r in range(2)]
     assert torch.equal(parts[1]["p"], drawn["p"][1::2]) and torch.equal(parts[0]["order"], drawn["order"])
     assert step_seed(0, 1, 2) == step_seed(0, 1, 2) != step_seed(0, 1, 3)
+
+
+class _Crop(torch.nn.Module):
+    """A kornia-shaped random step: per-sample offsets drawn for the input shape, output of size ``size``."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.flags = {"size": (size, size)}
+        self.shapes: list[torch.Size] = []
+
+    def forward_parameters(self, shape: torch.Size) -> dict[str, torch.Tensor]:
+        self.shapes.append(shape)
+        return {"offset": torch.rand(shape[0])}
+
+    def forward(self, images: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        size = self.flags["size"][0]
+        return images[..., :size, :size] + params["offset"].view(-1, 1, 1, 1)
+
+
+def test_seeded_steps_augment_a_sharded_batch_like_one_process():
+    crop, later, images = _Crop(4), _Crop(2), torch.rand(6, 3, 8, 8)
+    steps = [crop, torch.nn.Identity(), later]  # Identity: no random parameters, applied as is
+    whole = apply_seeded(steps, images, seed=5, rank=0, world_size=1)
+    assert whole.shape == (6, 3, 2, 2) and later.shapes == [torch.Size([6, 3, 4, 4])]  # the crop's output size
+    parts = [apply_seeded(steps, images[r::2], seed=5, rank=r, world_size=2) for r in range(2)]
+    assert torch.equal(parts[0], whole[0::2]) and torch.equal(parts[1], whole[1::2])
+    assert crop.shapes[-1] == torch.Size([6, 3, 8, 8])  # drawn for the global batch on every rank
 
 
 def test_ordered_batches_follow_the_given_indices(store):

@@ -20,7 +20,7 @@ from torch import nn
 from torchvision.transforms.v2 import functional as F
 
 from hw1.classification.dataset import build_transform, read_csv_rows
-from hw1.core.device_batches import seeded_draw, shard_parameters
+from hw1.core.device_batches import apply_seeded
 from hw1.core.errors import Hw1Error
 from hw1.core.image_store import ImageStore, open_store
 from hw1.core.images import relative_image_name
@@ -42,22 +42,7 @@ class DeviceImageTransform(nn.Module):
         global batch of ``world_size`` processes and this ``rank`` applies its rows (N processes
         then augment exactly like one); without it from torch's global generator."""
         images = images.contiguous()
-        if seed is None:
-            return self.steps(images)
-        n = images.shape[0] * world_size
-        shape, random = torch.Size([n, *images.shape[1:]]), []  # random steps with their input shapes
-        for step in self.steps:
-            if not isinstance(step, _Normalize):
-                random.append((step, shape))
-            if isinstance(step, K.RandomResizedCrop):
-                shape = torch.Size([*shape[:2], *step.flags["size"]])
-        params = iter(seeded_draw(lambda: [m.forward_parameters(sh) for m, sh in random], seed))
-        for step in self.steps:
-            if isinstance(step, _Normalize):
-                images = step(images)
-            else:
-                images = step(images, params=shard_parameters(next(params), n, rank, world_size))
-        return images
+        return self.steps(images) if seed is None else apply_seeded(self.steps, images, seed, rank, world_size)
 
 
 class _Normalize(nn.Module):

@@ -211,6 +211,28 @@ def seeded_draw(draw: Callable[[], T], seed: int) -> T:
         return draw()
 
 
+def apply_seeded(steps: Sequence[Any], images: torch.Tensor, seed: int, rank: int, world_size: int) -> torch.Tensor:
+    """``images`` (this rank's part of a global batch) through ``steps`` in order, the random steps
+    (kornia augmentations: those with ``forward_parameters``) with parameters drawn from ``seed`` for
+    the whole global batch of ``world_size`` processes, of which this ``rank`` applies its rows
+    (:func:`shard_parameters`): N processes then augment every image exactly as one process does. A
+    step with a ``size`` flag (a crop) gives the steps after it inputs of that size."""
+    n = images.shape[0] * world_size
+    shape, random = torch.Size([n, *images.shape[1:]]), []  # the random steps with their input shapes
+    for step in steps:
+        if hasattr(step, "forward_parameters"):
+            random.append((step, shape))
+        if (size := getattr(step, "flags", {}).get("size")) is not None:
+            shape = torch.Size([*shape[:2], *size])
+    params = iter(seeded_draw(lambda: [m.forward_parameters(sh) for m, sh in random], seed))
+    for step in steps:
+        if hasattr(step, "forward_parameters"):
+            images = step(images, params=shard_parameters(next(params), n, rank, world_size))
+        else:
+            images = step(images)
+    return images
+
+
 #: Per-batch (not per-sample) entries of kornia parameter dicts, never sharded.
 _UNSHARDED = ("forward_input_shape", "order")
 

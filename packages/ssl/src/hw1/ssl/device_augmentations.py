@@ -25,7 +25,7 @@ import kornia.augmentation as K
 import torch
 from torch import nn
 
-from hw1.core.device_batches import seeded_draw, shard_parameters
+from hw1.core.device_batches import apply_seeded
 from hw1.core.errors import Hw1Error
 from hw1.ssl.augmentations import build_two_view_transform
 
@@ -154,7 +154,7 @@ class DeviceTwoViewAugmentation(nn.Module):
     (``(B, 3, H, W)``, on any device), each sample with its own random parameters.
 
     With ``seed`` the parameters are drawn from that seed for the whole global batch of
-    ``world_size`` processes and this ``rank`` applies its rows (:func:`hw1.core.device_batches.shard_parameters`):
+    ``world_size`` processes and this ``rank`` applies its rows (:func:`hw1.core.device_batches.apply_seeded`):
     N processes then augment every image exactly as one process does. Without it they come from
     torch's global generator."""
 
@@ -173,21 +173,9 @@ class DeviceTwoViewAugmentation(nn.Module):
         if seed is None:
             return self.view0(images), self.view1(images)
         return (
-            _apply_seeded(self.view0, self.recipes[0], images, seed, rank, world_size),
-            _apply_seeded(self.view1, self.recipes[1], images, seed + 1, rank, world_size),
+            apply_seeded(self.view0, images, seed, rank, world_size),
+            apply_seeded(self.view1, images, seed + 1, rank, world_size),
         )
-
-
-def _apply_seeded(
-    view: nn.Sequential, recipe: ViewRecipe, images: torch.Tensor, seed: int, rank: int, world_size: int
-) -> torch.Tensor:
-    n = images.shape[0] * world_size
-    shapes = [torch.Size([n, *images.shape[1:]])] + [torch.Size([n, images.shape[1], *recipe.size])] * (len(view) - 1)
-    params = seeded_draw(lambda: [m.forward_parameters(shape) for m, shape in zip(view, shapes, strict=True)], seed)
-    out = images
-    for module, p in zip(view, params, strict=True):
-        out = module(out, params=shard_parameters(p, n, rank, world_size))
-    return out
 
 
 def build_device_two_view_augmentation(
