@@ -53,6 +53,16 @@ def test_the_recorded_command_lines_parse_back_to_the_configs_the_pipeline_runs(
         _assert_round_trip(("seg", "train"), seg_config(ctx, key))
 
 
+def test_the_recorded_predict_options_parse_back_through_seg_predict():
+    from hw1.cli.study.commands import option_words
+
+    options = {"batch_size": 4, "num_workers": 0, "tta": True}  # a profile's ``predict`` (a bool: a flag)
+    words = [w for k, v in options.items() for w in option_words(k, v)]
+    assert words == ["--batch-size", "4", "--num-workers", "0", "--tta"]
+    params = _command("seg", "predict").make_context("predict", ["best.pt", "in", "out", *words]).params
+    assert {k: params[k] for k in options} == options
+
+
 def test_a_config_renders_only_what_differs_from_its_defaults():
     @dataclasses.dataclass
     class Config:

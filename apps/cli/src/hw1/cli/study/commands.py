@@ -30,7 +30,8 @@ def _item_value(value: Any) -> str:
     return str(value)
 
 
-def _render(field: str, value: Any) -> list[str]:
+def option_words(field: str, value: Any) -> list[str]:
+    """The words of one option for config field ``field`` set to ``value`` (by this module's rule)."""
     option = DICT_OPTIONS.get(field) or option_name(field)
     if isinstance(value, bool):
         return [option if value else "--no-" + option[2:]]
@@ -54,7 +55,7 @@ def config_to_args(config: Any, *, skip: Sequence[str] = ()) -> list[str]:
             continue
         if value is None:
             raise ValueError(f"{type(config).__name__}.{field.name}=None has no command-line spelling")
-        args += _render(field.name, value)
+        args += option_words(field.name, value)
     return args
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hw1.cli.study.commands import config_to_args
+from hw1.cli.study.commands import config_to_args, option_words
 from hw1.cli.study.context import StudyContext
 from hw1.core import Hw1DataError
 
@@ -45,21 +45,16 @@ def run_seg_b(ctx: StudyContext) -> None:
     _seg_train(ctx, "model_b")
 
 
-def _options(values: dict[str, Any]) -> list[str]:
-    return [word for k, v in values.items() for word in (f"--{k.replace('_', '-')}", str(v))]
-
-
 def run_seg_eval(ctx: StudyContext) -> None:
     from hw1.segmentation.evaluate import evaluate_folders, write_evaluation
     from hw1.segmentation.predict import predict_folder
 
     validation = ctx.data.seg / "validation"
+    predict_options = [word for k, v in ctx.profile.predict.items() for word in option_words(k, v)]
     for key in SEG_RUNS:
         run = ctx.out / "seg" / key
         masks = run / "pred_validation"
-        ctx.record(
-            "seg", "predict", run / "best.pt", validation, masks, "--device", ctx.device, *_options(ctx.profile.predict)
-        )
+        ctx.record("seg", "predict", run / "best.pt", validation, masks, "--device", ctx.device, *predict_options)
         report = predict_folder(run / "best.pt", validation, masks, device=ctx.device, **ctx.profile.predict)
         if report.failed:
             path, message = report.failed[0]
