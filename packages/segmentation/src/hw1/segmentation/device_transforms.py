@@ -37,13 +37,12 @@ class SegmentationPairDecoder:
     when the store size differs), the mask decoded to class indices by the official codec
     (nearest-neighbour when resized)."""
 
-    red: str = "error"
     name: str = "seg-pair/1"
     fields: dict[str, int] = field(default_factory=lambda: {"image": 3, "mask": 0})
 
     def __call__(self, files: Item, size: tuple[int, int]) -> dict[str, np.ndarray]:
         image = open_image(files[0])
-        labels = read_mask(files[1], red=self.red)
+        labels = read_mask(files[1])
         h, w = size
         if image.size != (w, h):
             image = image.resize((w, h), Image.BOX)
@@ -99,14 +98,13 @@ def build_device_train_transform(
     size: int | None = None,
     normalization: Mapping[str, Sequence[float]] = IMAGENET_NORMALIZATION,
     *,
-    scale: tuple[float, float] | None = None,
     color_jitter: float | None = None,
 ) -> DeviceJointTransform:
     """The device version of :func:`hw1.segmentation.transforms.build_train_transform` with the same
     arguments (``None`` keeps that function's default); images must already be at the store's size."""
     from hw1.segmentation.transforms import build_train_transform
 
-    kwargs = {k: v for k, v in (("scale", scale), ("color_jitter", color_jitter)) if v is not None}
+    kwargs = {} if color_jitter is None else {"color_jitter": color_jitter}
     steps = build_train_transform(size, normalization, **kwargs).transforms
     geometric: list[nn.Module] = []
     jitter = None
@@ -130,17 +128,10 @@ def build_device_train_transform(
 
 
 def open_pair_store(
-    folder: str | os.PathLike[str],
-    size: int | tuple[int, int],
-    *,
-    cache_dir: str | None = None,
-    red: str = "error",
-    report: bool = True,
+    folder: str | os.PathLike[str], size: int | tuple[int, int], *, cache_dir: str | None = None, report: bool = True
 ) -> ImageStore:
     """Core's decoded-image store of every pair in ``folder`` (see :func:`list_pairs`) at ``size``:
     fields ``image`` ``(N, H, W, 3)`` and ``mask`` ``(N, H, W)`` class indices. Unreadable pairs are
     reported and skipped; a changed folder is re-decoded."""
     pairs = [(sat, mask) for sat, mask, _ in list_pairs(folder)]
-    return open_store(
-        pairs, size, source=folder, decoder=SegmentationPairDecoder(red=red), cache_dir=cache_dir, report=report
-    )
+    return open_store(pairs, size, source=folder, decoder=SegmentationPairDecoder(), cache_dir=cache_dir, report=report)
