@@ -59,3 +59,22 @@ def test_every_method_is_an_sslmethod_with_an_augmentation(tiny_backbone):
         assert isinstance(m, SSLMethod)
         assert m.augmentation in ("byol", "simclr", "moco", "simsiam", "vicreg")
         assert m.kwargs["hidden_dim"] == 16
+
+
+def test_constructor_arguments_are_recorded_with_their_defaults(tiny_backbone):
+    from hw1.ssl.methods import BYOL
+
+    class WideBYOL(BYOL):  # a subclass of a subclass: its own arguments are what rebuilds it
+        def __init__(self, backbone: nn.Module, width: int = 64, momentum_end: float = 0.999) -> None:
+            super().__init__(backbone, hidden_dim=width, output_dim=width // 2, momentum_end=momentum_end)
+
+    byol = BYOL(tiny_backbone(), 32, output_dim=8)
+    assert byol.kwargs == {"hidden_dim": 32, "output_dim": 8, "momentum_start": 0.99, "momentum_end": 1.0}
+    wide = WideBYOL(tiny_backbone(), width=16)
+    assert wide.kwargs == {"width": 16, "momentum_end": 0.999} and wide.prediction_head is not None
+    assert method_defaults("byol") == {
+        "hidden_dim": 4096,
+        "output_dim": 256,
+        "momentum_start": 0.99,
+        "momentum_end": 1.0,
+    }

@@ -24,13 +24,7 @@ class BarlowTwins(ProjectionLossMethod):
         lambda_param: float = 5e-3,
         gather_distributed: bool = True,
     ) -> None:
-        super().__init__(
-            backbone,
-            hidden_dim=hidden_dim,
-            output_dim=output_dim,
-            lambda_param=lambda_param,
-            gather_distributed=gather_distributed,
-        )
+        super().__init__(backbone)
         self.projection_head = BarlowTwinsProjectionHead(self.num_features, hidden_dim, output_dim)
         gather = gather_enabled(gather_distributed)
         self.criterion = BarlowTwinsLoss(lambda_param=lambda_param, gather_distributed=gather)

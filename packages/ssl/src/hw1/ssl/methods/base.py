@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -34,12 +36,28 @@ class SSLMethod(nn.Module):
 
     Subclasses set ``name`` (the registry key), ``augmentation`` (whose paper's two-view
     augmentation defaults to use) and build their heads from ``self.num_features`` in ``__init__``.
-    ``kwargs`` holds the constructor arguments a checkpoint needs to rebuild the method.
+    ``kwargs`` holds the constructor arguments a checkpoint needs to rebuild the method (every
+    keyword parameter of the subclass's ``__init__`` after ``backbone``, recorded when it returns).
     Methods with a momentum (EMA) target override :meth:`momentum_at` and :meth:`update_target`.
     """
 
     name: ClassVar[str] = ""
     augmentation: ClassVar[str] = "byol"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def init_and_record(self: SSLMethod, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            bound = inspect.signature(init).bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            self.kwargs = dict(list(bound.arguments.items())[2:])  # after self and backbone
+
+        cls.__init__ = init_and_record  # type: ignore[method-assign]
 
     def __init__(self, backbone: nn.Module, **kwargs: Any) -> None:
         super().__init__()

@@ -34,13 +34,7 @@ class BYOL(MomentumMethod):
         momentum_start: float = 0.99,
         momentum_end: float = 1.0,
     ) -> None:
-        super().__init__(
-            backbone,
-            hidden_dim=hidden_dim,
-            output_dim=output_dim,
-            momentum_start=momentum_start,
-            momentum_end=momentum_end,
-        )
+        super().__init__(backbone)
         self.projection_head = BYOLProjectionHead(self.num_features, hidden_dim, output_dim)
         self.prediction_head = BYOLPredictionHead(output_dim, hidden_dim, output_dim)
         self._make_target(momentum_start, momentum_end)

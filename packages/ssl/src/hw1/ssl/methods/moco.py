@@ -33,15 +33,7 @@ class MoCoV2(MomentumMethod):
         momentum_start: float = 0.999,
         momentum_end: float = 0.999,
     ) -> None:
-        super().__init__(
-            backbone,
-            hidden_dim=hidden_dim,
-            output_dim=output_dim,
-            temperature=temperature,
-            queue_size=queue_size,
-            momentum_start=momentum_start,
-            momentum_end=momentum_end,
-        )
+        super().__init__(backbone)
         self.projection_head = MoCoProjectionHead(self.num_features, hidden_dim, output_dim)
         self._make_target(momentum_start, momentum_end)
         # queue_size=0: negatives from the batch only (useful for tiny data and tests)

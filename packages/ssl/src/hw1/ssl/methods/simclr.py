@@ -26,13 +26,7 @@ class SimCLR(ProjectionLossMethod):
         temperature: float = 0.5,
         gather_distributed: bool = True,
     ) -> None:
-        super().__init__(
-            backbone,
-            hidden_dim=hidden_dim,
-            output_dim=output_dim,
-            temperature=temperature,
-            gather_distributed=gather_distributed,
-        )
+        super().__init__(backbone)
         self.projection_head = SimCLRProjectionHead(self.num_features, hidden_dim, output_dim)
         gather = gather_enabled(gather_distributed)
         self.criterion = NTXentLoss(temperature=temperature, gather_distributed=gather)

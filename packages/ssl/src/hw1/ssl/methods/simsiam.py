@@ -24,9 +24,7 @@ class SimSiam(SSLMethod):
         output_dim: int = 2048,
         predictor_hidden_dim: int = 512,
     ) -> None:
-        super().__init__(
-            backbone, hidden_dim=hidden_dim, output_dim=output_dim, predictor_hidden_dim=predictor_hidden_dim
-        )
+        super().__init__(backbone)
         self.projection_head = SimSiamProjectionHead(self.num_features, hidden_dim, output_dim)
         self.prediction_head = SimSiamPredictionHead(output_dim, predictor_hidden_dim, output_dim)
         self.criterion = NegativeCosineSimilarity()

@@ -27,15 +27,7 @@ class VICReg(ProjectionLossMethod):
         nu_param: float = 1.0,
         gather_distributed: bool = True,
     ) -> None:
-        super().__init__(
-            backbone,
-            hidden_dim=hidden_dim,
-            output_dim=output_dim,
-            lambda_param=lambda_param,
-            mu_param=mu_param,
-            nu_param=nu_param,
-            gather_distributed=gather_distributed,
-        )
+        super().__init__(backbone)
         self.projection_head = VICRegProjectionHead(self.num_features, hidden_dim, output_dim, num_layers=3)
         gather = gather_enabled(gather_distributed)
         self.criterion = VICRegLoss(
