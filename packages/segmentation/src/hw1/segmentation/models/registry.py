@@ -32,22 +32,19 @@ _OPTIONS: dict[str, Callable[..., Any]] = {}
 class ModelPrefix:
     """A family whose names start with ``prefix + ":"``: ``build(name, num_classes=…, weights=…,
     **kwargs)`` builds any of them, ``templates()`` lists name templates for ``hw1 seg models`` and
-    ``pattern`` is the name form error messages show (``smp:ARCH:ENCODER``)."""
+    ``pattern`` is the name form error messages show (``smp:ARCH:ENCODER``); ``description`` is the
+    family's one-line summary."""
 
     prefix: str
     build: ModelBuilder
     templates: Callable[[], list[str]]
     description: str
     pattern: str
-    options: Callable[[str], Callable[..., Any]] | None = None
+    options: Callable[[str], Callable[..., Any]]
     """``options(name)``: the callable whose keyword parameters are model ``name``'s options."""
 
 
 _PREFIXES: dict[str, ModelPrefix] = {}
-
-
-def _first_line(doc: str | None) -> str:
-    return doc.strip().splitlines()[0] if doc and doc.strip() else ""
 
 
 def register_model(
@@ -69,19 +66,9 @@ def register_model(
     return wrap(fn) if fn is not None else wrap
 
 
-def register_model_prefix(
-    prefix: str,
-    build: ModelBuilder,
-    templates: Callable[[], list[str]],
-    *,
-    description: str,
-    pattern: str,
-    options: Callable[[str], Callable[..., Any]] | None = None,
-) -> None:
-    """Let ``build`` resolve every model name ``PREFIX:…`` (e.g. ``smp:Unet:resnet34``);
-    ``templates()`` lists the names it accepts for ``hw1 seg models``, ``description`` is its
-    one-line summary and ``pattern`` the name form shown in errors (``smp:ARCH:ENCODER``)."""
-    _PREFIXES[prefix] = ModelPrefix(prefix, build, templates, description, pattern, options)
+def register_model_prefix(family: ModelPrefix) -> None:
+    """Let ``family.build`` resolve every model name ``PREFIX:…`` (e.g. ``smp:Unet:resnet34``)."""
+    _PREFIXES[family.prefix] = family
 
 
 def _prefix_of(name: str) -> ModelPrefix | None:
@@ -94,20 +81,17 @@ def model_options(name: str) -> Callable[..., Any]:
     ``create_model(name, **kwargs)`` passes on), for checking user-given options against it."""
     family = _prefix_of(name)
     if family is not None:
-        return family.options(name) if family.options is not None else family.build
+        return family.options(name)
     if name not in _REGISTRY:
         create_model(name)  # raises the unknown-model error with the choices
     return _OPTIONS[name]
 
 
-def list_models(pattern: str | None = None, *, include_smp: bool = True) -> list[str]:
-    """Registered model names, sorted, optionally filtered by a glob ``pattern`` (``"fcn*"``).
-    With ``include_smp`` the prefix families are listed by their templates (the smp architectures
-    as ``smp:ARCH:ENCODER``, ``ENCODER`` being any smp encoder name, see ``list_smp_encoders``)."""
-    names = sorted(_REGISTRY)
-    if include_smp:
-        for family in _PREFIXES.values():
-            names += family.templates()
+def list_models(pattern: str | None = None) -> list[str]:
+    """Registered model names, sorted, then the prefix families' templates (the smp architectures
+    as ``smp:ARCH:ENCODER``, ``ENCODER`` being any smp encoder name, see ``list_smp_encoders``),
+    optionally filtered by a glob ``pattern`` (``"fcn*"``)."""
+    names = sorted(_REGISTRY) + [name for family in _PREFIXES.values() for name in family.templates()]
     if pattern:
         names = [n for n in names if fnmatch.fnmatch(n.lower(), pattern.lower())]
     return names
@@ -118,7 +102,7 @@ def describe_model(name: str) -> str:
     family = _prefix_of(name)
     if family is not None:
         return family.description
-    return _first_line(_REGISTRY[name].__doc__) if name in _REGISTRY else ""
+    return (_REGISTRY[name].__doc__ or "").strip().partition("\n")[0] if name in _REGISTRY else ""
 
 
 def create_model(

@@ -20,7 +20,7 @@ from torch import nn
 from hw1.core import Hw1Error, load_backbone_file
 from hw1.core.backbone import download_error, weights_file
 from hw1.segmentation.models.input_size import fit_to_size, pad_to_multiple
-from hw1.segmentation.models.registry import register_model_prefix
+from hw1.segmentation.models.registry import ModelPrefix, register_model_prefix
 from hw1.segmentation.palette import NUM_CLASSES
 
 
@@ -106,10 +106,12 @@ def create_smp_model(
 
 
 register_model_prefix(
-    "smp",
-    create_smp_model,
-    lambda: [f"smp:{arch}:ENCODER" for arch in list_smp_architectures()],
-    description="segmentation-models-pytorch architecture; any smp encoder (resnet18 … efficientnet, tu-*)",
-    pattern="smp:ARCH:ENCODER",
-    options=lambda name: _architectures()[parse_smp_name(name)[0]],
+    ModelPrefix(
+        "smp",
+        create_smp_model,
+        lambda: [f"smp:{arch}:ENCODER" for arch in list_smp_architectures()],
+        description="segmentation-models-pytorch architecture; any smp encoder (resnet18 … efficientnet, tu-*)",
+        pattern="smp:ARCH:ENCODER",
+        options=lambda name: _architectures()[parse_smp_name(name)[0]],
+    )
 )

@@ -61,12 +61,6 @@ class TorchvisionSegmentation(nn.Module):
         return out["out"]
 
 
-def _replace_last_conv(head: nn.Module, num_classes: int) -> None:
-    """Swap the last 1×1 conv of a torchvision head (DeepLabHead/FCNHead: index 4) for a new one."""
-    last = head[-1]
-    head[-1] = nn.Conv2d(last.in_channels, num_classes, kernel_size=1)
-
-
 def _build(name: str, num_classes: int, weights: str | os.PathLike[str] | None, aux_loss: bool = False) -> nn.Module:
     builder = getattr(torchvision.models.segmentation, name)
     enum_name, backbone_enum = TORCHVISION_MODELS[name]
@@ -81,13 +75,11 @@ def _build(name: str, num_classes: int, weights: str | os.PathLike[str] | None, 
             enum = getattr(torchvision.models.segmentation, enum_name).COCO_WITH_VOC_LABELS_V1
             # COCO weights come with the aux head; build with it, then drop it if not wanted.
             net = builder(weights=enum, progress=False, aux_loss=None if name.startswith("lraspp") else True)
-        elif named == "imagenet":
-            enum = getattr(torchvision.models, backbone_enum).IMAGENET1K_V1
+        else:
+            enum = getattr(torchvision.models, backbone_enum).IMAGENET1K_V1 if named == "imagenet" else None
             net = builder(
                 weights=None, weights_backbone=enum, num_classes=num_classes, aux_loss=aux_loss or None, progress=False
             )
-        else:
-            net = builder(weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=aux_loss or None)
     except (OSError, RuntimeError, ValueError) as exc:
         raise download_error(f"{name} ({named})", exc) from exc
     if named == "coco":
@@ -95,32 +87,35 @@ def _build(name: str, num_classes: int, weights: str | os.PathLike[str] | None, 
         if not aux_loss and getattr(net, "aux_classifier", None) is not None:
             net.aux_classifier = None
     if path is not None:
-        _load_file(net, path, num_classes)
+        _load_file(net, path)
     return TorchvisionSegmentation(net)
 
 
 def _set_num_classes(net: nn.Module, num_classes: int) -> None:
-    if hasattr(net.classifier, "low_classifier"):  # LR-ASPP: two 1×1 classifiers
-        for attr in ("low_classifier", "high_classifier"):
-            old = getattr(net.classifier, attr)
-            setattr(net.classifier, attr, nn.Conv2d(old.in_channels, num_classes, kernel_size=1))
+    """New ``num_classes`` 1×1 convs for the last layer of each head (DeepLabHead/FCNHead: index 4)."""
+
+    def new(old: nn.Conv2d) -> nn.Conv2d:
+        return nn.Conv2d(old.in_channels, num_classes, kernel_size=1)
+
+    head = net.classifier
+    if hasattr(head, "low_classifier"):  # LR-ASPP: two 1×1 classifiers
+        head.low_classifier, head.high_classifier = new(head.low_classifier), new(head.high_classifier)
     else:
-        _replace_last_conv(net.classifier, num_classes)
+        head[-1] = new(head[-1])
     if getattr(net, "aux_classifier", None) is not None:
-        _replace_last_conv(net.aux_classifier, num_classes)
+        net.aux_classifier[-1] = new(net.aux_classifier[-1])
 
 
-def _load_file(net: nn.Module, path: os.PathLike[str] | str, num_classes: int) -> None:
+def _load_file(net: nn.Module, path: os.PathLike[str] | str) -> None:
     sd = extract_state_dict(load_checkpoint(path), str(path))
     if any(k.startswith("backbone.") for k in sd) and any(k.startswith("classifier.") for k in sd):
         # A full torchvision segmentation state_dict: load all but class-count-specific layers.
-        own = net.state_dict()
+        own, heads = net.state_dict(), ("classifier.", "aux_classifier.")
         usable = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
-        skipped_head = [k for k in sd if k in own and own[k].shape != sd[k].shape]
         unexpected = [k for k in sd if k not in own and not k.startswith("aux_classifier.")]
-        missing = [k for k in own if k not in usable and k not in skipped_head]
-        bad = [k for k in skipped_head if not k.startswith(("classifier.", "aux_classifier."))]
-        if unexpected or bad or [k for k in missing if not k.startswith(("classifier.", "aux_classifier."))]:
+        bad = [k for k in sd if k in own and k not in usable and not k.startswith(heads)]
+        missing = [k for k in own if k not in sd]
+        if unexpected or bad or [k for k in missing if not k.startswith(heads)]:
             raise Hw1CheckpointError(
                 f"{path}: does not fit {type(net).__name__} (unexpected {unexpected[:4]}, shape mismatch "
                 f"{bad[:4]}, missing {missing[:4]}); check --model"
