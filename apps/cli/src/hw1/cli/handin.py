@@ -58,13 +58,11 @@ def _probe_files(folder: Path | None, count: int) -> list[Path]:
 @click.option(
     "--probe-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
     help="Check the compact model's predictions on images from this folder (default: seeded noise images).",
 )
 @click.option(
     "--probe-count",
     type=click.IntRange(min=1),
-    default=None,
     help="How many probe images (default: 2 for segmentation, 16 for classification).",
 )
 def export(

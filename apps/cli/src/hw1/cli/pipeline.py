@@ -74,14 +74,11 @@ def _profile_option(default: str, text: str) -> Callable[[F], F]:
     "tiny: a 2-core CPU in minutes; micro: a smoke test. ('hw1 demo' and 'hw1 data synth' default to tiny: "
     "they generate their data.)",
 )
-@click.option(
-    "--only", default=None, help=f"Comma-separated steps to run, of: {', '.join(s.name for s in study_steps())}."
-)
-@click.option("--skip", default=None, help="Comma-separated steps to leave out.")
+@click.option("--only", help=f"Comma-separated steps to run, of: {', '.join(s.name for s in study_steps())}.")
+@click.option("--skip", help="Comma-separated steps to leave out.")
 @click.option("--device", default="auto", show_default=True)
 @click.option(
     "--sam-checkpoint",
-    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
     help="A Segment Anything checkpoint (e.g. sam_vit_h_4b8939.pth); without it the SAM step is not run.",
 )

@@ -101,18 +101,10 @@ PREDICT_DECODE: tuple[str, ...] = ("auto", "pil", "device")
 @click.option("--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16", "fp16"]))
 @click.option("--tta/--no-tta", default=False, show_default=True, help="Average with flipped images.")
 @click.option(
-    "--image-size",
-    "size",
-    default=None,
-    type=int,
-    help="Run at this size (default: the checkpoint's training size; 0 = native).",
+    "--image-size", "size", type=int, help="Run at this size (default: the checkpoint's training size; 0 = native)."
 )
 @click.option(
-    "--sliding-window",
-    "window",
-    default=None,
-    type=int,
-    help="Tile size for sliding-window inference instead of resizing.",
+    "--sliding-window", "window", type=int, help="Tile size for sliding-window inference instead of resizing."
 )
 @click.option(
     "--decode",
@@ -122,10 +114,7 @@ PREDICT_DECODE: tuple[str, ...] = ("auto", "pil", "device")
     help="Where JPEGs are decoded: auto (on the GPU when the model runs on one), pil (CPU workers) or device.",
 )
 @click.option(
-    "--writer-threads",
-    default=None,
-    type=click.IntRange(min=1),
-    help="Threads encoding the mask PNGs (default: one per CPU).",
+    "--writer-threads", type=click.IntRange(min=1), help="Threads encoding the mask PNGs (default: one per CPU)."
 )
 @click.option("--force", is_flag=True, help="Allow OUTPUT_DIR to be INPUT_DIR.")
 def seg_predict(**options: Any) -> None:
@@ -167,7 +156,6 @@ def seg_predict(**options: Any) -> None:
 @click.option(
     "--out",
     "out_file",
-    default=None,
     type=click.Path(dir_okay=False),
     help="Also write the JSON result (with the official printed text under 'printed') to this file.",
 )

@@ -42,7 +42,6 @@ def viz() -> None:
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="t-SNE threads.")
 @click.option(
     "--scores",
-    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the silhouette scores to this JSON file (silhouette_first, silhouette_last).",
 )
@@ -137,7 +136,6 @@ def draw_mask_overlay(
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--ids",
-    default=None,
     help="Comma-separated image ids [default: 0013,0062,0104, or the "
     "first three ids of DATA_DIR when those are missing].",
 )
@@ -173,7 +171,7 @@ def draw_stage_panel(
 @viz.command("curves", epilog=example("hw1 viz curves runs/seg_b curves.png"))
 @click.argument("metrics", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--title", default=None, help="Figure title [default: the run folder's name].")
+@click.option("--title", help="Figure title [default: the run folder's name].")
 def viz_curves(metrics: Path, out: Path, title: str | None) -> None:
     """Training curves from METRICS (a metrics.jsonl, or a run directory holding one): panels for
     loss, accuracy/IoU, learning rate, per-class values and any other changing metric; train solid,
@@ -216,7 +214,7 @@ def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
 )
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--title", default=None, help="Figure title.")
+@click.option("--title", help="Figure title.")
 def viz_confusion(source: Path, out: Path, title: str | None) -> None:
     """Confusion matrix and per-class IoU from SOURCE: the eval.json of 'hw1 seg evaluate --out'
     (or its --json output; rows = ground truth) or a .npy matrix. For the 7
