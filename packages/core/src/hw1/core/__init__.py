@@ -13,6 +13,7 @@ from hw1.core.csv_files import PREDICTIONS_HEADER, write_csv, write_predictions_
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.images import is_image_file, list_images, open_image, read_rgb, relative_image_name
 from hw1.core.lazy_exports import lazy_exports
+from hw1.core.metrics import MetricsLogger, read_metrics
 from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGENET_STD
 from hw1.core.progress import progress, progress_enabled
 from hw1.core.run_options import RunOptions
@@ -42,7 +43,6 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "reduce_metrics",
         "unwrap_model",
     ),
-    "hw1.core.metrics": ("MetricsLogger", "read_metrics"),
     "hw1.core.precision": ("autocast", "make_grad_scaler", "resolve_precision"),
     "hw1.core.schedules": ("WarmupDecay", "build_lr_scheduler"),
     "hw1.core.run": (
@@ -84,7 +84,6 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
         reduce_metrics,
         unwrap_model,
     )
-    from hw1.core.metrics import MetricsLogger, read_metrics
     from hw1.core.precision import autocast, make_grad_scaler, resolve_precision
     from hw1.core.run import (
         LossMeter,

@@ -1,8 +1,8 @@
-"""The ``metrics.jsonl`` log: one JSON object per line, ``{"epoch":…, "step":…, "split":…, …}``."""
+"""The ``metrics.jsonl`` log: one JSON object per line, ``{"epoch":…, "step":…, "split":…, …}``.
+Torch-free (torch is imported only to ask for the rank), so light commands can read a log."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hw1.core.atomic_files import write_text_atomic
-from hw1.core.distributed import is_main_process
+from hw1.core.errors import Hw1DataError
 
 
 def _jsonable(value: Any) -> Any:
@@ -33,6 +33,8 @@ class MetricsLogger:
     flushed at once, so a killed run keeps every line it logged. NaN is written as ``null``."""
 
     def __init__(self, path: str | os.PathLike[str], *, enabled: bool | None = None) -> None:
+        from hw1.core.distributed import is_main_process
+
         self.path = Path(path)
         self.enabled = is_main_process() if enabled is None else enabled
         if self.enabled:
@@ -57,10 +59,25 @@ class MetricsLogger:
 
 
 def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Read a ``metrics.jsonl``; a torn last line (killed while writing) is ignored."""
+    """The records of a ``metrics.jsonl``, blank lines skipped. A torn last line (no newline at its
+    end: the run was killed while writing it) is ignored; a missing file or any other line that is
+    not a JSON object is a :class:`Hw1DataError` naming the file and the line."""
+    p = Path(path)
+    if not p.is_file():
+        raise Hw1DataError(f"{p}: metrics file not found; pass the metrics.jsonl of a run")
+    text = p.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
     records = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            with contextlib.suppress(json.JSONDecodeError):
-                records.append(json.loads(line))
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines) and not text.endswith("\n"):
+                break  # torn last line
+            raise Hw1DataError(f"{p}:{number}: not a JSON object ({exc.msg}); the file is not a metrics.jsonl") from exc
+        if not isinstance(record, dict):
+            raise Hw1DataError(f"{p}:{number}: not a JSON object; the file is not a metrics.jsonl")
+        records.append(record)
     return records
