@@ -177,3 +177,11 @@ def test_a_skipped_setting_is_reported_not_fatal(data, tmp_path):
     assert result.exit_code == 0, result.output
     assert "skipped" in result.output and "--supervised-backbone" in result.output
     assert (tmp_path / "ex" / "table.md").is_file()
+
+
+def test_a_lower_case_setting_reaches_the_config_upper_case():
+    import click
+
+    train = cli.get_command(click.Context(cli), "cls").get_command(click.Context(cli), "train")
+    params = train.make_context("train", ["--train-csv", "t.csv", "--val-csv", "v.csv", "--setting", "c"]).params
+    assert train.make_config(params).setting == "C"

@@ -57,10 +57,7 @@ def train(**options: Any) -> None:
     from hw1.classification import train_classifier
     from hw1.cli.paths import fill_image_folders
 
-    config = fill_image_folders(current_config(options))
-    if config.setting:
-        config.setting = config.setting.upper()
-    result = train_classifier(config)
+    result = train_classifier(fill_image_folders(current_config(options)))  # --setting c arrives as "C" (Choice)
     if is_rank_zero():
         click.echo(f"best val acc {result['best_acc']:.4f} at epoch {result['best_epoch']}; run in {result['run_dir']}")
 
