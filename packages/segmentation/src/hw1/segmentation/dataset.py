@@ -21,18 +21,11 @@ from torch.utils.data import Dataset
 
 from hw1.core import IMAGENET_NORMALIZATION, Hw1DataError, read_rgb
 from hw1.segmentation.codec import RED_CHOICES, read_mask
+from hw1.segmentation.evaluate import _names
 
 #: Accepted endings of satellite images and of masks.
 SAT_SUFFIXES: tuple[str, ...] = ("_sat.jpg", "_sat.jpeg", "_sat.png")
 MASK_SUFFIX = "_mask.png"
-
-#: How many names an error message lists before "and N more".
-_LISTED = 10
-
-
-def _names(items: Sequence[str]) -> str:
-    shown = ", ".join(items[:_LISTED])
-    return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
 
 
 def _sat_id(name: str) -> str | None:

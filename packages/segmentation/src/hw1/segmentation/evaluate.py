@@ -16,9 +16,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,8 @@ _LISTED = 10
 _RED_CODE = 4
 
 
-def _names(items: list[str]) -> str:
+def _names(items: Sequence[str]) -> str:
+    """``items`` joined by commas, the first :data:`_LISTED` of them, then "and N more"."""
     shown = ", ".join(items[:_LISTED])
     return shown + (f" and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
 
@@ -52,7 +53,6 @@ class SegEvaluation:
     names: list[str]
     gt_dir: Path
     pred_dir: Path
-    classes: tuple[int, ...] = field(default=MIOU_CLASSES)
     n_images: int = -1  # len(names) unless read from a file written without them
 
     def __post_init__(self) -> None:
@@ -62,7 +62,7 @@ class SegEvaluation:
     @property
     def per_class_iou(self) -> list[float]:
         """IoU of the scored classes (0–5), nan for a class absent from both folders."""
-        return [self.metrics.per_class_iou[c] for c in self.classes]
+        return [self.metrics.per_class_iou[c] for c in MIOU_CLASSES]
 
     @property
     def mean_iou(self) -> float:
