@@ -257,8 +257,7 @@ def _seg_section(doc: Document, out: Path, numbers: StudyNumbers) -> None:
         )
     for key, title in SEG_TITLES.items():
         _figure(doc, out, f"figures/curves_{key}.png", f"{title}: training curves")
-    overlays = sorted((out / "figures").glob("overlay_model_b_*.png"))
-    for path in overlays:
+    for path in sorted((out / "figures").glob("overlay_model_b_*.png")):
         doc.figure(f"figures/{path.name}", f"Model B prediction, official overlay style ({path.stem.split('_')[-1]})")
 
 
@@ -318,7 +317,7 @@ def _stages_section(doc: Document, out: Path) -> None:
 
 def _sam_section(doc: Document, out: Path) -> None:
     doc.heading("6. Segment Anything")
-    overlays = sorted((out / "sam").glob("*.png")) if (out / "sam").is_dir() else []
+    overlays = sorted((out / "sam").glob("*.png"))  # none when the folder is missing
     if not overlays:
         doc.text(
             "Not run: no SAM checkpoint was given. Download one (e.g. `sam_vit_b_01ec64.pth` or "
@@ -332,9 +331,8 @@ def _sam_section(doc: Document, out: Path) -> None:
 
 def _provenance_section(doc: Document, out: Path) -> None:
     doc.heading("7. How this report was made")
-    records = _read_jsonl(out / "pipeline.jsonl")
     latest: dict[str, dict[str, Any]] = {}
-    for r in records:
+    for r in _read_jsonl(out / "pipeline.jsonl"):
         if r.get("status") == "ran" or r.get("name") not in latest:
             latest[r["name"]] = r
     doc.text(
