@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -182,19 +182,14 @@ class ConfusionMatrix:
         absent from both prediction and ground truth (0/0), exactly as the official script."""
         m = self.counts()
         tp = np.diag(m)
-        predicted = m.sum(axis=0)
-        actual = m.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return tp / (predicted + actual - tp)
+            return tp / (m.sum(axis=0) + m.sum(axis=1) - tp)  # predicted + actual - TP
 
     def mean_iou(self, classes: tuple[int, ...] = MIOU_CLASSES) -> float:
         """The official mean IoU: the mean of the IoU of ``classes`` (0–5), accumulated in the
         official order (``mean += iou / 6``) so the float is bit-identical; nan if any is nan."""
         per_class = self.iou()
-        mean = 0.0
-        for c in classes:
-            mean += per_class[c] / len(classes)
-        return float(mean)
+        return float(sum(per_class[c] / len(classes) for c in classes))
 
     def mean_iou_nansafe(self, classes: tuple[int, ...] = MIOU_CLASSES) -> float:
         """Mean IoU over the ``classes`` that occur in prediction or ground truth (nan only if none
@@ -239,14 +234,11 @@ class MeanIoUResult:
     mean_iou_nansafe: float
     pixel_accuracy: float
     confusion: list[list[int]]
-    class_names: tuple[str, ...] = field(default=CLASS_NAMES)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (nan becomes ``None``)."""
         return {
-            "per_class_iou": {
-                name: _json_number(v) for name, v in zip(self.class_names, self.per_class_iou, strict=True)
-            },
+            "per_class_iou": {name: _json_number(v) for name, v in zip(CLASS_NAMES, self.per_class_iou, strict=True)},
             "mean_iou": _json_number(self.mean_iou),
             "mean_iou_nansafe": _json_number(self.mean_iou_nansafe),
             "pixel_accuracy": _json_number(self.pixel_accuracy),
