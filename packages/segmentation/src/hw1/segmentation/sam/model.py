@@ -138,14 +138,6 @@ def build_sam(model_type: str | SamArchitecture) -> Sam:
     return sam.eval()
 
 
-def _describe_sam_state(state: dict[str, torch.Tensor]) -> tuple[int | None, int]:
-    """(image-encoder embed dim, number of encoder blocks) of a SAM state_dict."""
-    proj = state.get("image_encoder.patch_embed.proj.weight")
-    dim = int(proj.shape[0]) if isinstance(proj, torch.Tensor) and proj.ndim == 4 else None
-    blocks = {k.split(".")[2] for k in state if k.startswith("image_encoder.blocks.")}
-    return dim, len(blocks)
-
-
 def load_sam(
     checkpoint: str | os.PathLike[str],
     model_type: str | SamArchitecture = "vit_h",
@@ -168,7 +160,10 @@ def load_sam(
             f"pass an official SAM file such as {SAM_CHECKPOINT_FILES['vit_b']}"
         )
     arch = resolve_sam_architecture(model_type)
-    dim, depth = _describe_sam_state(state)
+    # The file's image-encoder width (patch-embedding channels) and depth (number of blocks).
+    proj = state.get("image_encoder.patch_embed.proj.weight")
+    dim = int(proj.shape[0]) if isinstance(proj, torch.Tensor) and proj.ndim == 4 else None
+    depth = len({k.split(".")[2] for k in state if k.startswith("image_encoder.blocks.")})
     name = model_type if isinstance(model_type, str) else "the given architecture"
 
     def mismatch(detail: str) -> Hw1CheckpointError:
