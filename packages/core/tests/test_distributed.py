@@ -26,6 +26,7 @@ WORKER = textwrap.dedent(
 
     from hw1.core import (MetricsLogger, all_reduce_sum, barrier, broadcast_buffers, cleanup_distributed,
                           init_distributed, rank_zero_only, reduce_metrics)
+    from hw1.core.distributed import main_process_first
 
     out = Path(sys.argv[1])
     ctx = init_distributed("cpu")
@@ -44,6 +45,13 @@ WORKER = textwrap.dedent(
             fh.write(f"{ctx.rank}\\n")
 
     write_marker()
+
+    def build(first):  # rank 0 first (before the barrier), then the others
+        with (out / "order.txt").open("a") as fh:
+            fh.write(f"{ctx.rank}:{first}\\n")
+        return ctx.rank
+
+    assert main_process_first(build) == ctx.rank
     barrier()
     cleanup_distributed()
     """
@@ -95,3 +103,4 @@ def test_two_process_gloo_run_reduces_and_writes_on_rank0_only(tmp_path):
     assert record["acc"] == 0.5 and record["loss"] == 1.0  # averaged over ranks
     assert record["bn_mean"] == [10.0, 10.0]  # both ranks hold rank 0's buffers (5) after broadcast_buffers
     assert (tmp_path / "rank0_only.txt").read_text() == "0\n"
+    assert (tmp_path / "order.txt").read_text() == "0:True\n1:False\n"

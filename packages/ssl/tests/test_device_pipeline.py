@@ -7,9 +7,10 @@ import torch
 
 from hw1.core import device_batches
 from hw1.core.distributed import DistributedContext
+from hw1.core.image_store import open_folder_store
 from hw1.ssl import pretrain
 from hw1.ssl.device_augmentations import build_device_two_view_augmentation
-from hw1.ssl.device_pipeline import DeviceTwoViewBatches, choose_pipeline, open_pretrain_store
+from hw1.ssl.device_pipeline import DeviceTwoViewBatches, choose_pipeline
 
 
 def test_auto_takes_device_when_the_decoded_folder_fits(tiny_images, monkeypatch):
@@ -22,7 +23,7 @@ def test_auto_takes_device_when_the_decoded_folder_fits(tiny_images, monkeypatch
 
 def test_two_view_batches_follow_the_sampler_order(tiny_images, tmp_path):
     ctx = DistributedContext()
-    store = open_pretrain_store(tiny_images, 32, ctx, cache_dir=str(tmp_path / "cache"))
+    store = open_folder_store(tiny_images, 32, cache_dir=str(tmp_path / "cache"))
     batches = DeviceTwoViewBatches(store, build_device_two_view_augmentation("byol", 32), 8, ctx, seed=0)
     assert len(batches) == 3
     torch.manual_seed(1)

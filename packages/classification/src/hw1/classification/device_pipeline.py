@@ -17,7 +17,7 @@ from hw1.classification.config import FinetuneConfig
 from hw1.classification.dataset import read_csv_rows
 from hw1.classification.device_transforms import DeviceImageTransform, build_device_transform, open_csv_store
 from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline, step_seed
-from hw1.core.distributed import DistributedContext, barrier
+from hw1.core.distributed import DistributedContext, main_process_first
 from hw1.core.errors import Hw1DataError
 from hw1.core.image_store import ImageStore, store_bytes
 
@@ -80,8 +80,8 @@ def build_device_class_batches(config: FinetuneConfig, ctx: DistributedContext) 
     if resolve_data_pipeline(config.data_pipeline, store_bytes(count, (size, size)), ctx.device) != "device":
         return None
 
-    def open_it(report: bool) -> tuple[ImageStore, torch.Tensor]:
-        return open_csv_store(
+    store, labels = main_process_first(
+        lambda report: open_csv_store(
             config.train_csv,
             config.train_images,
             size,
@@ -89,10 +89,7 @@ def build_device_class_batches(config: FinetuneConfig, ctx: DistributedContext) 
             num_classes=config.num_classes,
             report=report,
         )
-
-    opened = open_it(True) if ctx.is_main else None
-    barrier()
-    store, labels = opened if opened is not None else open_it(False)
+    )
     if store.skipped:
         raise Hw1DataError(
             f"{store.skipped[0]} (listed in {config.train_csv}; {len(store.skipped)} unreadable in all); "

@@ -19,6 +19,7 @@ import torch.distributed as dist
 from hw1.core.device import select_device
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,14 @@ def barrier() -> None:
     """Wait for every process (no-op when not distributed)."""
     if get_world_size() > 1:
         dist.barrier()
+
+
+def main_process_first(make: Callable[[bool], T]) -> T:
+    """``make(True)`` on rank 0, then ``make(False)`` on the other ranks once rank 0 is done: for a
+    cache that rank 0 builds (and reports on) and the others then open, such as an image store."""
+    made = make(True) if is_main_process() else None
+    barrier()
+    return made if made is not None else make(False)
 
 
 def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import torch
 
 from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline, step_seed
-from hw1.core.distributed import DistributedContext, barrier
+from hw1.core.distributed import DistributedContext
 from hw1.core.errors import Hw1DataError
-from hw1.core.image_store import ImageStore, open_folder_store, store_bytes
+from hw1.core.image_store import ImageStore, store_bytes
 from hw1.core.images import list_images
 from hw1.ssl.device_augmentations import DeviceTwoViewAugmentation
 
@@ -31,16 +31,6 @@ def choose_pipeline(requested: str, images: str | os.PathLike[str], image_size: 
     except Hw1DataError:
         return "workers"  # the worker path reports the missing folder in its usual words
     return resolve_data_pipeline("auto", store_bytes(count, (image_size, image_size)), device)
-
-
-def open_pretrain_store(
-    images: str | os.PathLike[str], image_size: int, ctx: DistributedContext, *, cache_dir: str | None = None
-) -> ImageStore:
-    """The store of ``images`` at ``image_size``: rank 0 builds (or checks) it and reports skipped
-    images, then the other ranks open the finished store."""
-    store = open_folder_store(images, image_size, cache_dir=cache_dir, report=True) if ctx.is_main else None
-    barrier()
-    return store if store is not None else open_folder_store(images, image_size, cache_dir=cache_dir, report=False)
 
 
 class DeviceTwoViewBatches:

@@ -11,6 +11,7 @@ uninterrupted one and (with ``deterministic=True``) ends with equal weights.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from typing import Any
 
@@ -20,8 +21,9 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from hw1.core.backbone import create_backbone
 from hw1.core.device import prepare_model, to_device_batch
-from hw1.core.distributed import DistributedContext, barrier, reduce_metrics, unwrap_model
+from hw1.core.distributed import DistributedContext, barrier, main_process_first, reduce_metrics, unwrap_model
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
+from hw1.core.image_store import open_folder_store
 from hw1.core.metrics import MetricsLogger
 from hw1.core.precision import PrecisionProbe, autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress
@@ -42,7 +44,7 @@ from hw1.ssl.augmentations import NORMALIZATION, build_two_view_transform
 from hw1.ssl.config import PretrainConfig
 from hw1.ssl.dataset import UnlabeledImageFolder
 from hw1.ssl.device_augmentations import build_device_two_view_augmentation
-from hw1.ssl.device_pipeline import DeviceTwoViewBatches, choose_pipeline, open_pretrain_store
+from hw1.ssl.device_pipeline import DeviceTwoViewBatches, choose_pipeline
 from hw1.ssl.knn import KnnMonitor
 from hw1.ssl.methods import SSLMethod, create_method, method_class
 from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
@@ -133,7 +135,8 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     generator = make_generator(config.seed)
     recipe = dict(min_scale=config.min_scale, color_jitter_strength=config.color_jitter_strength)
     if choose_pipeline(config.data_pipeline, config.images, config.image_size, device) == "device":
-        store = open_pretrain_store(config.images, config.image_size, ctx, cache_dir=config.cache_dir)
+        open_store = functools.partial(open_folder_store, config.images, config.image_size, cache_dir=config.cache_dir)
+        store = main_process_first(lambda report: open_store(report=report))  # rank 0 builds it and reports
         dataset: Any = store
         augmentation = build_device_two_view_augmentation(cls.augmentation, config.image_size, **recipe)
         device_batches = DeviceTwoViewBatches(store, augmentation, config.batch_size, ctx, seed=config.seed)
