@@ -152,7 +152,6 @@ def _loader(ds: Dataset, c: SegTrainConfig, ctx: DistributedContext, *, train: b
         pin_memory=ctx.device.type == "cuda",
         worker_init_fn=seed_worker,
         generator=gen,
-        persistent_workers=False,
     )
 
 
@@ -248,13 +247,13 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     )
     scaler = make_grad_scaler(device, precision)
     loss_fn = build_loss(c.loss, c.class_weights, c.ignore_unknown, focal_gamma=c.focal_gamma).to(device)
+    resumable = {"optimizer": optimizer, "scheduler": scheduler, "scaler": scaler}  # their state_dicts go in last.pt
 
     start_epoch, step, best_miou, best_epoch = 1, 0, -1.0, 0
     logger = MetricsLogger(run_dir / "metrics.jsonl")
     if resume_ckpt is not None:
-        optimizer.load_state_dict(resume_ckpt["optimizer"])
-        scheduler.load_state_dict(resume_ckpt["scheduler"])
-        scaler.load_state_dict(resume_ckpt["scaler"])
+        for key, obj in resumable.items():
+            obj.load_state_dict(resume_ckpt[key])
         start_epoch = int(resume_ckpt["epoch"]) + 1
         step = int(resume_ckpt["step"])
         best_miou = float(resume_ckpt.get("best_miou", -1.0))
@@ -309,9 +308,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
                 config=asdict(c),
             )
             resume_state = {
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "scaler": scaler.state_dict(),
+                **{key: obj.state_dict() for key, obj in resumable.items()},
                 "best_miou": best_miou,
                 "best_epoch": best_epoch,
                 "precision": precision,
