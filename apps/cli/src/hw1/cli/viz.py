@@ -184,8 +184,8 @@ def viz_curves(metrics: Path, out: Path, title: str | None) -> None:
     click.echo(f"wrote {path}")
 
 
-def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
-    """(matrix, class names or None) from an eval.json ('hw1 seg evaluate --out' or '--json') or a .npy."""
+def _read_confusion(path: Path) -> Any:
+    """The confusion matrix of an eval.json ('hw1 seg evaluate --out' or '--json') or a .npy."""
     import numpy as np
 
     from hw1.core import Hw1DataError
@@ -196,13 +196,12 @@ def _read_confusion(path: Path) -> tuple[Any, list[str] | None]:
                 f"{path}: file not found; pass an eval.json of 'hw1 seg evaluate --out' or a .npy matrix"
             )
         try:
-            return np.load(path, allow_pickle=False), None
+            return np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise Hw1DataError(f"{path}: not a readable .npy matrix ({exc})") from exc
     from hw1.segmentation.evaluate import read_evaluation
 
-    result = read_evaluation(path)
-    return result.metrics.confusion, list(result.metrics.class_names)
+    return read_evaluation(path).metrics.confusion
 
 
 @viz.command(
@@ -225,7 +224,7 @@ def viz_confusion(source: Path, out: Path, title: str | None) -> None:
     from hw1.segmentation import CLASS_NAMES, MIOU_CLASSES
     from hw1.viz import plot_confusion
 
-    matrix, names = _read_confusion(source)
+    matrix = _read_confusion(source)
     try:
         matrix = np.asarray(matrix, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -234,7 +233,7 @@ def viz_confusion(source: Path, out: Path, title: str | None) -> None:
     path = plot_confusion(
         matrix,
         out,
-        class_names=names or (CLASS_NAMES if seven else None),
+        class_names=CLASS_NAMES if seven else None,
         miou_classes=MIOU_CLASSES if seven else None,
         title=title,
     )
