@@ -85,13 +85,12 @@ def build_loss(
     ignore_unknown: bool = False,
     *,
     focal_gamma: float = 2.0,
-    num_classes: int = NUM_CLASSES,
 ) -> nn.Module:
     """The loss ``name`` (one of :data:`LOSS_CHOICES`) as a module ``loss(logits, target)`` with
     ``logits`` (N, C, H, W) and integer ``target`` (N, H, W). ``class_weights`` (one per class)
     weight cross-entropy and focal terms; ``ignore_unknown`` drops Unknown pixels from every term."""
-    if class_weights is not None and len(class_weights) != num_classes:
-        raise Hw1Error(f"class weights: expected {num_classes} values (one per class), got {len(class_weights)}")
+    if class_weights is not None and len(class_weights) != NUM_CLASSES:
+        raise Hw1Error(f"class weights: expected {NUM_CLASSES} values (one per class), got {len(class_weights)}")
     ignore = UNKNOWN if ignore_unknown else NO_IGNORE
     builders = {
         "ce": lambda: CrossEntropyLoss(class_weights, ignore_index=ignore),

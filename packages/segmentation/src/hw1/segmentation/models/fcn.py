@@ -97,8 +97,6 @@ class Fcn32s(nn.Module):
         learn_final_upsampling: bool = False,
     ) -> None:
         super().__init__()
-        self.num_classes = num_classes
-        self.batch_norm = batch_norm
         self.features = vgg16_features(width, batch_norm)
         self.pool3, self.pool4, self.pool5 = _pool_indices(self.features)[2:]
         c5 = _channels_before(self.features, self.pool5)

@@ -7,15 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from hw1.core import Hw1DataError
+from hw1.segmentation.palette import NUM_CLASSES
 
 
-def refine_with_sam(
-    labels: np.ndarray,
-    sam_masks: Sequence[np.ndarray],
-    *,
-    num_classes: int = 7,
-    min_agreement: float = 0.0,
-) -> np.ndarray:
+def refine_with_sam(labels: np.ndarray, sam_masks: Sequence[np.ndarray], *, min_agreement: float = 0.0) -> np.ndarray:
     """Snap a land-cover map to SAM's regions: each SAM mask takes the majority class of
     ``labels`` inside it. Masks are applied from the largest to the smallest, so a small region
     inside a large one keeps its own vote; pixels no mask covers keep their label.
@@ -32,7 +27,7 @@ def refine_with_sam(
         if m.shape != lab.shape:
             raise Hw1DataError(f"SAM mask {i} is {m.shape} but the labels are {lab.shape}")
     for m in sorted(masks, key=lambda m: -int(m.sum())):
-        votes = np.bincount(lab[m].astype(np.int64).ravel(), minlength=num_classes)
+        votes = np.bincount(lab[m].astype(np.int64).ravel(), minlength=NUM_CLASSES)
         total = int(votes.sum())
         if total == 0:
             continue
