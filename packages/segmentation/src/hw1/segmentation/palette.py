@@ -17,15 +17,7 @@ NUM_CLASSES = 7
 UNKNOWN = 6
 
 #: Class names, indexed by class id.
-CLASS_NAMES: tuple[str, ...] = (
-    "Urban",
-    "Agriculture",
-    "Rangeland",
-    "Forest",
-    "Water",
-    "Barren",
-    "Unknown",
-)
+CLASS_NAMES: tuple[str, ...] = ("Urban", "Agriculture", "Rangeland", "Forest", "Water", "Barren", "Unknown")
 
 #: Mask colour of each class id, ``(7, 3) uint8``: row ``c`` is the RGB colour of class ``c``.
 PALETTE = np.array(

@@ -83,9 +83,7 @@ def build_train_transform(
 
 
 def build_eval_transform(
-    normalization: Mapping[str, Sequence[float]] = IMAGENET_NORMALIZATION,
-    *,
-    resize: int | None = None,
+    normalization: Mapping[str, Sequence[float]] = IMAGENET_NORMALIZATION, *, resize: int | None = None
 ) -> A.Compose:
     """The evaluation transform: optional ``resize`` to a square (masks nearest-neighbour), then
     normalisation. Deterministic."""

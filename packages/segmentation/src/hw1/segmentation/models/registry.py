@@ -105,12 +105,7 @@ def describe_model(name: str) -> str:
     return (_REGISTRY[name].__doc__ or "").strip().partition("\n")[0] if name in _REGISTRY else ""
 
 
-def create_model(
-    name: str,
-    num_classes: int = NUM_CLASSES,
-    weights: str | None = None,
-    **kwargs: Any,
-) -> nn.Module:
+def create_model(name: str, num_classes: int = NUM_CLASSES, weights: str | None = None, **kwargs: Any) -> nn.Module:
     """Build the segmentation model ``name`` with ``num_classes`` output channels.
 
     ``weights`` depends on the family: ``None``/``"none"`` is random initialisation everywhere

@@ -18,13 +18,7 @@ import torch
 import torchvision
 from torch import nn
 
-from hw1.core import (
-    Hw1CheckpointError,
-    Hw1Error,
-    extract_state_dict,
-    load_backbone_state_dict,
-    load_checkpoint,
-)
+from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_backbone_state_dict, load_checkpoint
 from hw1.core.backbone import download_error, weights_file
 from hw1.segmentation.models.registry import register_model
 from hw1.segmentation.palette import NUM_CLASSES
