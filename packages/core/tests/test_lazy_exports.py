@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from hw1.core.lazy_exports import lazy_exports
+from hw1.core.lazy_exports import lazy_exports, type_checking_imports
 
 
 @pytest.fixture
@@ -52,3 +52,23 @@ def test_the_hw1_packages_use_it_and_stay_light() -> None:
     assert "save_checkpoint" in dir(hw1.core) and "lazy_exports" in hw1.core.__all__
     with pytest.raises(AttributeError, match="module 'hw1.core' has no attribute 'nope'"):
         hw1.core.nope  # noqa: B018
+
+
+def test_without_a_table_the_type_checking_imports_are_the_lazy_names(heavy_module, tmp_path) -> None:
+    package = tmp_path / "w_lazy_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from typing import TYPE_CHECKING\n\nfrom hw1.core.lazy_exports import lazy_exports\n\n"
+        "LIGHT = 1\n__getattr__, __dir__ = lazy_exports(globals())\n\n"
+        f"if TYPE_CHECKING:\n    from {heavy_module} import THING, make\n"
+    )
+    import builtins
+    import importlib
+
+    sys.modules.pop("w_lazy_pkg", None)
+    pkg = importlib.import_module("w_lazy_pkg")
+    assert heavy_module not in sys.modules and {"LIGHT", "THING", "make"} <= set(dir(pkg))
+    assert pkg.make() == 7 and pkg.THING is sys.modules[heavy_module].THING and builtins.W_LOADS == 1
+    with pytest.raises(ValueError, match="line 2: a lazy export cannot be renamed"):
+        type_checking_imports("if TYPE_CHECKING:\n    from m import a as b\n")
+    sys.modules.pop("w_lazy_pkg", None)

@@ -10,20 +10,9 @@ from hw1.classification.settings import SETTINGS, Setting, get_setting
 from hw1.classification.synthetic import make_synthetic_classification
 from hw1.core.lazy_exports import lazy_exports
 
-#: Attributes that need torch, by defining module: imported when first asked for.
-_LAZY: dict[str, tuple[str, ...]] = {
-    "hw1.classification.backbones": ("load_backbone",),
-    "hw1.classification.checkpoint": ("CHECKPOINT_FORMAT", "export_backbone", "load_classifier"),
-    "hw1.classification.dataset": ("OfficeHomeCsv", "build_transform", "read_csv_rows"),
-    "hw1.classification.experiments": ("run_experiments",),
-    "hw1.classification.features": ("loader_features", "save_features"),
-    "hw1.classification.head": ("Classifier", "ClassifierHead", "build_classifier", "freeze_backbone"),
-    "hw1.classification.predict": ("PredictionReport", "predict_csv"),
-    "hw1.classification.training": ("train_classifier",),
-}
-__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
+__getattr__, __dir__ = lazy_exports(globals())  # the names of the TYPE_CHECKING block below
 
-if TYPE_CHECKING:  # what static type checkers and IDEs see
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded on first use
     from hw1.classification.backbones import load_backbone
     from hw1.classification.checkpoint import CHECKPOINT_FORMAT, export_backbone, load_classifier
     from hw1.classification.dataset import OfficeHomeCsv, build_transform, read_csv_rows

@@ -18,49 +18,9 @@ from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_NORMALIZATION, IMAGEN
 from hw1.core.progress import progress, progress_enabled
 from hw1.core.run_options import RunOptions
 
-#: Attributes that need torch, by defining module: imported when first asked for.
-_LAZY: dict[str, tuple[str, ...]] = {
-    "hw1.core.backbone": (
-        "backbone_state_dict",
-        "create_backbone",
-        "extract_state_dict",
-        "load_backbone_file",
-        "load_backbone_state_dict",
-    ),
-    "hw1.core.checkpoint": ("load_checkpoint", "load_format_checkpoint", "save_checkpoint"),
-    "hw1.core.device": ("prepare_model", "select_device", "to_device_batch"),
-    "hw1.core.distributed": (
-        "DistributedContext",
-        "all_reduce_mean",
-        "all_reduce_sum",
-        "barrier",
-        "broadcast_buffers",
-        "cleanup_distributed",
-        "get_world_size",
-        "init_distributed",
-        "is_main_process",
-        "rank_zero_only",
-        "reduce_metrics",
-        "unwrap_model",
-    ),
-    "hw1.core.precision": ("autocast", "make_grad_scaler", "resolve_precision"),
-    "hw1.core.schedules": ("WarmupDecay", "build_lr_scheduler"),
-    "hw1.core.run": (
-        "LossMeter",
-        "RunFolder",
-        "RunResult",
-        "build_optimizer",
-        "decay_groups",
-        "distributed_run",
-        "epoch_seed",
-        "open_run_folder",
-        "seed_epoch",
-    ),
-    "hw1.core.seeding": ("make_generator", "seed_everything", "seed_worker"),
-}
-__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
+__getattr__, __dir__ = lazy_exports(globals())  # the names of the TYPE_CHECKING block below
 
-if TYPE_CHECKING:  # what static type checkers and IDEs see
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded on first use
     from hw1.core.backbone import (
         backbone_state_dict,
         create_backbone,

@@ -17,20 +17,9 @@ from hw1.core.lazy_exports import lazy_exports
 from hw1.ssl.config import PretrainConfig
 from hw1.ssl.labeled_csv import LabeledImages, read_labeled_csv
 
-#: Attributes that need torch or lightly, by defining module: imported when first asked for.
-_LAZY: dict[str, tuple[str, ...]] = {
-    "hw1.core.run": ("build_optimizer",),
-    "hw1.ssl.augmentations": ("AUGMENTATIONS", "build_eval_transform", "build_two_view_transform"),
-    "hw1.ssl.dataset": ("UnlabeledImageFolder",),
-    "hw1.ssl.export": ("export_backbone",),
-    "hw1.ssl.knn": ("KnnMonitor", "knn_accuracy", "normalized_image_features"),
-    "hw1.ssl.methods": ("SSLMethod", "create_method", "list_methods", "method_defaults", "register_method"),
-    "hw1.ssl.training": ("pretrain",),
-    "hw1.ssl.run_checkpoint": ("CHECKPOINT_FORMAT", "read_run_checkpoint"),
-}
-__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
+__getattr__, __dir__ = lazy_exports(globals())  # the names of the TYPE_CHECKING block below
 
-if TYPE_CHECKING:  # what static type checkers and IDEs see
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded on first use
     from hw1.core.run import build_optimizer
     from hw1.ssl.augmentations import AUGMENTATIONS, build_eval_transform, build_two_view_transform
     from hw1.ssl.dataset import UnlabeledImageFolder
