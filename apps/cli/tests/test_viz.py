@@ -165,6 +165,11 @@ def test_curves_command(runner, tmp_path):
     assert 900 <= w <= 2000 and 250 <= h <= 800
     bad = runner.invoke(cli, ["viz", "curves", str(tmp_path / "nothing.jsonl"), str(out)])
     assert bad.exit_code == 2 and "not found" in bad.output
+    (tmp_path / "empty.jsonl").write_text("\n")
+    (tmp_path / "bad.jsonl").write_text("garbage\n{}\n")
+    for name, message in (("empty.jsonl", "no metric records"), ("bad.jsonl", "bad.jsonl:1: not a JSON object")):
+        bad = runner.invoke(cli, ["viz", "curves", str(tmp_path / name), str(out)])
+        assert bad.exit_code == 2 and message in bad.output, bad.output
 
 
 def test_confusion_command_reads_evaluate_json(runner, tmp_path):

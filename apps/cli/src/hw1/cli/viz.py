@@ -176,12 +176,20 @@ def viz_curves(metrics: Path, out: Path, title: str | None) -> None:
     """Training curves from METRICS (a metrics.jsonl, or a run directory holding one): panels for
     loss, accuracy/IoU, learning rate, per-class values and any other changing metric; train solid,
     validation dashed."""
-    from hw1.viz import plot_training_curves, read_metrics_jsonl
+    click.echo(f"wrote {draw_curves(metrics, out, title)}")
 
-    if metrics.is_dir():
-        metrics = metrics / "metrics.jsonl"
-    path = plot_training_curves(read_metrics_jsonl(metrics), out, title=title or metrics.parent.name)
-    click.echo(f"wrote {path}")
+
+def draw_curves(metrics: Path, out: Path, title: str | None = None) -> Path:
+    """Draw the training curves of ``metrics`` (a metrics.jsonl, or the run folder holding one) into
+    ``out``, titled ``title`` or the run folder's name; :class:`~hw1.core.Hw1DataError` for an empty log."""
+    from hw1.core import Hw1DataError, read_metrics
+    from hw1.viz import plot_training_curves
+
+    metrics = metrics / "metrics.jsonl" if metrics.is_dir() else metrics
+    records = read_metrics(metrics)
+    if not records:
+        raise Hw1DataError(f"{metrics}: no metric records; has the run logged an epoch yet?")
+    return plot_training_curves(records, out, title=title or metrics.parent.name)
 
 
 def _read_confusion(path: Path) -> Any:

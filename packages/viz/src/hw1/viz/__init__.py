@@ -7,7 +7,7 @@ no other hw1 package and never loads a model.
 
 from hw1.viz.class_styles import class_styles, distinct_colors
 from hw1.viz.confusion import iou_from_confusion, plot_confusion
-from hw1.viz.curves import curve_panels, metric_family, metric_series, plot_training_curves, read_metrics_jsonl
+from hw1.viz.curves import curve_panels, metric_family, metric_series, plot_training_curves
 from hw1.viz.embedding import embed, embedding_silhouette
 from hw1.viz.errors import VizInputError
 from hw1.viz.features import FeatureSet, read_feature_file
@@ -38,7 +38,6 @@ __all__ = [
     "plot_embedding_comparison",
     "plot_training_curves",
     "read_feature_file",
-    "read_metrics_jsonl",
     "sam_overlay",
     "save_mask_overlay",
     "save_sam_overlay",

@@ -1,10 +1,9 @@
-"""Training curves from a ``metrics.jsonl`` log: one JSON object per line, ``{"epoch":…, "step":…,
-"split":…, <metric>: value…}``, as every hw1 training loop writes it. The file is read with :mod:`json`
-here, so hw1-viz needs no other hw1 package; :func:`curve_panels` groups the metrics into panels."""
+"""Training curves from the records of a ``metrics.jsonl`` log (one JSON object per line, ``{"epoch":…,
+"step":…, "split":…, <metric>: value…}``, as every hw1 training loop writes it and
+``hw1.core.read_metrics`` reads it); :func:`curve_panels` groups the metrics into panels."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections import defaultdict
@@ -23,31 +22,6 @@ FAMILIES = ("loss", "accuracy / IoU", "learning rate")
 
 #: Panels per row of the figure.
 PANELS_PER_ROW = 4
-
-
-def read_metrics_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Records of a ``metrics.jsonl``; blank lines and a torn last line (a run killed while
-    writing) are skipped. :class:`VizInputError` when the file is missing or holds no record."""
-    p = Path(path)
-    if not p.is_file():
-        raise VizInputError(f"{p}: metrics file not found; pass the metrics.jsonl of a run")
-    records = []
-    lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
-    for i, line in enumerate(lines):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if i == len(lines) - 1:
-                continue  # torn last line
-            raise VizInputError(f"{p}:{i + 1}: not a JSON object ({exc.msg}); the file is not a metrics.jsonl") from exc
-        if isinstance(rec, dict):
-            records.append(rec)
-    if not records:
-        raise VizInputError(f"{p}: no metric records; has the run logged an epoch yet?")
-    return records
 
 
 def metric_family(name: str) -> str:

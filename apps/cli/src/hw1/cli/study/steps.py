@@ -169,7 +169,7 @@ def run_tsne(ctx: StudyContext) -> str | None:
 
 
 def run_curves(ctx: StudyContext) -> None:
-    from hw1.viz import plot_training_curves, read_metrics_jsonl
+    from hw1.cli.viz import draw_curves
 
     runs = {"ssl": ctx.out / "ssl", "cls_C": ctx.out / "cls" / "C", **{k: ctx.out / "seg" / k for k in SEG_RUNS}}
     for name, run in runs.items():
@@ -177,7 +177,7 @@ def run_curves(ctx: StudyContext) -> None:
         if metrics.is_file():
             figure = ctx.out / "figures" / f"curves_{name}.png"
             ctx.record("viz", "curves", metrics, figure)
-            plot_training_curves(read_metrics_jsonl(metrics), figure, title=run.name)
+            draw_curves(metrics, figure)  # titled run.name
 
 
 def run_report(ctx: StudyContext) -> None:
