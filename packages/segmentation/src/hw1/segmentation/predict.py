@@ -111,12 +111,16 @@ class Predictor:
         )
         return logits.argmax(1).to(torch.uint8).cpu()
 
+    def predict_batch(self, images: torch.Tensor) -> torch.Tensor:
+        """Class ids ``(N, H, W) uint8`` (on CPU) for a ``(N, H, W, 3) uint8`` batch of RGB images."""
+        return self.predict_images(images.permute(0, 3, 1, 2))
+
     def predict_array(self, rgb: np.ndarray) -> np.ndarray:
         """Class ids ``(H, W) uint8`` for one ``(H, W, 3) uint8`` RGB image."""
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise Hw1DataError(f"expected an (H, W, 3) RGB array, got shape {rgb.shape}")
-        image = torch.from_numpy(np.array(rgb, dtype=np.uint8))  # a copy: arrays from PIL are read-only
-        return self.predict_images(image.permute(2, 0, 1)[None])[0].numpy()
+        batch = torch.from_numpy(np.array(rgb, dtype=np.uint8))[None]  # a copy: arrays from PIL are read-only
+        return self.predict_batch(batch)[0].numpy()
 
 
 @dataclass
