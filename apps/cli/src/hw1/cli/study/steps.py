@@ -52,16 +52,11 @@ def _split_labels(labels_csv: Path, folder: Path, val_every: int = 10) -> tuple[
     from hw1.core.csv_files import write_predictions_csv
 
     with labels_csv.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = (folder / "train.csv", folder / "val.csv")
-    for path, part in zip(
-        paths,
-        ([r for i, r in enumerate(rows) if i % val_every], [r for i, r in enumerate(rows) if not i % val_every]),
-        strict=True,
-    ):
-        write_predictions_csv(path, [(r["id"], r["filename"], r["label"]) for r in part])
-    return paths[0], paths[1], max(int(r["label"]) for r in rows) + 1
+        rows = [(r["id"], r["filename"], r["label"]) for r in csv.DictReader(fh)]
+    train, val = folder / "train.csv", folder / "val.csv"  # (folders made by the writer)
+    write_predictions_csv(train, [r for i, r in enumerate(rows) if i % val_every])
+    write_predictions_csv(val, rows[::val_every])
+    return train, val, max(int(label) for _id, _name, label in rows) + 1
 
 
 def run_supervised(ctx: StudyContext) -> str | None:
