@@ -49,8 +49,7 @@ def select_steps(steps: Sequence[Step], only: Sequence[str], skip: Sequence[str]
     for name in [*only, *skip]:
         if name not in names:
             raise Hw1Error(f"unknown step {name!r}: choose from {', '.join(names)}")
-    chosen = [s for s in steps if (not only or s.name in only) and s.name not in skip]
-    return chosen
+    return [s for s in steps if (not only or s.name in only) and s.name not in skip]
 
 
 def run_steps(steps: Sequence[Step], ctx: Any, out_dir: Path, *, force: Sequence[str] = ()) -> list[StepRecord]:
@@ -67,8 +66,7 @@ def run_steps(steps: Sequence[Step], ctx: Any, out_dir: Path, *, force: Sequence
             record = StepRecord(step.name, "skipped")
         else:
             click.echo(f"{header} …")
-            ctx.commands = []
-            ctx.notes = []
+            ctx.commands, ctx.notes = [], []
             t0 = time.perf_counter()
             declined = step.run(ctx)
             seconds = time.perf_counter() - t0
