@@ -3,7 +3,7 @@ models, training, streaming prediction, SAM"""
 
 from typing import TYPE_CHECKING
 
-from hw1.core.lazy_exports import lazy_exports
+from hw1.core.lazy_exports import lazy_exports, type_checking_imports
 from hw1.core.normalization import IMAGENET_NORMALIZATION
 from hw1.segmentation import sam  # torch-free: its names load on first use
 
@@ -25,21 +25,12 @@ from hw1.segmentation.palette import CLASS_NAMES, MIOU_CLASSES, NUM_CLASSES, PAL
 from hw1.segmentation.stages import DEFAULT_STAGE_IDS, STAGES, StagePredictions, predict_stages
 from hw1.segmentation.synthetic import make_synthetic_pair, make_synthetic_segmentation, render_satellite
 
-#: Attributes that need torch (or albumentations), by defining module: imported when first asked for.
-_LAZY: dict[str, tuple[str, ...]] = {
-    "hw1.segmentation.checkpoint": ("CHECKPOINT_FORMAT", "load_model_from_checkpoint", "model_checkpoint"),
-    "hw1.segmentation.dataset": ("SegmentationPairs", "image_to_tensor", "list_pairs"),
-    "hw1.segmentation.inference": ("predict_logits", "sliding_window_logits"),
-    "hw1.segmentation.losses": ("build_loss",),
-    "hw1.segmentation.models": ("Fcn8s", "Fcn16s", "Fcn32s", "create_model", "list_models", "register_model"),
-    "hw1.segmentation.predict": ("PredictionReport", "Predictor", "mask_name", "predict_folder"),
-    "hw1.segmentation.sam": tuple(sam.__all__),
-    "hw1.segmentation.train": ("train_segmentation",),
-    "hw1.segmentation.transforms": ("build_eval_transform", "build_train_transform"),
-}
+# Attributes that need torch (or albumentations) load on first use from the module their TYPE_CHECKING import
+# below names; SAM's (imported with *) by sam.__all__.
+_LAZY = {**type_checking_imports(__loader__.get_source(__name__)), "hw1.segmentation.sam": sam.__all__}
 __getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
-if TYPE_CHECKING:  # what static type checkers and IDEs see
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded on first use
     from hw1.segmentation.checkpoint import CHECKPOINT_FORMAT, load_model_from_checkpoint, model_checkpoint
     from hw1.segmentation.dataset import SegmentationPairs, image_to_tensor, list_pairs
     from hw1.segmentation.inference import predict_logits, sliding_window_logits

@@ -11,28 +11,11 @@ from typing import TYPE_CHECKING
 
 from hw1.core.lazy_exports import lazy_exports
 
-#: Every name, by defining module: each loads (with torch) on first use, so importing this package, and
-#: `hw1.segmentation` listing these names, stays light.
-_LAZY: dict[str, tuple[str, ...]] = {
-    "hw1.segmentation.sam.batch": ("OnImage", "SamReport", "segment_images"),
-    "hw1.segmentation.sam.config": ("SamConfig",),
-    "hw1.segmentation.sam.generator": ("build_mask_generator", "generate_sam_masks"),
-    "hw1.segmentation.sam.model": (
-        "SAM_ARCHITECTURES",
-        "SAM_CHECKPOINT_FILES",
-        "Hw1SamUnavailableError",
-        "SamArchitecture",
-        "build_sam",
-        "load_sam",
-        "register_sam_architecture",
-        "resolve_sam_architecture",
-    ),
-    "hw1.segmentation.sam.records": ("SAM_JSON_FORMAT", "masks_from_records", "read_sam_json", "write_sam_json"),
-    "hw1.segmentation.sam.refine": ("refine_with_sam",),
-}
-__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
+# Every name loads (with torch) on first use from the module its TYPE_CHECKING import below names, so
+# importing this package, and `hw1.segmentation` listing these names, stays light.
+__getattr__, __dir__ = lazy_exports(globals())
 
-if TYPE_CHECKING:  # what static type checkers and IDEs see
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded on first use
     from hw1.segmentation.sam.batch import OnImage, SamReport, segment_images
     from hw1.segmentation.sam.config import SamConfig
     from hw1.segmentation.sam.generator import build_mask_generator, generate_sam_masks
