@@ -27,17 +27,6 @@ def seg() -> None:
 _BUILDER_ARGUMENTS = ("num_classes", "weights", "classes", "encoder_name", "encoder_weights")
 
 
-def bind_model_options(model: str, options: dict[str, Any]) -> dict[str, Any]:
-    """``--model-option`` values checked against model ``model``'s keyword arguments and converted
-    to their types (an unknown key lists the valid ones)."""
-    from hw1.core.options import bind_options
-    from hw1.segmentation.models import model_options
-
-    return bind_options(
-        model_options(model), options, what=f"model {model!r}", option="--model-option", exclude=_BUILDER_ARGUMENTS
-    )
-
-
 @seg.command("models", epilog=example("hw1 seg models 'fcn*'", "hw1 seg models 'smp:*'"))
 @click.argument("pattern", required=False)
 def seg_models(pattern: str | None) -> None:
@@ -72,10 +61,18 @@ def seg_train(**options: Any) -> None:
     --model-option KEY=VALUE (repeatable) sets a keyword argument of the model (see 'hw1 seg models');
     --image-size 0 trains at the images' native size.
     """
+    from hw1.core.options import bind_options
+    from hw1.segmentation.models import model_options
     from hw1.segmentation.train import train_segmentation
 
     config = current_config(options)
-    config.model_kwargs = bind_model_options(config.model, config.model_kwargs)
+    config.model_kwargs = bind_options(  # checked against the model's keyword arguments, converted to their types
+        model_options(config.model),
+        config.model_kwargs,
+        what=f"model {config.model!r}",
+        option="--model-option",
+        exclude=_BUILDER_ARGUMENTS,
+    )
     if config.image_size == 0:
         config.image_size = None
     result = train_segmentation(config)
