@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -18,9 +18,6 @@ from hw1.segmentation.sam.generator import build_mask_generator, generate_sam_ma
 from hw1.segmentation.sam.model import load_sam
 from hw1.segmentation.sam.records import masks_from_records, write_sam_json
 from hw1.segmentation.sam.refine import refine_with_sam
-
-if TYPE_CHECKING:
-    from segment_anything.modeling import Sam
 
 
 @dataclass
@@ -38,11 +35,7 @@ OnImage = Callable[[Path, np.ndarray, list[dict[str, Any]], Path], None]
 
 
 def segment_images(
-    config: SamConfig,
-    images: Sequence[str | os.PathLike[str]],
-    *,
-    on_image: OnImage | None = None,
-    model: Sam | None = None,
+    config: SamConfig, images: Sequence[str | os.PathLike[str]], *, on_image: OnImage | None = None
 ) -> SamReport:
     """Run SAM's automatic mask generator on each image and write ``<stem>_sam.json`` into
     ``config.out_dir``; ``on_image`` (e.g. an overlay writer) runs after each JSON is written.
@@ -50,13 +43,10 @@ def segment_images(
     With ``config.refine_with`` set, that land-cover model predicts each image, the prediction is
     snapped to the SAM masks (:func:`refine_with_sam`) and written as an RGB palette mask to
     ``out_dir/refined/xxxx_mask.png`` (``xxxx_sat.jpg`` naming, so ``hw1 seg evaluate`` can score
-    the folder). The model is loaded from ``config.checkpoint`` unless ``model`` is given. An unreadable image
-    (or a failing ``on_image``) is recorded in ``report.failed`` and the rest continue; nothing
-    already written is removed.
+    the folder). An unreadable image (or a failing ``on_image``) is recorded in ``report.failed`` and
+    the rest continue; nothing already written is removed.
     """
-    if model is None:
-        device = select_device(config.device)
-        model = load_sam(config.checkpoint, config.model_type, device=device)
+    model = load_sam(config.checkpoint, config.model_type, device=select_device(config.device))
     generator = build_mask_generator(model, config)
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ def write_sam_json(
     *,
     image: str,
     size: tuple[int, int],
-    config: SamConfig | None = None,
+    config: SamConfig,
 ) -> Path:
     """Write the masks of one image as JSON: ``{"format", "image", "height", "width", "model_type",
     "generator": {parameters}, "masks": [records]}`` (written to a temp file, then renamed)."""
@@ -47,8 +47,8 @@ def write_sam_json(
         "image": image,
         "height": int(size[0]),
         "width": int(size[1]),
-        "model_type": config.model_type if config else None,
-        "generator": config.generator_kwargs() if config else None,
+        "model_type": config.model_type,
+        "generator": config.generator_kwargs(),
         "masks": list(records),
     }
     return write_text_atomic(path, json.dumps(doc))  # makes the folder
