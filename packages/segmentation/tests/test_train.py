@@ -165,16 +165,16 @@ def test_missing_data_dir(tmp_path) -> None:
         train_segmentation(SegTrainConfig(data_dir=str(tmp_path / "nope"), out_dir=str(tmp_path / "o")))
 
 
-def test_cli_model_options_are_typed() -> None:
-    cli_seg = pytest.importorskip("hw1.cli.seg", reason="hw1-cli not installed (package tested alone)")
+def test_model_options_are_typed() -> None:
+    """What ``hw1 seg train --model-option`` does: string values bound to the model's keyword arguments."""
+    from hw1.core.options import bind_options
+    from hw1.segmentation.models import model_options
 
-    assert cli_seg.bind_model_options("fcn32s", {"width": "0.25", "batch_norm": "True"}) == {
-        "width": 0.25,
-        "batch_norm": True,
-    }
-    assert cli_seg.bind_model_options("smp:Unet:resnet18", {"decoder_channels": "[32, 16, 16]"}) == {
-        "decoder_channels": [32, 16, 16]
-    }
+    def bind(model: str, options: dict[str, str]) -> dict[str, object]:
+        return bind_options(model_options(model), options, what=f"model {model!r}", option="--model-option")
+
+    assert bind("fcn32s", {"width": "0.25", "batch_norm": "True"}) == {"width": 0.25, "batch_norm": True}
+    assert bind("smp:Unet:resnet18", {"decoder_channels": "[32, 16, 16]"}) == {"decoder_channels": [32, 16, 16]}
 
 
 def test_biases_and_norm_weights_get_no_weight_decay(seg_train_data, tmp_path) -> None:
