@@ -39,7 +39,6 @@ class ToyConfig:
     cls=ConfigCommand,
     config=ToyConfig,
     required=("images",),
-    names={"model_kwargs": "--model-option"},
     choices={"optimizer": ("sgd", "adamw")},
 )
 @click.option("--model-kwargs", "alias__model_kwargs", hidden=True, default=None)

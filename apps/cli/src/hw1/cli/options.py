@@ -3,8 +3,8 @@ option's name, type, default and help (the field's attribute docstring).
 
 Rules (also what ``hw1.cli.study`` relies on to render a config back into a command line): field
 ``foo_bar`` is option ``--foo-bar`` with the field name as its parameter name; ``bool`` fields are
-``--foo/--no-foo`` flags; ``dict`` fields are repeatable ``KEY=VALUE`` options; ``list`` fields take
-comma-separated values. Old spellings stay as hidden aliases (``--out`` for ``--out-dir`` …).
+``--foo/--no-foo`` flags; ``dict`` fields are repeatable ``KEY=VALUE`` options named for one item
+(``model_kwargs`` is ``--model-option``); ``list`` fields take comma-separated values. Old spellings stay as hidden aliases (``--out`` for ``--out-dir`` …).
 
 The options are built when the command is first used, not when its group is listed, so
 ``hw1 ssl --help`` does not import hw1.ssl (nor torch).
@@ -31,11 +31,13 @@ import click
 CANONICAL_FIELDS = {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync_batchnorm"}
 #: Hidden aliases every generated command accepts, by canonical field: the spellings of hw1-cli 0.1.
 HIDDEN_ALIASES = {"out_dir": "--out", "num_workers": "--workers", "sync_batchnorm": "--sync-bn"}
+#: Dict fields whose repeatable ``KEY=VALUE`` option is named for one item, not for the field.
+ITEM_OPTIONS = {"model_kwargs": "--model-option", "method_options": "--method-option"}
 #: ``--precision`` choices, from the library that resolves them (imported when options are built).
 PRECISIONS = "hw1.core.choices:PRECISION_CHOICES"
 _ALIAS_PREFIX = "alias__"
 #: The keyword arguments of :func:`config_options` that :class:`ConfigCommand` passes on.
-_SPEC = ("exclude", "required", "choices", "names", "overrides")
+_SPEC = ("exclude", "required", "choices", "overrides")
 #: Parameter sources that mean the user did not give the option.
 _NOT_GIVEN = (None, click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
 _LITERALS = {"true": True, "false": False, "none": None, "null": None}
@@ -167,8 +169,10 @@ def _dict_callback(option: str) -> Callable[[click.Context, click.Parameter, Any
 
 
 def option_name(field_name: str) -> str:
-    """``num_workers`` → ``--num-workers`` (the canonical spelling of an old field name)."""
-    return "--" + CANONICAL_FIELDS.get(field_name, field_name).replace("_", "-")
+    """``num_workers`` → ``--num-workers`` (the canonical spelling of an old field name), ``model_kwargs`` →
+    ``--model-option`` (:data:`ITEM_OPTIONS`)."""
+    canonical = CANONICAL_FIELDS.get(field_name, field_name)
+    return ITEM_OPTIONS.get(canonical) or "--" + canonical.replace("_", "-")
 
 
 def config_options(
@@ -177,13 +181,11 @@ def config_options(
     exclude: Sequence[str] = (),
     required: Sequence[str] = (),
     choices: Mapping[str, Any] | None = None,
-    names: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[click.Option]:
     """One Click option per field of ``config_cls`` (plus hidden aliases of old spellings).
 
     ``choices`` maps a field to its allowed values (a sequence or ``"module:attr"`` of one);
-    ``names`` gives a field another option name (``model_kwargs`` → ``--model-option``);
     ``overrides`` passes extra ``click.Option`` arguments for a field.
     """
     hints = typing.get_type_hints(config_cls)
@@ -193,7 +195,7 @@ def config_options(
         if f.name in exclude:
             continue
         canonical = CANONICAL_FIELDS.get(f.name, f.name)
-        flag = (names or {}).get(f.name, option_name(f.name))
+        flag = option_name(f.name)
         base = _base_type(hints.get(f.name, str))
         default = field_default(f)
         default = None if default is dataclasses.MISSING else default

@@ -41,7 +41,6 @@ def seg_models(pattern: str | None) -> None:
     "train",
     cls=ConfigCommand,
     config="hw1.segmentation.config:SegTrainConfig",
-    names={"model_kwargs": "--model-option"},
     choices={
         "loss": "hw1.segmentation.config:LOSS_CHOICES",
         "optimizer": "hw1.segmentation.config:OPTIMIZER_CHOICES",

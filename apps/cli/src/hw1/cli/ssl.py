@@ -35,7 +35,6 @@ def methods_command() -> None:
     cls=ConfigCommand,
     config="hw1.ssl.config:PretrainConfig",
     required=("images",),
-    names={"method_options": "--method-option"},
     choices={"optimizer": "hw1.core.choices:OPTIMIZER_CHOICES", "precision": PRECISIONS},
     epilog=example(
         "hw1 ssl pretrain --images hw1_data/p1_data/mini/train --out-dir runs/ssl --epochs 100 \\",

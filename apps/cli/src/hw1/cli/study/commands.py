@@ -19,9 +19,6 @@ from typing import Any
 
 from hw1.cli.options import config_fields, field_default, option_name
 
-#: Dict fields and their repeatable ``KEY=VALUE`` option (the ``names`` the commands give them).
-DICT_OPTIONS = {"model_kwargs": "--model-option", "method_options": "--method-option"}
-
 
 def _item_value(value: Any) -> str:
     """A ``KEY=VALUE`` value as the option parser reads it back (JSON for lists, bools and None)."""
@@ -32,7 +29,7 @@ def _item_value(value: Any) -> str:
 
 def option_words(field: str, value: Any) -> list[str]:
     """The words of one option for config field ``field`` set to ``value`` (by this module's rule)."""
-    option = DICT_OPTIONS.get(field) or option_name(field)
+    option = option_name(field)
     if isinstance(value, bool):
         return [option if value else "--no-" + option[2:]]
     if isinstance(value, dict):
