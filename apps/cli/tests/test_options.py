@@ -80,6 +80,7 @@ def test_run_options_are_inherited_after_the_commands_own_options():
     by_name = {o.name: o for o in options}
     assert by_name["batch_size"].default == 8 and by_name["batch_size"].help.startswith("Per process")
     assert by_name["resume"].help == field_docs(RunOptions)["resume"]
+    assert tuple(by_name["precision"].type.choices) == ("auto", "fp32", "bf16", "fp16")  # RUN_CHOICES, for all
 
 
 def test_values_reach_the_config_with_types():

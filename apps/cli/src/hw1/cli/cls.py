@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from hw1.cli.errors import fail
-from hw1.cli.options import PRECISIONS, ConfigCommand, current_config, example
+from hw1.cli.options import ConfigCommand, current_config, example
 from hw1.cli.rank import is_rank_zero
 from hw1.cli.ssl import export_command
 
@@ -28,7 +28,6 @@ _CONFIG_COMMAND: dict[str, Any] = {
         "augment": "hw1.classification.config:AUGMENTATIONS",
         "optimizer": ("adamw", "sgd"),
         "schedule": ("cosine", "poly", "constant"),
-        "precision": PRECISIONS,
     },
 }
 _DATA = "--train-csv hw1_data/p1_data/office/train.csv --val-csv hw1_data/p1_data/office/val.csv"

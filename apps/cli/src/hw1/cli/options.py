@@ -33,8 +33,9 @@ CANONICAL_FIELDS = {"out": "out_dir", "workers": "num_workers", "sync_bn": "sync
 HIDDEN_ALIASES = {"out_dir": "--out", "num_workers": "--workers", "sync_batchnorm": "--sync-bn"}
 #: Dict fields whose repeatable ``KEY=VALUE`` option is named for one item, not for the field.
 ITEM_OPTIONS = {"model_kwargs": "--model-option", "method_options": "--method-option"}
-#: ``--precision`` choices, from the library that resolves them (imported when options are built).
-PRECISIONS = "hw1.core.choices:PRECISION_CHOICES"
+#: Choices of the fields every training config inherits from ``hw1.core.RunOptions``, from the library that
+#: resolves them (imported when options are built); a command's own ``choices`` come on top.
+RUN_CHOICES = {"precision": "hw1.core.choices:PRECISION_CHOICES"}
 _ALIAS_PREFIX = "alias__"
 #: The keyword arguments of :func:`config_options` that :class:`ConfigCommand` passes on.
 _SPEC = ("exclude", "required", "choices", "overrides")
@@ -212,7 +213,7 @@ def config_options(
             item = (typing.get_args(base) or (str,))[0]
             kwargs.update(type=click.STRING, metavar="A,B,…", callback=_list_callback(item))
         elif base is not bool:
-            allowed = (choices or {}).get(f.name)
+            allowed = {**RUN_CHOICES, **(choices or {})}.get(f.name)
             if allowed is not None:
                 allowed = resolve(allowed)
                 kwargs["type"] = click.Choice(list(allowed() if callable(allowed) else allowed), case_sensitive=False)

@@ -8,7 +8,7 @@ import click
 
 from hw1.cli.errors import fail
 from hw1.cli.lazy import LazyCommand, LazyGroup
-from hw1.cli.options import PRECISIONS, ConfigCommand, config_values, current_config, example, hidden_alias, red_option
+from hw1.cli.options import ConfigCommand, config_values, current_config, example, hidden_alias, red_option
 from hw1.cli.rank import is_rank_zero
 
 
@@ -45,7 +45,6 @@ def seg_models(pattern: str | None) -> None:
         "loss": "hw1.segmentation.config:LOSS_CHOICES",
         "optimizer": "hw1.segmentation.config:OPTIMIZER_CHOICES",
         "schedule": ("poly", "cosine", "constant"),
-        "precision": PRECISIONS,
     },
     epilog=example(
         "hw1 seg train --data-dir hw1_data/p2_data --out-dir runs/seg_a --model fcn32s --weights imagenet",

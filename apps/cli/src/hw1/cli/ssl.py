@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from hw1.cli.options import PRECISIONS, ConfigCommand, current_config, example
+from hw1.cli.options import ConfigCommand, current_config, example
 from hw1.cli.rank import is_rank_zero
 
 
@@ -35,7 +35,7 @@ def methods_command() -> None:
     cls=ConfigCommand,
     config="hw1.ssl.config:PretrainConfig",
     required=("images",),
-    choices={"optimizer": "hw1.core.choices:OPTIMIZER_CHOICES", "precision": PRECISIONS},
+    choices={"optimizer": "hw1.core.choices:OPTIMIZER_CHOICES"},
     epilog=example(
         "hw1 ssl pretrain --images hw1_data/p1_data/mini/train --out-dir runs/ssl --epochs 100 \\",
         "    --knn-train-csv hw1_data/p1_data/office/train.csv --knn-val-csv hw1_data/p1_data/office/val.csv",
