@@ -1,8 +1,8 @@
 """hw1-viz: figures for the hw1 study — t-SNE/PCA embeddings and class scatter plots, mask
 overlays in the official look, stage panels, training curves, confusion matrices and SAM overlays.
 
-Arrays in, PNG files out: numpy, matplotlib (Agg canvases, no pyplot) and Pillow only; it knows
-no other hw1 package and never loads a model.
+Arrays in, PNG files out: numpy, matplotlib (Agg canvases, no pyplot), Pillow, scikit-learn and
+openTSNE only; it knows no other hw1 package and never loads a model.
 """
 
 from hw1.viz.class_styles import class_styles, distinct_colors
