@@ -129,7 +129,7 @@ def create_model(name: str, num_classes: int = NUM_CLASSES, weights: str | None 
     try:
         return _REGISTRY[name](num_classes=num_classes, weights=weights, **kwargs)
     except TypeError as exc:
-        # A misspelt keyword is a user error (e.g. --model-kwargs), not a crash.
+        # A misspelt keyword is a user error (e.g. --model-option), not a crash.
         if "unexpected keyword argument" in str(exc):
             raise Hw1Error(f"model {name!r}: {exc}") from exc
         raise

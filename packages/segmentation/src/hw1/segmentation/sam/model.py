@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from hw1.core import Hw1CheckpointError, Hw1Error, extract_state_dict, load_checkpoint
+from hw1.core.normalization import IMAGENET_MEAN, IMAGENET_STD
 
 if TYPE_CHECKING:  # segment_anything is an optional extra: imported only when SAM is used
     from segment_anything.modeling import Sam
@@ -132,8 +133,8 @@ def build_sam(model_type: str | SamArchitecture) -> Sam:
             iou_head_depth=3,
             iou_head_hidden_dim=a.iou_head_hidden_dim,
         ),
-        pixel_mean=[123.675, 116.28, 103.53],
-        pixel_std=[58.395, 57.12, 57.375],
+        pixel_mean=[255 * m for m in IMAGENET_MEAN],  # SAM normalises 0-255 pixels
+        pixel_std=[255 * s for s in IMAGENET_STD],
     )
     return sam.eval()
 
