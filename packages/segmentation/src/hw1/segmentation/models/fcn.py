@@ -228,19 +228,14 @@ def _build(cls: type[Fcn32s], num_classes: int, weights: str | os.PathLike[str] 
     return model
 
 
-@register_model(options=Fcn32s)
-def fcn32s(num_classes: int = NUM_CLASSES, weights: str | None = None, **kwargs: object) -> nn.Module:
-    """Model A: VGG16-FCN32s (fc6 7x7 conv, x32 bilinear transposed conv); weights imagenet|none|VGG16 file."""
-    return _build(Fcn32s, num_classes, weights, **kwargs)
+def _register(cls: type[Fcn32s], summary: str) -> None:
+    def builder(num_classes: int = NUM_CLASSES, weights: str | None = None, **kwargs: object) -> nn.Module:
+        return _build(cls, num_classes, weights, **kwargs)
+
+    builder.__name__, builder.__doc__ = cls.__name__.lower(), f"{summary}; weights imagenet|none|VGG16 file."
+    register_model(builder, options=cls)
 
 
-@register_model(options=Fcn16s)
-def fcn16s(num_classes: int = NUM_CLASSES, weights: str | None = None, **kwargs: object) -> nn.Module:
-    """VGG16-FCN16s (FCN32s + pool4 skip); weights imagenet|none|VGG16 file."""
-    return _build(Fcn16s, num_classes, weights, **kwargs)
-
-
-@register_model(options=Fcn8s)
-def fcn8s(num_classes: int = NUM_CLASSES, weights: str | None = None, **kwargs: object) -> nn.Module:
-    """VGG16-FCN8s (pool4 + pool3 skips); weights imagenet|none|VGG16 file."""
-    return _build(Fcn8s, num_classes, weights, **kwargs)
+_register(Fcn32s, "Model A: VGG16-FCN32s (fc6 7x7 conv, x32 bilinear transposed conv)")
+_register(Fcn16s, "VGG16-FCN16s (FCN32s + pool4 skip)")
+_register(Fcn8s, "VGG16-FCN8s (pool4 + pool3 skips)")
