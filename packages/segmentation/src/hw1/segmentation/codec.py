@@ -24,6 +24,9 @@ from hw1.segmentation.palette import NUM_CLASSES, PALETTE, UNKNOWN
 #: Ways to treat the official hole (code 4, red): refuse it, or call it Unknown.
 RED_CHOICES: tuple[str, ...] = ("error", "unknown")
 
+#: The official hole: the colour code of reddish pixels (R >= 128, G < 128, B < 128).
+RED_CODE = 4
+
 #: Marks code 4 in the lookup table until the ``red`` choice resolves it.
 _HOLE = 255
 
@@ -36,7 +39,7 @@ def _lookup_table(red: str) -> np.ndarray:
         raise ValueError(f"red must be one of {RED_CHOICES}, got {red!r}")
     lut = _CODE_TO_CLASS.copy()
     if red == "unknown":
-        lut[4] = UNKNOWN
+        lut[RED_CODE] = UNKNOWN
     return lut
 
 

@@ -27,15 +27,12 @@ from PIL import Image, ImageChops
 
 from hw1.core import Hw1DataError, open_image, progress, progress_enabled
 from hw1.core.atomic_files import write_text_atomic
-from hw1.segmentation.codec import _lookup_table, code_image, read_mask
+from hw1.segmentation.codec import RED_CODE, _lookup_table, code_image, read_mask
 from hw1.segmentation.metrics import ConfusionMatrix, MeanIoUResult
 from hw1.segmentation.palette import MIOU_CLASSES, NUM_CLASSES
 
 #: How many names an error message lists before "and N more".
 _LISTED = 10
-
-#: The official decoding's hole (reddish pixels), see :mod:`hw1.segmentation.codec`.
-_RED_CODE = 4
 
 
 def _names(items: Sequence[str]) -> str:
@@ -118,9 +115,9 @@ def _joint_counts(gt_path: Path, pred_path: Path, red: str) -> np.ndarray:
     joint = ImageChops.add(code_image(target_image, scale=8), code_image(pred_image))
     counts = np.asarray(joint.histogram()[:64], dtype=np.int64).reshape(8, 8)
     if red == "error":
-        if counts[_RED_CODE].any():
+        if counts[RED_CODE].any():
             read_mask(gt_path, red=red)  # raises Hw1DataError naming the file and the pixel count
-        if counts[:, _RED_CODE].any():
+        if counts[:, RED_CODE].any():
             read_mask(pred_path, red=red)
     return counts
 
