@@ -59,10 +59,7 @@ def _smooth_noise(rng: np.random.Generator, size: int, cells: int, count: int = 
     """``count`` smooth random fields ``(count, size, size)`` with unit-ish variance: Gaussian noise on a
     ``cells x cells`` grid, upsampled bicubically (PIL, C speed)."""
     low = rng.standard_normal((count, cells, cells)).astype(np.float32)
-    out = np.empty((count, size, size), dtype=np.float32)
-    for i in range(count):
-        out[i] = np.asarray(Image.fromarray(low[i], "F").resize((size, size), Image.BICUBIC))
-    return out
+    return np.stack([np.asarray(Image.fromarray(f, "F").resize((size, size), Image.BICUBIC)) for f in low])
 
 
 def _land_cover(rng: np.random.Generator, size: int, with_unknown: bool) -> np.ndarray:
