@@ -83,13 +83,6 @@ def atomic_write(
         _fsync_dir(target.parent)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`) and return the path."""
-    with atomic_write(path, "wb") as fh:
-        fh.write(data)
-    return Path(path)
-
-
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically (see :func:`atomic_write`) and return the path."""
     with atomic_write(path, "w", encoding=encoding, newline="") as fh:
