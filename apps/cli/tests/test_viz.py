@@ -107,7 +107,7 @@ def test_overlay_command_matches_library(runner, tmp_path):
 def _tiny_stage_checkpoints(run_dir):
     import torch
 
-    from hw1.core import save_checkpoint
+    from hw1.core import IMAGENET_NORMALIZATION, save_checkpoint
     from hw1.segmentation.checkpoint import CHECKPOINT_FORMAT, model_spec, plain_state_dict
     from hw1.segmentation.models import create_model
 
@@ -120,7 +120,7 @@ def _tiny_stage_checkpoints(run_dir):
                 "format": CHECKPOINT_FORMAT,
                 "model": model_spec("fcn32s", kwargs),
                 "state_dict": plain_state_dict(model),
-                "normalization": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
+                "normalization": IMAGENET_NORMALIZATION,
                 "image_size": None,
                 "epoch": i + 1,
             },

@@ -9,7 +9,7 @@ from PIL import Image
 
 pytest.importorskip("segment_anything")
 
-from hw1.core import Hw1CheckpointError, save_checkpoint  # noqa: E402
+from hw1.core import IMAGENET_NORMALIZATION, Hw1CheckpointError, save_checkpoint  # noqa: E402
 from hw1.segmentation.sam import (  # noqa: E402
     SAM_ARCHITECTURES,
     SamArchitecture,
@@ -164,7 +164,7 @@ def test_segment_images_refines_a_land_cover_prediction(tiny_checkpoint, tmp_pat
             "format": CHECKPOINT_FORMAT,
             "model": model_spec("fcn32s", kwargs),
             "state_dict": plain_state_dict(create_model("fcn32s", weights=None, **kwargs)),
-            "normalization": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
+            "normalization": IMAGENET_NORMALIZATION,
             "image_size": None,
         },
         tmp_path / "seg.pt",
