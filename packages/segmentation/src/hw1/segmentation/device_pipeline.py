@@ -18,7 +18,7 @@ import torch
 from PIL import Image
 
 from hw1.core.device_batches import DeviceBatchSampler, resolve_data_pipeline, step_seed
-from hw1.core.distributed import DistributedContext, barrier
+from hw1.core.distributed import DistributedContext, main_process_first
 from hw1.core.image_store import store_bytes
 from hw1.core.run import seed_epoch
 from hw1.segmentation.config import SegTrainConfig
@@ -78,10 +78,7 @@ def build_device_seg_batches(
     if resolve_data_pipeline(c.data_pipeline, needed, ctx.device) != "device":
         return None
     size = store_size(train_dir, c.image_size)
-    store = open_pair_store(train_dir, size, cache_dir=c.cache_dir) if ctx.is_main else None
-    barrier()
-    if store is None:
-        store = open_pair_store(train_dir, size, cache_dir=c.cache_dir, report=False)
+    store = main_process_first(lambda report: open_pair_store(train_dir, size, cache_dir=c.cache_dir, report=report))
     n = len(store) if c.max_train is None else min(c.max_train, len(store))
     drop = n // ctx.world_size > c.batch_size  # the worker path's last-batch rule
     sampler = DeviceBatchSampler(
