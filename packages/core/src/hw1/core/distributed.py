@@ -81,9 +81,7 @@ def rank_zero_only(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if is_main_process():
-            return fn(*args, **kwargs)
-        return None
+        return fn(*args, **kwargs) if is_main_process() else None
 
     return wrapper  # type: ignore[return-value]
 
@@ -127,10 +125,7 @@ def broadcast_buffers(model: torch.nn.Module, src: int = 0) -> torch.nn.Module:
 def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:
     """Average ``tensor`` over all processes, in place, and return it."""
     world = get_world_size()
-    if world > 1:
-        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
-        tensor /= world
-    return tensor
+    return all_reduce_sum(tensor).div_(world) if world > 1 else tensor
 
 
 def reduce_metrics(values: dict[str, float], device: torch.device | None = None) -> dict[str, float]:
