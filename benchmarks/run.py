@@ -1,6 +1,7 @@
 """The performance suite: ``make bench`` (all figures) and ``make bench-quick`` (smaller sizes,
-about 3 minutes on 2 cores, without the BYOL parity trainings). Writes ``results.md`` and ``results.json`` beside this file. Every figure is a
-ratio against a baseline measured in the same run; a figure that misses its goal says so."""
+about 3 minutes on 2 cores, without the BYOL parity trainings). Writes ``results.md`` and
+``results.json`` beside this file. Every figure is a ratio against a baseline measured in the same
+run; a figure that misses its goal says so."""
 
 from __future__ import annotations
 

@@ -329,6 +329,9 @@ def test_no_exported_name_is_shadowed_by_a_submodule(package):
     module = importlib.import_module(package)
     clashes = sorted({m.name for m in pkgutil.iter_modules(module.__path__)} & set(module.__all__))
     check = "; ".join(f"import {package}.{name}" for name in clashes) or "pass"
-    code = f"{check}\nimport types, {package} as p\nprint([n for n in {clashes!r} if isinstance(getattr(p, n), types.ModuleType)])"
+    code = (
+        f"{check}\nimport types, {package} as p\n"
+        f"print([n for n in {clashes!r} if isinstance(getattr(p, n), types.ModuleType)])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", f"{package}: exported names replaced by their submodules: {out.strip()}"

@@ -24,8 +24,8 @@ SCRIPT = textwrap.dedent(
     register_tiny_resnet()  # the conftest model, in this process too
     images, out, sync_bn = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
     result = pretrain(PretrainConfig(
-        images=images, out_dir=out, backbone="timm:hw1_test_tiny_resnet", epochs=2, batch_size=4, num_workers=0, image_size=32,
-        precision="fp32", warmup_epochs=0, sync_batchnorm=sync_bn, device="cpu",
+        images=images, out_dir=out, backbone="timm:hw1_test_tiny_resnet", epochs=2, batch_size=4, num_workers=0,
+        image_size=32, precision="fp32", warmup_epochs=0, sync_batchnorm=sync_bn, device="cpu",
         method_options={"hidden_dim": 32, "output_dim": 16}))
     Path(out).parent.joinpath(f"result_rank{os.environ['RANK']}.txt").write_text(str(result["step"]))
     """

@@ -11,8 +11,9 @@ What is *not* asserted: that this run beats random init on kNN accuracy. At this
 of 384 generated 32 px images, 96 steps) the kNN gain is within the noise of 96 validation
 images: measured from -0.05 to +0.115 across seeds 0-3, so a threshold would only pass by choice
 of seed. The kNN numbers are still printed. That BYOL pre-training helps downstream is shown end
-to end by ``tests/test_ssl_helps_classification.py`` (BYOL and SimCLR, one case each): pre-training on the classification package's
-generated Mini set, then a frozen-backbone head on its Office set, against random init.
+to end by ``tests/test_ssl_helps_classification.py`` (BYOL and SimCLR, one case each): pre-training
+on the classification package's generated Mini set, then a frozen-backbone head on its Office set,
+against random init.
 """
 
 from __future__ import annotations

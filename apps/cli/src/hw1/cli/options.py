@@ -4,7 +4,8 @@ option's name, type, default and help (the field's attribute docstring).
 Rules (also what ``hw1.cli.study`` relies on to render a config back into a command line): field
 ``foo_bar`` is option ``--foo-bar`` with the field name as its parameter name; ``bool`` fields are
 ``--foo/--no-foo`` flags; ``dict`` fields are repeatable ``KEY=VALUE`` options named for one item
-(``model_kwargs`` is ``--model-option``); ``list`` fields take comma-separated values. Old spellings stay as hidden aliases (``--out`` for ``--out-dir`` …).
+(``model_kwargs`` is ``--model-option``); ``list`` fields take comma-separated values. Old spellings stay
+as hidden aliases (``--out`` for ``--out-dir`` …).
 
 The options are built when the command is first used, not when its group is listed, so
 ``hw1 ssl --help`` does not import hw1.ssl (nor torch).

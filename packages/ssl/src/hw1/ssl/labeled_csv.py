@@ -58,7 +58,8 @@ def read_labeled_csv(
     empty = [i + 2 for i, (name, label) in enumerate(rows) if not name or not label or label.lower() == "none"]
     if empty:
         raise Hw1DataError(
-            f"{path}: {len(empty)} row(s) without filename or label (first at line {empty[0]}); the kNN monitor needs labels"
+            f"{path}: {len(empty)} row(s) without filename or label (first at line {empty[0]}); "
+            "the kNN monitor needs labels"
         )
     # Row numbers as a spreadsheet shows them (the header is row 1); no name may leave the folder.
     paths = [folder / relative_image_name(name, path, i + 2) for i, (name, _) in enumerate(rows)]
