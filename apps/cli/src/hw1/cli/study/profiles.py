@@ -38,7 +38,7 @@ class StudyProfile:
 
 
 #: tiny's classification backbone (BasicBlock ×[1, 1, 1, 1] at 16-128 channels, no stem max-pool; hw1.core.tiny_resnet).
-#: Measured on the shared 2-core CPU, data and training seeds 0 and 1, against the previous ResNet-18 tiny (BYOL 8 epochs
+#: Measured on the shared 2-core CPU, data and training seeds 0, 1, against the previous ResNet-18 tiny (BYOL 8 epochs
 #: at 2e-3, heads 8 epochs, 15 val images per class; kNN 0.293 → 0.243, C 0.183 < A 0.287, E 0.223 < random-frozen
 #: 0.313): BYOL learns with it at 3e-3 (ResNet-18 got worse than random init), a BYOL step costs half, so 300 steps
 #: fit; fine-tuning moves the backbone at the head's LR (backbone_lr_scale 1; at 0.1 the supervised stand-in reached
