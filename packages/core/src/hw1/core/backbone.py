@@ -85,11 +85,9 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
         register_builtin_tiny_resnet(timm_name)
         try:
             model = timm.create_model(timm_name, pretrained=named is not None, num_classes=0)
-        except RuntimeError as exc:
-            if "Unknown model" in str(exc) or "unknown model" in str(exc):
+        except (RuntimeError, OSError) as exc:
+            if isinstance(exc, RuntimeError) and "unknown model" in str(exc).lower():
                 raise Hw1Error(f"unknown timm model {timm_name!r}: see timm.list_models()") from exc
-            raise download_error(name, exc) from exc
-        except OSError as exc:
             raise download_error(name, exc) from exc
     else:
         if name not in list_backbones():
@@ -119,15 +117,12 @@ def weights_file(weights: str | os.PathLike[str] | None) -> Path | None:
     """The local file a ``weights`` argument names, or ``None`` when it is a published name
     (``imagenet``, ``coco`` …) or nothing. Anything with a path separator or a checkpoint suffix is
     a path and must exist (:class:`Hw1CheckpointError` otherwise)."""
-    if weights is None:
+    s = "" if weights is None else str(weights)
+    if not (isinstance(weights, os.PathLike) or os.sep in s or s.endswith(WEIGHT_FILE_SUFFIXES)):
         return None
-    s = str(weights)
-    if isinstance(weights, os.PathLike) or os.sep in s or s.endswith(WEIGHT_FILE_SUFFIXES):
-        p = Path(s)
-        if not p.is_file():
-            raise Hw1CheckpointError(f"{p}: weights file not found; check the --weights path")
-        return p
-    return None
+    if not (path := Path(s)).is_file():
+        raise Hw1CheckpointError(f"{path}: weights file not found; check the --weights path")
+    return path
 
 
 def download_error(what: str, exc: BaseException) -> Hw1CheckpointError:
@@ -210,14 +205,12 @@ def load_backbone_state_dict(model: nn.Module, state: Any, *, source: str = "<st
             if k in target and v.shape != target[k].shape
         ],
     }
-    if any(problems.values()):
-        parts = [
-            f"{len(items)} {label}: "
-            + ", ".join(items[:6])
-            + (f" … (+{len(items) - 6} more)" if len(items) > 6 else "")
-            for label, items in problems.items()
-            if items
-        ]
+    parts = [
+        f"{len(items)} {label}: {', '.join(items[:6])}" + (f" … (+{len(items) - 6} more)" if len(items) > 6 else "")
+        for label, items in problems.items()
+        if items
+    ]
+    if parts:
         raise Hw1CheckpointError(
             f"{source}: does not fit the backbone ({'; '.join(parts)}); check that the file was "
             "saved from the same architecture (--backbone)"
