@@ -185,10 +185,9 @@ def open_store(
             log.warning("image store %s: %s; rebuilding", path, why)
         manifest = _build(path, paths, listing, hw, dec, source=str(source), report=report)
     skipped = list(manifest["skipped"])
-    if report and not rebuilt:
-        for message in skipped:
+    if report and skipped:
+        for message in [] if rebuilt else skipped:  # a build warned of each as it decoded
             log.warning("skipped: %s", message)
-    if skipped and report:
         log.warning("skipped %d of %d images in %s (unreadable)", len(skipped), len(paths), source)
     kept = [paths[i] for i in manifest["kept"]]
     arrays = {
@@ -219,9 +218,8 @@ def _listing(paths: list[Item]) -> list[list[Any]]:
 
 def _describe_change(old: list[list[Any]], new: list[list[Any]]) -> str:
     before, after = {r[0]: tuple(r[1:]) for r in old}, {r[0]: tuple(r[1:]) for r in new}
-    added = len(after.keys() - before.keys())
-    removed = len(before.keys() - after.keys())
-    modified = sum(1 for k in after.keys() & before.keys() if after[k] != before[k])
+    added, removed = len(after.keys() - before.keys()), len(before.keys() - after.keys())
+    modified = sum(after[k] != before[k] for k in after.keys() & before.keys())
     return f"source changed ({added} added, {removed} removed, {modified} modified)"
 
 
