@@ -106,16 +106,12 @@ class DeviceBatchSampler:
         self.fields = list(fields) if fields is not None else list(store.arrays)
         self.count = len(store) if count is None else min(int(count), len(store))
         self.drop_last = bool(drop_last)
-        if resident is None:
-            resident = store.nbytes <= memory_budget_bytes(self.device)
-        self.resident = bool(resident)
-        self._on_device: dict[str, torch.Tensor] = {}
-        if self.resident:
-            for name in self.fields:
-                with warnings.catch_warnings():  # the read-only memmap is never written through
-                    warnings.simplefilter("ignore", UserWarning)
-                    host = torch.from_numpy(np.asarray(store.arrays[name]))
-                self._on_device[name] = host.to(self.device) if self.device.type != "cpu" else host
+        self.resident = bool(store.nbytes <= memory_budget_bytes(self.device) if resident is None else resident)
+        self._on_device: dict[str, torch.Tensor] = {}  # on CPU, .to() returns the memmap's tensor itself (no copy)
+        with warnings.catch_warnings():  # the read-only memmap is never written through
+            warnings.simplefilter("ignore", UserWarning)
+            for name in self.fields if self.resident else ():
+                self._on_device[name] = torch.from_numpy(np.asarray(store.arrays[name])).to(self.device)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -147,7 +143,7 @@ class DeviceBatchSampler:
     def _iterate(self, batches: list[torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
         if self.resident:
             for idx in batches:
-                idx = idx.to(self.device) if self.device.type != "cpu" else idx
+                idx = idx.to(self.device)  # on CPU the same tensor
                 yield {name: self._finish(arr.index_select(0, idx)) for name, arr in self._on_device.items()}
             return
         yield from self._streamed(batches)
