@@ -41,8 +41,7 @@ def save_checkpoint(obj: Any, path: str | os.PathLike[str]) -> Path:
         with atomic_write(target, "wb", fsync=True) as fh:
             torch.save(obj, fh)
     except BaseException as exc:
-        os_error = _os_error_behind(exc)
-        if os_error is None:
+        if (os_error := _os_error_behind(exc)) is None:
             raise
         raise _write_error(target, os_error) from exc
     return target
@@ -73,13 +72,10 @@ def _os_error_behind(exc: BaseException) -> OSError | None:
 
 def _write_error(target: Path, error: OSError) -> Hw1CheckpointError:
     reason = error.strerror or str(error) or type(error).__name__
-    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        fix = "free disk space (or raise the quota / file-size limit) and run again"
-    else:
-        fix = "check that the folder is writable and run again"
-    return Hw1CheckpointError(
-        f"{target}: could not write the checkpoint ({reason}); any previous {target.name} is unchanged: {fix}"
-    )
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    fix = "free disk space (or raise the quota / file-size limit)" if full else "check that the folder is writable"
+    unchanged = f"any previous {target.name} is unchanged"
+    return Hw1CheckpointError(f"{target}: could not write the checkpoint ({reason}); {unchanged}: {fix} and run again")
 
 
 def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> Any:
@@ -93,8 +89,7 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
     if not p.is_file():
         what = "a folder, not a file" if p.is_dir() else "file not found"
         raise Hw1CheckpointError(f"{p}: checkpoint {what}; check the path")
-    kind = describe_non_checkpoint(p)
-    if kind is not None:
+    if (kind := describe_non_checkpoint(p)) is not None:
         raise Hw1CheckpointError(
             f"{p}: not a PyTorch checkpoint ({kind}); pass a .pt file written by hw1 or torch.save "
             "(re-download it if it came from a link)"
