@@ -126,10 +126,8 @@ def probe_precision(probe: PrecisionProbe, device: torch.device) -> str:
         torch.set_rng_state(rng)
         for p in model.parameters():
             p.grad = None
-    choice = "bf16" if best["bf16"] < PROBE_BF16_MARGIN * best["fp32"] else "fp32"
-    choice = _rank_zero_choice(choice)
-    _PROBED[cache_key] = choice
-    return choice
+    _PROBED[cache_key] = _rank_zero_choice("bf16" if best["bf16"] < PROBE_BF16_MARGIN * best["fp32"] else "fp32")
+    return _PROBED[cache_key]
 
 
 def _rank_zero_choice(choice: str) -> str:
