@@ -13,8 +13,7 @@ from typing import Any
 
 __all__ = ["BUILTIN_TINY_RESNETS", "register_builtin_tiny_resnet", "register_tiny_resnet"]  # timm appends more
 
-#: Reduced-width ResNets known by name in every process: ``timm:hw1_tiny_resnet`` (width 16, no stem max-pool, so a
-#: 32 px image keeps a 2×2 map at the last stage) is the tiny study profile's backbone.
+#: Known by name in every process: ``timm:hw1_tiny_resnet`` (no stem max-pool) is the tiny study profile's backbone.
 BUILTIN_TINY_RESNETS: dict[str, dict[str, Any]] = {"hw1_tiny_resnet": {"width": 16, "maxpool": False}}
 
 
