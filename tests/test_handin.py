@@ -191,6 +191,25 @@ def test_half_precision_keeps_out_of_range_tensors_and_named_buffers() -> None:
     assert half["bn.num_batches_tracked"].dtype == torch.int64
 
 
+def test_handin_export_of_another_checkpoint_names_its_format(tmp_path: Path) -> None:
+    """The formats hand-in accepts are the training libraries' own CHECKPOINT_FORMATs: an SSL run's
+    last.pt is refused in one line naming its format, and nothing is written."""
+    from click.testing import CliRunner
+
+    from hw1.cli.main import cli
+    from hw1.core import save_checkpoint
+    from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT
+
+    save_checkpoint({"format": CHECKPOINT_FORMAT, "state_dict": {}}, tmp_path / "last.pt")
+    result = CliRunner().invoke(cli, ["handin", "export", str(tmp_path / "last.pt"), str(tmp_path / "out.pt")])
+    assert result.exit_code == 2, result.output
+    assert (
+        f"last.pt: not a training checkpoint of hw1 (format {CHECKPOINT_FORMAT!r}); "
+        "pass the best.pt of 'hw1 cls train' or 'hw1 seg train'"
+    ) in result.output
+    assert not (tmp_path / "out.pt").exists()
+
+
 def test_handin_refuses_to_overwrite_its_source(seg_full: Path) -> None:
     from hw1.core import Hw1CheckpointError
     from hw1.segmentation.handin import export_segmentation_handin

@@ -28,7 +28,8 @@ def checkpoint_format(checkpoint: str | Path, accepted: Collection[str], what: s
     return found
 
 
-def _format_of(module_name: str) -> str | None:
+def library_format(module_name: str) -> str | None:
+    """The ``CHECKPOINT_FORMAT`` of the library module ``module_name``; None when that library is not installed."""
     try:
         return importlib.import_module(module_name).CHECKPOINT_FORMAT
     except ImportError:  # that library is not installed: its checkpoints cannot be exported here
@@ -39,7 +40,7 @@ def export_any_backbone(checkpoint: str | Path, out_path: str | Path) -> Path:
     """Write the backbone of ``checkpoint`` (an ``hw1 ssl pretrain`` or ``hw1 cls train`` run
     checkpoint) as a plain torchvision state_dict ``out_path``; :class:`Hw1CheckpointError` naming
     the file and what it is otherwise."""
-    libraries = {fmt: package for package, module, _ in _EXPORTERS if (fmt := _format_of(module))}
+    libraries = {fmt: package for package, module, _ in _EXPORTERS if (fmt := library_format(module))}
     writers = " or ".join(f"'{writer}'" for _p, _m, writer in _EXPORTERS)
     found = checkpoint_format(checkpoint, libraries, "run checkpoint", f"pass last.pt or best.pt of {writers}")
     return Path(importlib.import_module(libraries[found]).export_backbone(checkpoint, out_path))

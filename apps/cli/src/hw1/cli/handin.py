@@ -11,15 +11,19 @@ import click
 
 from hw1.cli.options import example, resolve
 
-#: Training-checkpoint format -> the library's hand-in export, where the graded scripts look for
-#: its output (relative to the repository root), and the default number of probe images.
+#: Module of each training library's ``CHECKPOINT_FORMAT`` -> its hand-in export, where the graded scripts look
+#: for its output (relative to the repository root), and the default number of probe images.
 _EXPORTS = {
-    "hw1-classification/1": (
+    "hw1.classification.checkpoint": (
         "hw1.classification.handin:export_classifier_handin",
         Path("checkpoints/hw1_1_setting_C.pt"),
         16,
     ),
-    "hw1-segmentation/1": ("hw1.segmentation.handin:export_segmentation_handin", Path("checkpoints/seg_best.pt"), 2),
+    "hw1.segmentation.checkpoint": (
+        "hw1.segmentation.handin:export_segmentation_handin",
+        Path("checkpoints/seg_best.pt"),
+        2,
+    ),
 }
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -76,12 +80,13 @@ def export(
     compared with the full model's before it is written: the same class on >= 99.9% of probe pixels
     (segmentation) or on every probe image (classification), else fp32 is kept.
     """
-    from hw1.cli.export import checkpoint_format
+    from hw1.cli.export import checkpoint_format, library_format
 
+    exports = {fmt: spec for module, spec in _EXPORTS.items() if (fmt := library_format(module))}
     found = checkpoint_format(
-        checkpoint, _EXPORTS, "training checkpoint of hw1", "pass the best.pt of 'hw1 cls train' or 'hw1 seg train'"
+        checkpoint, exports, "training checkpoint of hw1", "pass the best.pt of 'hw1 cls train' or 'hw1 seg train'"
     )
-    exporter, default_out, default_count = _EXPORTS[found]
+    exporter, default_out, default_count = exports[found]
     count = probe_count or default_count
     report = resolve(exporter)(
         checkpoint,
