@@ -75,7 +75,7 @@ def convert_value(value: Any, annotation: Any) -> Any:
             return _convert_one(value, option)
         except (ValueError, TypeError) as exc:
             errors.append(str(exc))
-    raise ValueError(" or ".join(errors) if errors else f"cannot read {value!r}")
+    raise ValueError(" or ".join(errors))  # options is never empty: a Union has a member besides None
 
 
 def _name(annotation: Any) -> str:
@@ -97,10 +97,9 @@ def _convert_one(value: Any, annotation: Any) -> Any:
             return str(value).strip().lower() in _TRUE
         raise ValueError("expected true or false")
     if origin in _SCALARS:  # from a number or a string (int() and float() allow surrounding blanks)
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        fraction = origin is int and isinstance(value, float) and not value.is_integer()
+        if fraction or isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError(f"expected {_SCALARS[origin]}")
-        if origin is int and isinstance(value, float) and not value.is_integer():
-            raise ValueError("expected an integer")
         try:
             return origin(value)
         except ValueError:
