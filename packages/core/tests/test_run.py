@@ -206,3 +206,67 @@ def test_snapshot_copies_shared_tensors_once():
     assert a["w"] is b["w"] is b["extra"][0] and a["w"] is not w
     w += 1
     assert torch.equal(a["w"], torch.zeros(2))
+
+
+def test_run_start_writes_config_and_keeps_only_the_resumed_epochs_of_the_log(tmp_path):
+    from hw1.core import read_metrics
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    log = folder / "metrics.jsonl"
+    log.write_text("".join(json.dumps({"epoch": e, "split": "train"}) + "\n" for e in (0, 1, 2, 3)))
+    (folder / "last.pt").write_bytes(b"")
+    logger = open_run_folder(folder, resume=True).start({"lr": 0.1}, 2, enabled=True)
+    assert [r["epoch"] for r in read_metrics(log)] == [0, 1, 2]  # epoch 3 was logged after the last checkpoint
+    logger.log(epoch=3, split="train")
+    assert [r["epoch"] for r in read_metrics(log)] == [0, 1, 2, 3]
+    assert json.loads((folder / "config.json").read_text()) == {"lr": 0.1}
+
+    (folder / "last.pt").unlink()  # a fresh run in a folder with an old log starts an empty one
+    open_run_folder(folder, resume=False).start({"lr": 0.2}, 0, enabled=True).log(epoch=1, split="train")
+    assert [r["epoch"] for r in read_metrics(log)] == [1]
+    open_run_folder(tmp_path / "other", resume=False).start({"lr": 0.2}, 0, enabled=False)  # not rank 0
+    assert not (tmp_path / "other").exists()
+
+
+def _optimizer_state(lr: float = 0.1):
+    from hw1.core.run import TrainingState
+
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    return model, TrainingState(optimizer, scheduler, torch.amp.GradScaler("cpu", enabled=False))
+
+
+def test_training_state_restores_what_last_pt_holds():
+    model, state = _optimizer_state()
+    model(torch.ones(4, 3)).sum().backward()
+    state.optimizer.step()
+    state.scheduler.step()
+    assert list(state.state_dict()) == ["optimizer", "scheduler", "scaler"]
+    ckpt = {"state_dict": model.state_dict(), "epoch": 1, "step": 5, **copy.deepcopy(state.state_dict())}
+
+    fresh_model, fresh = _optimizer_state(lr=1.0)
+    assert fresh.restore(None, fresh_model) == (0, 0)  # a fresh run
+    assert fresh.restore(ckpt, fresh_model) == (1, 5)
+    assert torch.equal(fresh_model.weight, model.weight)
+    assert fresh.optimizer.param_groups[0]["lr"] == 0.05 and fresh.scheduler.last_epoch == 1
+    momentum = fresh.optimizer.state[fresh_model.weight]["momentum_buffer"]
+    assert torch.equal(momentum, state.optimizer.state[model.weight]["momentum_buffer"])
+
+
+def test_distribute_leaves_a_single_process_model_as_it_is(tmp_path):
+    from hw1.core.distributed import DistributedContext
+    from hw1.core.run import distribute
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    ctx = DistributedContext(rank=0, local_rank=0, world_size=1, device=torch.device("cpu"))
+    assert distribute(model, ctx, sync_batchnorm=True) is model
+    _one_process_group(tmp_path)
+    try:
+        ddp = distribute(model, dataclasses.replace(ctx, world_size=2), sync_batchnorm=True)
+        assert isinstance(ddp, nn.parallel.DistributedDataParallel) and ddp.module is model
+        assert isinstance(model[1], nn.BatchNorm1d) and not isinstance(model[1], nn.SyncBatchNorm)  # CPU: per process
+    finally:
+        dist.destroy_process_group()

@@ -32,7 +32,6 @@ from hw1.classification.settings import get_setting
 from hw1.core import (
     IMAGENET_NORMALIZATION,
     Hw1Error,
-    MetricsLogger,
     all_reduce_sum,
     autocast,
     barrier,
@@ -52,8 +51,10 @@ from hw1.core.run import (
     CheckpointWriter,
     LossMeter,
     RunResult,
+    TrainingState,
     build_optimizer,
     decay_groups,
+    distribute,
     distributed_run,
     epoch_seed,
     open_run_folder,
@@ -193,8 +194,6 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     device = ctx.device
     seed_everything(config.seed)
     run_dir = folder.path
-    if ctx.is_main:
-        folder.write_config(config)
     eval_tf = build_transform(config.image_size, "none")
     train_tf = (
         eval_tf
@@ -214,9 +213,9 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     if frozen:
         freeze_backbone(model)
     model = prepare_model(model, device, channels_last=config.channels_last)
-    state = load_checkpoint(folder.last) if folder.resuming else None
+    ckpt = load_checkpoint(folder.last) if folder.resuming else None
     precision = _resolve_precision(
-        config, model, device, state, frozen, run_steps=config.epochs * math.ceil(len(train_ds) / config.batch_size)
+        config, model, device, ckpt, frozen, run_steps=config.epochs * math.ceil(len(train_ds) / config.batch_size)
     )
 
     def features(module: nn.Module, ds: OfficeHomeCsv, desc: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -237,8 +236,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         from hw1.classification.device_pipeline import build_device_class_batches  # kornia: only when asked
 
         device_fit = build_device_class_batches(config, ctx)
-    if ctx.is_distributed:
-        net = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+    net = distribute(net, ctx)
 
     head_params = [p for p in model.head.parameters() if p.requires_grad]
     backbone_params = [] if frozen else list(model.backbone.parameters())
@@ -256,22 +254,14 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         kind=config.schedule,
         min_ratio=config.min_lr_ratio,
     )
-    scaler = make_grad_scaler(device, precision)
-    metrics = MetricsLogger(run_dir / "metrics.jsonl")
+    state = TrainingState(optimizer, scheduler, make_grad_scaler(device, precision))
+    done, step = state.restore(ckpt, model)
+    metrics = folder.start(config, done, enabled=ctx.is_main)
     cfg = dataclasses.asdict(config)
-
-    start_epoch, best_acc, best_epoch, step, last_acc = 1, -1.0, 0, 0, 0.0
+    best_acc, best_epoch, last_acc = (
+        (ckpt["best_acc"], ckpt["best_epoch"], ckpt.get("val_acc", 0.0)) if ckpt else (-1.0, 0, 0.0)
+    )
     best_head: tuple[int, float, dict] = (0, 0.0, {})
-    if state is not None:
-        model.load_state_dict(state["state_dict"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        scaler.load_state_dict(state["scaler"])
-        start_epoch, step, last_acc = state["epoch"] + 1, state["step"], state.get("val_acc", 0.0)
-        best_acc, best_epoch = state["best_acc"], state["best_epoch"]
-        metrics.truncate_after(state["epoch"])
-    else:
-        metrics.truncate_after(0)  # a fresh run in an old folder does not append to its old log
 
     def features_of_train(path: Path) -> None:
         if not (config.save_features and ctx.is_main):
@@ -287,7 +277,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
 
     record: dict[str, Any] = {}
     writer = CheckpointWriter()
-    for epoch in range(start_epoch, config.epochs + 1):
+    for epoch in range(done + 1, config.epochs + 1):
         seed_epoch(config.seed, epoch, ctx.rank)  # augmentation and dropout repeat on resume
         set_train_mode(net, frozen and not cached)
         order = _order(len(fit_ds), epoch, config.seed, ctx.rank, ctx.world_size, True)
@@ -302,7 +292,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
             bar,
             optimizer,
             scheduler,
-            scaler,
+            state.scaler,
             device=device,
             precision=precision,
             config=config,
@@ -353,13 +343,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
                 model.head.load_state_dict(head_now)
             if not cached or final:
                 resume_state = dict(
-                    optimizer=optimizer.state_dict(),
-                    scheduler=scheduler.state_dict(),
-                    scaler=scaler.state_dict(),
-                    best_acc=best_acc,
-                    best_epoch=best_epoch,
-                    step=step,
-                    precision=precision,
+                    **state.state_dict(), best_acc=best_acc, best_epoch=best_epoch, step=step, precision=precision
                 )
                 last = classifier_checkpoint(model, epoch=epoch, val_acc=val["acc"], **common, **resume_state)
                 files.append((last, folder.last))
@@ -389,7 +373,7 @@ def _resolve_precision(
     config: FinetuneConfig,
     model: nn.Module,
     device: torch.device,
-    state: dict[str, Any] | None,
+    ckpt: dict[str, Any] | None,
     frozen: bool,
     run_steps: int,
 ) -> str:
@@ -402,7 +386,7 @@ def _resolve_precision(
 
     key = ("cls", config.backbone, config.head, config.head_hidden, frozen, shape)
     probe = PrecisionProbe(model=model, loss=loss, key=key, run_steps=run_steps)
-    return resolve_precision(config.precision, device, probe=probe, resumed=(state or {}).get("precision"))
+    return resolve_precision(config.precision, device, probe=probe, resumed=(ckpt or {}).get("precision"))
 
 
 class _HiddenFeatures(nn.Module):

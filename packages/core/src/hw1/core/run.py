@@ -1,7 +1,9 @@
 """The rules every hw1 training loop shares, as functions and small dataclasses (not a Trainer): the
 process group (join and leave only your own), the run folder (``--resume`` needs ``last.pt``, a fresh
-run never overwrites one, ``config.json``), one epoch-seed formula, the optimizer with no-decay groups,
-the loss summed on the device, checkpoints written in the background and the result every loop returns."""
+run never overwrites one, ``config.json``, ``metrics.jsonl`` kept to the resumed epochs), one epoch-seed
+formula, the optimizer with no-decay groups, the DDP-wrapped model, the optimizer/scheduler/scaler state
+that ``last.pt`` restores, the loss summed on the device, checkpoints written in the background and the
+result every loop returns."""
 
 from __future__ import annotations
 
@@ -26,10 +28,12 @@ from hw1.core.checkpoint import save_checkpoint
 from hw1.core.choices import OPTIMIZER_CHOICES
 from hw1.core.distributed import DistributedContext, cleanup_distributed, in_process_group, init_distributed
 from hw1.core.errors import Hw1CheckpointError, Hw1Error
+from hw1.core.metrics import MetricsLogger
 
 #: Name of the resumable checkpoint in every run folder.
 LAST_CHECKPOINT = "last.pt"
 CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
 
 
 @contextmanager
@@ -62,6 +66,16 @@ class RunFolder:
         """Write ``config.json`` (a dataclass or a mapping) into the folder, creating it; returns its path."""
         data = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
         return write_text_atomic(self.path / CONFIG_FILE, json.dumps(data, indent=2, default=str) + "\n")
+
+    def start(self, config: Any, epoch: int, *, enabled: bool) -> MetricsLogger:
+        """Write ``config.json`` and return the ``metrics.jsonl`` logger. A resumed run drops the records
+        after ``epoch`` (its checkpoint's: logged, then killed before the save); a fresh run starts an empty
+        log rather than appending to an old folder's. Only ``enabled`` (rank 0) writes."""
+        logger = MetricsLogger(self.path / METRICS_FILE, enabled=enabled)
+        if enabled:
+            self.write_config(config)
+            logger.truncate_after(epoch if self.resuming else -1)
+        return logger
 
 
 def open_run_folder(out_dir: str | os.PathLike[str], *, resume: bool, option: str = "--out-dir") -> RunFolder:
@@ -152,6 +166,48 @@ def build_optimizer(
     from timm.optim import Lars
 
     return Lars(groups, lr=lr, momentum=momentum, nesterov=nesterov)
+
+
+def distribute(
+    model: nn.Module, ctx: DistributedContext, *, sync_batchnorm: bool = False, compile: bool = False
+) -> nn.Module:
+    """``model`` as the training steps call it: under torchrun wrapped in DistributedDataParallel (its
+    BatchNorm layers made SyncBatchNorm in place with ``sync_batchnorm`` on CUDA; PyTorch's is GPU-only,
+    so on CPU each process keeps its own statistics), then compiled with ``compile``. The parameters stay
+    ``model``'s, so optimizers and checkpoints keep using ``model``."""
+    net = model
+    if ctx.is_distributed:
+        cuda = ctx.device.type == "cuda"
+        if sync_batchnorm and cuda:
+            nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[ctx.device.index] if cuda else None)
+    return torch.compile(net) if compile else net  # type: ignore[return-value]
+
+
+@dataclass
+class TrainingState:
+    """What ``last.pt`` holds, besides the model's weights, for a resumed run to continue exactly: the
+    optimizer, LR scheduler and GradScaler states, under the keys ``optimizer``, ``scheduler``, ``scaler``."""
+
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: Any
+
+    def state_dict(self) -> dict[str, Any]:
+        """The three states, for a checkpoint payload."""
+        return {key: getattr(self, key).state_dict() for key in ("optimizer", "scheduler", "scaler")}
+
+    def restore(self, ckpt: Mapping[str, Any] | None, model: nn.Module) -> tuple[int, int]:
+        """Load ``ckpt``'s ``state_dict`` into ``model`` and the three states; returns its ``(epoch, step)``,
+        ``(0, 0)`` without a checkpoint (a fresh run)."""
+        if ckpt is None:
+            return 0, 0
+        model.load_state_dict(ckpt["state_dict"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        if ckpt.get("scaler"):  # empty when the run had no GradScaler (fp32, bf16)
+            self.scaler.load_state_dict(ckpt["scaler"])
+        return int(ckpt["epoch"]), int(ckpt["step"])
 
 
 #: What to change when a loss becomes NaN or infinite (the options of all three training commands).

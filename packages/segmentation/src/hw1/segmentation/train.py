@@ -37,7 +37,6 @@ from hw1.core import (
     Hw1CheckpointError,
     Hw1DataError,
     Hw1Error,
-    MetricsLogger,
     all_reduce_sum,
     autocast,
     barrier,
@@ -59,7 +58,9 @@ from hw1.core.run import (
     LossMeter,
     RunFolder,
     RunResult,
+    TrainingState,
     build_optimizer,
+    distribute,
     distributed_run,
     epoch_seed,
     open_run_folder,
@@ -219,17 +220,8 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     weights = None if resume_ckpt is not None else c.weights  # resumed weights come from last.pt
     model = create_model(c.model, weights=weights, **_model_kwargs(c))
     has_aux = bool(getattr(model, "has_aux", False))
-    if ctx.is_distributed and device.type == "cuda" and c.sync_batchnorm:
-        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model = prepare_model(model, device, channels_last=c.channels_last)
     precision = _resolve_precision(c, model, device, resume_ckpt, train_ds)
-    if resume_ckpt is not None:
-        model.load_state_dict(resume_ckpt["state_dict"])
-    net: nn.Module = model
-    if ctx.is_distributed:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if c.compile:
-        net = torch.compile(net)  # type: ignore[assignment]
 
     from hw1.segmentation.device_pipeline import build_device_seg_batches
 
@@ -245,22 +237,14 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
         warmup_steps=round(c.warmup_epochs * steps_per_epoch),
         kind=c.schedule,
     )
-    scaler = make_grad_scaler(device, precision)
     loss_fn = build_loss(c.loss, c.class_weights, c.ignore_unknown, focal_gamma=c.focal_gamma).to(device)
-    resumable = {"optimizer": optimizer, "scheduler": scheduler, "scaler": scaler}  # their state_dicts go in last.pt
-
-    start_epoch, step, best_miou, best_epoch = 1, 0, -1.0, 0
-    logger = MetricsLogger(run_dir / "metrics.jsonl")
-    if resume_ckpt is not None:
-        for key, obj in resumable.items():
-            obj.load_state_dict(resume_ckpt[key])
-        start_epoch = int(resume_ckpt["epoch"]) + 1
-        step = int(resume_ckpt["step"])
-        best_miou = float(resume_ckpt.get("best_miou", -1.0))
-        best_epoch = int(resume_ckpt.get("best_epoch", 0))
-        logger.truncate_after(int(resume_ckpt["epoch"]))
-    if ctx.is_main:
-        folder.write_config(c)
+    state = TrainingState(optimizer, scheduler, make_grad_scaler(device, precision))
+    done, step = state.restore(resume_ckpt, model)
+    net = distribute(model, ctx, sync_batchnorm=c.sync_batchnorm, compile=c.compile)
+    logger = folder.start(c, done, enabled=ctx.is_main)
+    start_epoch = done + 1
+    best_miou = float((resume_ckpt or {}).get("best_miou", -1.0))
+    best_epoch = int((resume_ckpt or {}).get("best_epoch", 0))
 
     stages = stage_epochs(c.epochs)
     history: list[dict[str, Any]] = []
@@ -276,7 +260,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
             else _loader(train_ds, c, ctx, train=True, epoch=epoch)
         )
         train_loss, step = _train_epoch(
-            net, loss_fn, optimizer, scheduler, scaler, train_batches, c, ctx, epoch, step, precision, has_aux
+            net, loss_fn, optimizer, scheduler, state.scaler, train_batches, c, ctx, epoch, step, precision, has_aux
         )
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
         broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics
@@ -308,7 +292,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
                 config=asdict(c),
             )
             resume_state = {
-                **{key: obj.state_dict() for key, obj in resumable.items()},
+                **state.state_dict(),
                 "best_miou": best_miou,
                 "best_epoch": best_epoch,
                 "precision": precision,

@@ -24,7 +24,6 @@ from hw1.core.device import prepare_model, to_device_batch
 from hw1.core.distributed import DistributedContext, barrier, main_process_first, reduce_metrics, unwrap_model
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.image_store import open_folder_store
-from hw1.core.metrics import MetricsLogger
 from hw1.core.precision import PrecisionProbe, autocast, make_grad_scaler, resolve_precision
 from hw1.core.progress import progress
 from hw1.core.run import (
@@ -32,7 +31,9 @@ from hw1.core.run import (
     LossMeter,
     RunFolder,
     RunResult,
+    TrainingState,
     build_optimizer,
+    distribute,
     distributed_run,
     open_run_folder,
     seed_epoch,
@@ -173,12 +174,10 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         )
     total_steps = config.epochs * steps_per_epoch
 
+    if config.sync_batchnorm and ctx.is_distributed and device.type != "cuda":
+        raise Hw1Error("--sync-batchnorm needs CUDA devices (PyTorch's SyncBatchNorm is GPU-only); drop it on CPU")
     backbone = create_backbone(config.backbone, weights=config.backbone_weights)
     method: SSLMethod = create_method(config.method, backbone, **config.method_options)
-    if config.sync_batchnorm and ctx.is_distributed:
-        if device.type != "cuda":
-            raise Hw1Error("--sync-batchnorm needs CUDA devices (PyTorch's SyncBatchNorm is GPU-only); drop it on CPU")
-        method = torch.nn.SyncBatchNorm.convert_sync_batchnorm(method)  # type: ignore[assignment]
     method = prepare_model(method, device, channels_last=config.channels_last)  # type: ignore[assignment]
     precision = _resolve_precision(config, method, device, ckpt, total_steps)
     optimizer = build_optimizer(
@@ -191,28 +190,14 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         kind="cosine",
         min_ratio=config.min_lr_ratio,
     )
-    scaler = make_grad_scaler(device, precision)
-    start_epoch, step = 0, 0
-    if ckpt is not None:
-        method.load_state_dict(ckpt["state_dict"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        if ckpt.get("scaler"):
-            scaler.load_state_dict(ckpt["scaler"])
-        start_epoch, step = int(ckpt["epoch"]), int(ckpt["step"])
-        if step != start_epoch * steps_per_epoch:
-            raise Hw1CheckpointError(
-                f"{last}: {step} steps after {start_epoch} epochs, but {steps_per_epoch} steps per epoch now; "
-                "resume with the same images and --batch-size (and number of processes)"
-            )
-
-    model: torch.nn.Module = method
-    if ctx.is_distributed:
-        model = torch.nn.parallel.DistributedDataParallel(
-            method, device_ids=[device.index] if device.type == "cuda" else None
+    state = TrainingState(optimizer, scheduler, make_grad_scaler(device, precision))
+    start_epoch, step = state.restore(ckpt, method)
+    if step != start_epoch * steps_per_epoch:
+        raise Hw1CheckpointError(
+            f"{last}: {step} steps after {start_epoch} epochs, but {steps_per_epoch} steps per epoch now; "
+            "resume with the same images and --batch-size (and number of processes)"
         )
-    if config.compile:
-        model = torch.compile(model)  # type: ignore[assignment]
+    model = distribute(method, ctx, sync_batchnorm=config.sync_batchnorm, compile=config.compile)
 
     monitor = None
     if config.knn_train_csv and config.knn_val_csv:
@@ -227,12 +212,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             num_workers=min(config.num_workers, 4),
         )
 
-    logger = MetricsLogger(out / "metrics.jsonl", enabled=ctx.is_main)
-    if ctx.is_main:
-        folder.write_config(config)
-        if ckpt is not None:
-            logger.truncate_after(start_epoch)
-
+    logger = folder.start(config, start_epoch, enabled=ctx.is_main)
     knn_top1: float | None = None
 
     def run_knn(epoch: int) -> None:
@@ -269,7 +249,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             bar,
             optimizer,
             scheduler,
-            scaler,
+            state.scaler,
             device=device,
             precision=precision,
             channels_last=config.channels_last,
@@ -296,7 +276,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
         if (epoch + 1) % config.knn_every == 0 or epoch + 1 == config.epochs:
             run_knn(epoch + 1)
         if ctx.is_main:
-            payload = _checkpoint(method, optimizer, scheduler, scaler, config, epoch + 1, step, record, precision)
+            payload = _checkpoint(method, state, config, epoch + 1, step, record, precision)
             keep = config.save_every and (epoch + 1) % config.save_every == 0
             writer.save(payload, last, *([out / f"epoch_{epoch + 1:04d}.pt"] if keep else []))
         barrier()
@@ -377,9 +357,7 @@ def _resolve_precision(
 
 def _checkpoint(
     method: SSLMethod,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    scaler: Any,
+    state: TrainingState,
     config: PretrainConfig,
     epoch: int,
     step: int,
@@ -397,9 +375,7 @@ def _checkpoint(
         },
         "state_dict": raw.state_dict(),  # CheckpointWriter copies the tensors to the CPU
         "normalization": NORMALIZATION,
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "scaler": scaler.state_dict(),
+        **state.state_dict(),
         "epoch": epoch,
         "step": step,
         "config": dataclasses.asdict(config),
