@@ -33,11 +33,7 @@ def select_device(preference: str = "auto", local_rank: int | None = None) -> to
 
 
 def prepare_model(
-    model: nn.Module,
-    device: torch.device,
-    *,
-    channels_last: bool = True,
-    compile: bool = False,
+    model: nn.Module, device: torch.device, *, channels_last: bool = True, compile: bool = False
 ) -> nn.Module:
     """Move ``model`` to ``device``, optionally in ``channels_last`` layout and compiled.
 
