@@ -47,6 +47,8 @@ STORE_FORMAT = "hw1-image-store/1"
 
 #: One stored item: the source files it is decoded from (one image, or an image and its mask).
 Item = tuple[Path, ...]
+#: The manifest's ``listing``: ``[name, bytes, mtime_ns]`` of every source file, in item order.
+Listing = list[list[Any]]
 
 
 class ItemDecoder(Protocol):
@@ -203,8 +205,8 @@ def _shape(count: int, hw: tuple[int, int], channels: int) -> tuple[int, ...]:
     return (count, hw[0], hw[1], channels) if channels else (count, hw[0], hw[1])
 
 
-def _listing(paths: list[Item]) -> list[list[Any]]:
-    """[name, bytes, mtime_ns] of every source file, in item order (a missing file is [name, -1, -1])."""
+def _listing(paths: list[Item]) -> Listing:
+    """The :data:`Listing` of ``paths`` (a missing file is [name, -1, -1])."""
     rows = []
     for item in paths:
         for p in item:
@@ -216,7 +218,7 @@ def _listing(paths: list[Item]) -> list[list[Any]]:
     return rows
 
 
-def _describe_change(old: list[list[Any]], new: list[list[Any]]) -> str:
+def _describe_change(old: Listing, new: Listing) -> str:
     before, after = {r[0]: tuple(r[1:]) for r in old}, {r[0]: tuple(r[1:]) for r in new}
     added, removed = len(after.keys() - before.keys()), len(before.keys() - after.keys())
     modified = sum(after[k] != before[k] for k in after.keys() & before.keys())
@@ -232,7 +234,7 @@ def _crc(path: Path) -> int:
 
 
 def _read_manifest(
-    path: Path, hw: tuple[int, int], dec: ItemDecoder, listing: list[list[Any]]
+    path: Path, hw: tuple[int, int], dec: ItemDecoder, listing: Listing
 ) -> tuple[dict[str, Any] | None, str]:
     """The manifest when the store at ``path`` is complete, intact and current, else (None, why)."""
     mpath = path / "manifest.json"
@@ -258,14 +260,7 @@ def _read_manifest(
 
 
 def _build(
-    path: Path,
-    paths: list[Item],
-    listing: list[list[Any]],
-    hw: tuple[int, int],
-    dec: ItemDecoder,
-    *,
-    source: str,
-    report: bool,
+    path: Path, paths: list[Item], listing: Listing, hw: tuple[int, int], dec: ItemDecoder, *, source: str, report: bool
 ) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
