@@ -59,11 +59,8 @@ _NUMBERED = re.compile("^(" + "|".join(map(re.escape, ("", *BACKBONE_PREFIXES)))
 
 def list_backbones() -> list[str]:
     """torchvision names this factory builds (ResNet family); any ``timm:NAME`` works as well."""
-    return sorted(
-        n
-        for n in torchvision.models.list_models(module=torchvision.models)
-        if n.startswith(("resnet", "resnext", "wide_resnet"))
-    )
+    names = torchvision.models.list_models(module=torchvision.models)
+    return sorted(n for n in names if n.startswith(("resnet", "resnext", "wide_resnet")))
 
 
 def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | None = None) -> nn.Module:
