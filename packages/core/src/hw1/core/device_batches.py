@@ -119,9 +119,6 @@ class DeviceBatchSampler:
         per_rank = self.count // self.world_size
         return per_rank // self.batch_size if self.drop_last else -(-per_rank // self.batch_size)
 
-    def __len__(self) -> int:
-        return self.steps_per_epoch
-
     def epoch(self, epoch: int, start_step: int = 0) -> Iterator[dict[str, torch.Tensor]]:
         """The batches of ``epoch`` from step ``start_step`` on (a pure function of seed, epoch, step)."""
         batches = epoch_batches(
