@@ -3,8 +3,10 @@
 import csv
 import json
 import re
+import shlex
 import shutil
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -81,6 +83,29 @@ def test_every_number_in_the_report_comes_from_a_file_the_run_wrote(demo):
     recorded = {c for r in ran for c in r["commands"]}
     listed = [line for line in report.split("## 7.")[1].splitlines() if line.startswith("hw1 ")]
     assert listed and set(listed) <= recorded
+
+
+@pytest.mark.slow
+def test_recorded_commands_use_the_shown_commands_and_options(demo):
+    """The report's command lines are what a user should type: no hidden command or option (the 0.1
+    spellings such as 'cls export-backbone' or --out stay aliases, never recorded)."""
+    out, _ = demo
+    ran = [json.loads(line) for line in (out / "pipeline.jsonl").read_text().splitlines()]
+    lines = {c for r in ran for c in r["commands"]}
+    assert sum(line.startswith("hw1 ssl export ") for line in lines) == 2  # the SSL run and the supervised stand-in
+    for line in lines:
+        words = shlex.split(line)[1:]
+        command = cli
+        while isinstance(command, click.Group):
+            command = command.get_command(click.Context(command), words.pop(0))
+            assert command is not None and not command.hidden, line
+        shown = {
+            opt
+            for p in command.params
+            if isinstance(p, click.Option) and not p.hidden
+            for opt in (*p.opts, *p.secondary_opts)
+        }
+        assert {w.split("=")[0] for w in words if w.startswith("--")} <= shown, line
 
 
 @pytest.mark.slow

@@ -73,7 +73,7 @@ def run_supervised(ctx: StudyContext) -> str | None:
     cfg = supervised_config(ctx, *_split_labels(ctx.data.mini_labels, folder))
     ctx.record("cls", "train", *config_to_args(cfg))
     train_classifier(cfg)
-    ctx.record("cls", "export-backbone", Path(cfg.out_dir) / "best.pt", folder / "backbone.pt")
+    ctx.record("ssl", "export", Path(cfg.out_dir) / "best.pt", folder / "backbone.pt")
     export_backbone(Path(cfg.out_dir) / "best.pt", folder / "backbone.pt")
     return None
 
