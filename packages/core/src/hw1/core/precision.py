@@ -3,9 +3,8 @@
 ``auto`` on a CPU with native bf16 (AVX512-BF16/AMX) is decided by measurement, not by the flag:
 bf16 autocast is faster there for a ResNet-50 at 128 px or a U-Net at 256 px, but several times
 slower for a ResNet-18 at 32 px (oneDNN's bf16 kernels pay per-op conversions that small tensors
-never win back). A loop passes a :class:`PrecisionProbe` — one training step of its actual model
-at its actual input size — and :func:`resolve_precision` times fp32 against bf16 for a few steps
-(once per model class and input shape in a process) and keeps the faster.
+never win back). So a loop passes a :class:`PrecisionProbe` and :func:`resolve_precision` keeps the
+faster of the two for it.
 """
 
 from __future__ import annotations
