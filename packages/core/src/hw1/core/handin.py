@@ -3,11 +3,9 @@ scheduler or config), in half precision where that leaves the predictions unchan
 tolerance, checked on probe inputs before the file is written.
 
 The package that knows the model (classification, segmentation) says which checkpoint entries to
-keep, how to rebuild a model from the compact dict and how to turn model outputs into predicted
-labels; the procedure (:func:`refuse_overwriting_source`, :func:`compact_checkpoint`,
-:func:`export_compact_checkpoint`), the check and the report are written once, here. A compact
-checkpoint loads like the full one: its fp16 tensors are cast back to the model's fp32 by
-``load_state_dict``.
+keep and how to rebuild a model from the compact dict; the procedure, the check (predicted labels:
+the argmax over dim 1) and the report are written once, here. A compact checkpoint loads like the
+full one: its fp16 tensors are cast back to the model's fp32 by ``load_state_dict``.
 """
 
 from __future__ import annotations
