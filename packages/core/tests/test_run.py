@@ -270,3 +270,25 @@ def test_distribute_leaves_a_single_process_model_as_it_is(tmp_path):
         assert isinstance(model[1], nn.BatchNorm1d) and not isinstance(model[1], nn.SyncBatchNorm)  # CPU: per process
     finally:
         dist.destroy_process_group()
+
+
+def test_training_precision_probes_only_a_fresh_auto_run_on_cpu(monkeypatch):
+    from hw1.core import precision as precision_module
+    from hw1.core.run import training_precision
+    from hw1.core.run_options import RunOptions
+
+    monkeypatch.setattr(precision_module, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(precision_module, "PROBE_MIN_RUN_STEPS", 0)
+    monkeypatch.setattr(precision_module, "_PROBED", {})
+    model, cpu = nn.Conv2d(3, 4, 1), torch.device("cpu")
+
+    def no_size() -> tuple[int, int]:
+        raise AssertionError("the input size is only needed by a probe")
+
+    def choose(options: RunOptions, ckpt: dict | None, size=no_size) -> str:
+        return training_precision(options, model, cpu, ckpt, key=("toy",), size=size, run_steps=100)
+
+    assert choose(RunOptions(precision="fp32"), None) == "fp32"
+    assert choose(RunOptions(), {"precision": "bf16"}) == "bf16"  # a resumed auto run keeps its precision
+    assert choose(RunOptions(batch_size=2), None, size=lambda: (8, 6)) in ("fp32", "bf16")
+    assert list(precision_module._PROBED) == [(("toy", (2, 3, 8, 6)), "cpu", torch.get_num_threads())]

@@ -41,12 +41,10 @@ from hw1.core import (
     make_grad_scaler,
     prepare_model,
     progress,
-    resolve_precision,
     seed_everything,
     to_device_batch,
     unwrap_model,
 )
-from hw1.core.precision import PrecisionProbe
 from hw1.core.run import (
     CheckpointWriter,
     LossMeter,
@@ -60,6 +58,7 @@ from hw1.core.run import (
     open_run_folder,
     seed_epoch,
     snapshot,
+    training_precision,
 )
 
 
@@ -214,9 +213,9 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         freeze_backbone(model)
     model = prepare_model(model, device, channels_last=config.channels_last)
     ckpt = load_checkpoint(folder.last) if folder.resuming else None
-    precision = _resolve_precision(
-        config, model, device, ckpt, frozen, run_steps=config.epochs * math.ceil(len(train_ds) / config.batch_size)
-    )
+    key = ("cls", config.backbone, config.head, config.head_hidden, frozen)
+    run_steps = config.epochs * math.ceil(len(train_ds) / config.batch_size)
+    precision = training_precision(config, model, device, ckpt, key=key, size=config.image_size, run_steps=run_steps)
 
     def features(module: nn.Module, ds: OfficeHomeCsv, desc: str) -> tuple[torch.Tensor, torch.Tensor]:
         """``module``'s outputs for every image of ``ds`` (no augmentation), in order."""
@@ -367,26 +366,6 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     return RunResult(
         run_dir=str(run_dir), epoch=config.epochs, step=step, seconds=time.time() - started, metrics=record, extra=extra
     ).to_dict()
-
-
-def _resolve_precision(
-    config: FinetuneConfig,
-    model: nn.Module,
-    device: torch.device,
-    ckpt: dict[str, Any] | None,
-    frozen: bool,
-    run_steps: int,
-) -> str:
-    """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
-    on a bf16-capable CPU times one training step of this classifier at this batch and image size."""
-    shape = (config.batch_size, 3, config.image_size, config.image_size)
-
-    def loss() -> torch.Tensor:
-        return model(to_device_batch(torch.rand(shape), device, config.channels_last)).float().logsumexp(1).mean()
-
-    key = ("cls", config.backbone, config.head, config.head_hidden, frozen, shape)
-    probe = PrecisionProbe(model=model, loss=loss, key=key, run_steps=run_steps)
-    return resolve_precision(config.precision, device, probe=probe, resumed=(ckpt or {}).get("precision"))
 
 
 class _HiddenFeatures(nn.Module):

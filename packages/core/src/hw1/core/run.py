@@ -1,7 +1,7 @@
 """The rules every hw1 training loop shares, as functions and small dataclasses (not a Trainer): the
 process group (join and leave only your own), the run folder (``--resume`` needs ``last.pt``, a fresh
 run never overwrites one, ``config.json``, ``metrics.jsonl`` kept to the resumed epochs), one epoch-seed
-formula, the optimizer with no-decay groups, the DDP-wrapped model, the optimizer/scheduler/scaler state
+formula, the optimizer with no-decay groups, the precision, the DDP-wrapped model, the optimizer/scheduler/scaler state
 that ``last.pt`` restores, the loss summed on the device, checkpoints written in the background and the
 result every loop returns."""
 
@@ -13,7 +13,7 @@ import math
 import os
 import random
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +26,12 @@ from torch import nn
 from hw1.core.atomic_files import write_text_atomic
 from hw1.core.checkpoint import save_checkpoint
 from hw1.core.choices import OPTIMIZER_CHOICES
+from hw1.core.device import to_device_batch
 from hw1.core.distributed import DistributedContext, cleanup_distributed, in_process_group, init_distributed
 from hw1.core.errors import Hw1CheckpointError, Hw1Error
 from hw1.core.metrics import MetricsLogger
+from hw1.core.precision import PrecisionProbe, resolve_precision
+from hw1.core.run_options import RunOptions
 
 #: Name of the resumable checkpoint in every run folder.
 LAST_CHECKPOINT = "last.pt"
@@ -208,6 +211,35 @@ class TrainingState:
         if ckpt.get("scaler"):  # empty when the run had no GradScaler (fp32, bf16)
             self.scaler.load_state_dict(ckpt["scaler"])
         return int(ckpt["epoch"]), int(ckpt["step"])
+
+
+def training_precision(
+    options: RunOptions,
+    model: nn.Module,
+    device: torch.device,
+    ckpt: Mapping[str, Any] | None,
+    *,
+    key: tuple[Any, ...],
+    size: int | Callable[[], tuple[int, int]],
+    run_steps: int,
+    loss: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> str:
+    """The run's precision (:func:`~hw1.core.precision.resolve_precision` of ``options.precision``): a resumed
+    ``auto`` run keeps ``ckpt``'s; otherwise ``auto`` on a bf16-capable CPU times a training step of ``model``
+    on a random batch of ``options.batch_size`` images of ``size`` (a side, or a function returning
+    ``(height, width)``, called only when the probe runs); ``loss(batch)`` is by default the outputs'
+    log-sum-exp. The choice is remembered per ``(*key, batch shape)``."""
+    resumed = (ckpt or {}).get("precision")
+    if options.precision.lower() != "auto" or device.type != "cpu" or resumed:
+        return resolve_precision(options.precision, device, resumed=resumed)
+    shape = (options.batch_size, 3, *(size() if callable(size) else (size, size)))
+    step = loss or (lambda batch: model(batch).float().logsumexp(1).mean())
+
+    def probe_loss() -> torch.Tensor:
+        return step(to_device_batch(torch.rand(shape), device, options.channels_last))
+
+    probe = PrecisionProbe(model=model, loss=probe_loss, key=(*key, shape), run_steps=run_steps)
+    return resolve_precision(options.precision, device, probe=probe)
 
 
 #: What to change when a loss becomes NaN or infinite (the options of all three training commands).

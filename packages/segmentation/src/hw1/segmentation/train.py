@@ -47,12 +47,10 @@ from hw1.core import (
     prepare_model,
     progress,
     reduce_metrics,
-    resolve_precision,
     seed_everything,
     seed_worker,
     to_device_batch,
 )
-from hw1.core.precision import PrecisionProbe
 from hw1.core.run import (
     CheckpointWriter,
     LossMeter,
@@ -65,6 +63,7 @@ from hw1.core.run import (
     epoch_seed,
     open_run_folder,
     seed_epoch,
+    training_precision,
 )
 from hw1.segmentation.checkpoint import model_checkpoint, model_spec, read_segmentation_checkpoint
 from hw1.segmentation.config import OPTIMIZER_CHOICES, SegTrainConfig
@@ -163,29 +162,6 @@ def _model_kwargs(c: SegTrainConfig) -> dict[str, Any]:
     return kwargs
 
 
-def _resolve_precision(
-    c: SegTrainConfig, model: nn.Module, device: torch.device, resume_ckpt: dict[str, Any] | None, train_ds: Dataset
-) -> str:
-    """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
-    on a bf16-capable CPU times one training step of this model at this batch and training image size."""
-    resumed = (resume_ckpt or {}).get("precision")
-    if c.precision != "auto" or device.type != "cpu" or resumed:
-        return resolve_precision(c.precision, device, resumed=resumed)
-    height, width = train_ds[0][0].shape[-2:]  # one decoded pair: the size a training batch has
-    shape = (c.batch_size, 3, int(height), int(width))
-
-    def loss() -> torch.Tensor:
-        return model(to_device_batch(torch.rand(shape), device, c.channels_last)).float().logsumexp(1).mean()
-
-    probe = PrecisionProbe(
-        model=model,
-        loss=loss,
-        key=("seg", c.model, repr(sorted(c.model_kwargs.items())), shape),
-        run_steps=c.epochs * max(1, len(train_ds) // c.batch_size),
-    )  # type: ignore[arg-type]
-    return resolve_precision(c.precision, device, probe=probe)
-
-
 def train_segmentation(config: SegTrainConfig) -> dict[str, Any]:
     """Train ``config.model`` on ``config.data_dir`` and write the run directory (see the module
     docstring). Returns ``{"run_dir", "epoch", "step", "seconds", "metrics", "rank", "best_mean_iou",
@@ -221,7 +197,12 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     model = create_model(c.model, weights=weights, **_model_kwargs(c))
     has_aux = bool(getattr(model, "has_aux", False))
     model = prepare_model(model, device, channels_last=c.channels_last)
-    precision = _resolve_precision(c, model, device, resume_ckpt, train_ds)
+
+    def size() -> tuple[int, int]:  # one decoded pair: the size a training batch has
+        return tuple(train_ds[0][0].shape[-2:])  # type: ignore[return-value]
+
+    key, run_steps = ("seg", c.model, repr(sorted(c.model_kwargs.items()))), c.epochs * max(1, n_train // c.batch_size)
+    precision = training_precision(c, model, device, resume_ckpt, key=key, size=size, run_steps=run_steps)
 
     from hw1.segmentation.device_pipeline import build_device_seg_batches
 

@@ -24,7 +24,7 @@ from hw1.core.device import prepare_model, to_device_batch
 from hw1.core.distributed import DistributedContext, barrier, main_process_first, reduce_metrics, unwrap_model
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.image_store import open_folder_store
-from hw1.core.precision import PrecisionProbe, autocast, make_grad_scaler, resolve_precision
+from hw1.core.precision import autocast, make_grad_scaler
 from hw1.core.progress import progress
 from hw1.core.run import (
     CheckpointWriter,
@@ -37,6 +37,7 @@ from hw1.core.run import (
     distributed_run,
     open_run_folder,
     seed_epoch,
+    training_precision,
     upgrade_config,
 )
 from hw1.core.schedules import build_lr_scheduler
@@ -179,7 +180,14 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     backbone = create_backbone(config.backbone, weights=config.backbone_weights)
     method: SSLMethod = create_method(config.method, backbone, **config.method_options)
     method = prepare_model(method, device, channels_last=config.channels_last)  # type: ignore[assignment]
-    precision = _resolve_precision(config, method, device, ckpt, total_steps)
+
+    def two_views(views: torch.Tensor) -> torch.Tensor:  # the precision probe's step: a second random view
+        return method(views, torch.rand_like(views)).loss
+
+    key = ("ssl", config.method, config.backbone)
+    precision = training_precision(
+        config, method, device, ckpt, key=key, size=config.image_size, run_steps=total_steps, loss=two_views
+    )
     optimizer = build_optimizer(
         method, config.optimizer, lr=config.lr, weight_decay=config.weight_decay, momentum=config.momentum
     )
@@ -336,23 +344,6 @@ def train_one_epoch(
             bar.set_postfix(loss=f"{running:.4f}", lr=f"{lr:.2e}", refresh=False)
     steps = max(1, meter.steps)
     return {"loss": meter.mean(), "feature_std": float(std_sum) / steps, "step": step, "lr": lr, "momentum": momentum}
-
-
-def _resolve_precision(
-    config: PretrainConfig, method: SSLMethod, device: torch.device, ckpt: dict[str, Any] | None, run_steps: int
-) -> str:
-    """The run's precision: a resumed ``auto`` run keeps the one it started with; otherwise ``auto``
-    on a bf16-capable CPU times one training step of this method at this batch and image size."""
-    shape = (config.batch_size, 3, config.image_size, config.image_size)
-
-    def loss() -> torch.Tensor:
-        views = [to_device_batch(torch.rand(shape), device, config.channels_last) for _ in range(2)]
-        return method(*views).loss
-
-    probe = PrecisionProbe(
-        model=method, loss=loss, key=("ssl", config.method, config.backbone, shape), run_steps=run_steps
-    )
-    return resolve_precision(config.precision, device, probe=probe, resumed=(ckpt or {}).get("precision"))
 
 
 def _checkpoint(
