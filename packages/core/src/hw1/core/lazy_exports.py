@@ -43,8 +43,7 @@ def lazy_exports(
     """
     package = namespace["__name__"]
     if exports is None:
-        source = namespace["__loader__"].get_source(package)
-        if source is None:  # installed without its .py files: the table cannot be read
+        if (source := namespace["__loader__"].get_source(package)) is None:  # installed without its .py files
             raise ImportError(f"{package}: lazy exports need the package's source (__init__.py)")
         exports = type_checking_imports(source)
     module_of: dict[str, str] = {}
@@ -54,8 +53,7 @@ def lazy_exports(
                 raise ValueError(f"{package}: {name!r} is exported from both {module_of[name]} and {module}")
 
     def __getattr__(name: str) -> Any:
-        module = module_of.get(name)
-        if module is None:
+        if (module := module_of.get(name)) is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(module), name)
         namespace[name] = value

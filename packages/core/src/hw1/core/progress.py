@@ -26,8 +26,7 @@ def _on_main_process() -> bool:
 def progress_enabled(stream: Any = None) -> bool:
     """Whether to draw a bar: rank 0, an interactive terminal, and ``HW1_PROGRESS`` not ``0``.
     ``HW1_PROGRESS=1`` forces bars on (e.g. in a CI log)."""
-    forced = os.environ.get("HW1_PROGRESS")
-    if forced is not None:
+    if (forced := os.environ.get("HW1_PROGRESS")) is not None:
         return forced != "0" and _on_main_process()
     return _on_main_process() and bool(getattr(stream or sys.stderr, "isatty", lambda: False)())
 
