@@ -94,9 +94,8 @@ def create_backbone(name: str = "resnet50", weights: str | os.PathLike[str] | No
             )
         tv_weights = None
         if named is not None:
-            enum_name = WEIGHT_ALIASES.get(named.lower(), named)
             try:
-                tv_weights = torchvision.models.get_model_weights(name)[enum_name]
+                tv_weights = torchvision.models.get_model_weights(name)[WEIGHT_ALIASES.get(named.lower(), named)]
             except KeyError as exc:
                 raise Hw1Error(f"unknown weights {named!r} for {name}: use imagenet, none or a file path") from exc
         try:

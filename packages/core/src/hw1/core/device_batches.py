@@ -140,7 +140,7 @@ class DeviceBatchSampler:
     def _iterate(self, batches: list[torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
         if self.resident:
             for idx in batches:
-                idx = idx.to(self.device)  # on CPU the same tensor
+                idx = idx.to(self.device)
                 yield {name: self._finish(arr.index_select(0, idx)) for name, arr in self._on_device.items()}
             return
         yield from self._streamed(batches)
