@@ -23,16 +23,16 @@ from hw1.ssl.run_checkpoint import read_run_checkpoint
 ONLINE_PREFIX = "backbone."
 
 
-def export_backbone(checkpoint_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> Path:
-    """Write the online backbone of ``checkpoint_path`` (an ``hw1-ssl/1`` checkpoint) to
+def export_backbone(checkpoint: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> Path:
+    """Write the online backbone of ``checkpoint`` (an ``hw1-ssl/1`` checkpoint) to
     ``out_path`` as a plain state_dict (atomically) and return the path.
 
     The weights are first loaded strictly into a freshly built backbone of the checkpoint's
     architecture, so a file that would not load later is never written.
     """
-    ckpt = read_run_checkpoint(checkpoint_path)
+    ckpt = read_run_checkpoint(checkpoint)
     state = {k[len(ONLINE_PREFIX) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(ONLINE_PREFIX)}
     backbone = create_backbone(str(ckpt["model"]["backbone"]), weights=None)
-    load_backbone_state_dict(backbone, state, source=str(checkpoint_path))
+    load_backbone_state_dict(backbone, state, source=str(checkpoint))
     plain = {k: v.contiguous() for k, v in backbone_state_dict(backbone).items()}
     return save_checkpoint(plain, out_path)
