@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,6 +170,9 @@ def test_run_result_flattens_the_loops_numbers():
         "metrics": {"loss": 0.5},
         "best_acc": 0.9,
     }
+    folder = run_module.RunFolder(path=Path("r"), resuming=False, opened=0.0)
+    flat = folder.result(epoch=2, step=10, metrics={"loss": 0.5}, best_acc=0.9)
+    assert flat["seconds"] > 1e9 and {**flat, "seconds": 1.235} == result.to_dict()  # timed from when it opened
 
 
 def test_checkpoint_writer_writes_a_snapshot_in_the_background(tmp_path):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,6 @@ from hw1.core import (
 from hw1.core.run import (
     CheckpointWriter,
     LossMeter,
-    RunResult,
     TrainingState,
     build_optimizer,
     decay_groups,
@@ -189,7 +187,6 @@ def train_classifier(config: FinetuneConfig) -> dict[str, Any]:
 
 
 def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict[str, Any]:
-    started = time.time()
     device = ctx.device
     seed_everything(config.seed)
     run_dir = folder.path
@@ -353,19 +350,19 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
                 features_of_train(run_dir / "features_last.npz")
         barrier()
     writer.wait()
-    extra = {
-        "best_acc": best_acc,
-        "best_epoch": best_epoch,
-        "last_acc": last_acc,
-        "setting": config.setting or "",
-        "init": "random" if is_random_spec(spec) else str(spec),
-        "frozen": frozen,
-        "backbone": config.backbone,
-        "cached": cached,
-    }
-    return RunResult(
-        run_dir=str(run_dir), epoch=config.epochs, step=step, seconds=time.time() - started, metrics=record, extra=extra
-    ).to_dict()
+    return folder.result(
+        epoch=config.epochs,
+        step=step,
+        metrics=record,
+        best_acc=best_acc,
+        best_epoch=best_epoch,
+        last_acc=last_acc,
+        setting=config.setting or "",
+        init="random" if is_random_spec(spec) else str(spec),
+        frozen=frozen,
+        backbone=config.backbone,
+        cached=cached,
+    )
 
 
 class _HiddenFeatures(nn.Module):

@@ -13,6 +13,7 @@ import math
 import os
 import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class RunFolder:
 
     path: Path
     resuming: bool
+    opened: float = field(default_factory=time.time)
+    """When the run began (``time.time()``); :meth:`result`'s ``seconds`` count from here."""
 
     @property
     def last(self) -> Path:
@@ -79,6 +82,10 @@ class RunFolder:
             self.write_config(config)
             logger.truncate_after(epoch if self.resuming else -1)
         return logger
+
+    def result(self, *, epoch: int, step: int, metrics: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """What the loop returns: the :class:`RunResult` dict of this folder, timed from :attr:`opened`."""
+        return RunResult(str(self.path), epoch, step, time.time() - self.opened, metrics, extra).to_dict()
 
 
 def open_run_folder(out_dir: str | os.PathLike[str], *, resume: bool, option: str = "--out-dir") -> RunFolder:

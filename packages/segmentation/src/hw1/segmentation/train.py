@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,7 +54,6 @@ from hw1.core.run import (
     CheckpointWriter,
     LossMeter,
     RunFolder,
-    RunResult,
     TrainingState,
     build_optimizer,
     distribute,
@@ -174,7 +172,6 @@ def train_segmentation(config: SegTrainConfig) -> dict[str, Any]:
 
 
 def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dict[str, Any]:
-    started = time.time()
     run_dir, last_path = folder.path, folder.last
     resume_ckpt = None
     if folder.resuming:
@@ -286,22 +283,17 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
             writer.save_each(files)  # written while the next epoch trains
         barrier()
     writer.wait()
-    extra = {
-        "rank": ctx.rank,
-        "best_mean_iou": best_miou,
-        "best_epoch": best_epoch,
-        "last_mean_iou": last_miou,
-        "epochs_run": len(history),
-        "history": history,
-    }
-    return RunResult(
-        run_dir=str(run_dir),
+    return folder.result(
         epoch=end_epoch if history else start_epoch - 1,
         step=step,
-        seconds=time.time() - started,
         metrics=record,
-        extra=extra,
-    ).to_dict()
+        rank=ctx.rank,
+        best_mean_iou=best_miou,
+        best_epoch=best_epoch,
+        last_mean_iou=last_miou,
+        epochs_run=len(history),
+        history=history,
+    )
 
 
 def _train_epoch(

@@ -30,7 +30,6 @@ from hw1.core.run import (
     CheckpointWriter,
     LossMeter,
     RunFolder,
-    RunResult,
     TrainingState,
     build_optimizer,
     distribute,
@@ -127,7 +126,6 @@ def _feature_std(projection: torch.Tensor) -> torch.Tensor:
 
 
 def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> dict[str, Any]:
-    started = time.time()
     out, last = folder.path, folder.last
     config, ckpt = _resolve_config(config, folder)
     seed_everything(config.seed, deterministic=config.deterministic)
@@ -291,9 +289,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     writer.wait()
 
     extra = {"last_checkpoint": str(last), "knn_top1": knn_top1, "skipped_images": len(dataset.skipped)}
-    return RunResult(
-        run_dir=str(out), epoch=config.epochs, step=step, seconds=time.time() - started, metrics=record, extra=extra
-    ).to_dict()
+    return folder.result(epoch=config.epochs, step=step, metrics=record, **extra)
 
 
 def train_one_epoch(
