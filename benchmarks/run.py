@@ -104,7 +104,15 @@ def main() -> int:
         help=f"only {', '.join(STUDY_BENCHMARKS)} at the study's sizes (minutes); writes {STUDY_STEM}.md/.json",
     )
     parser.add_argument("--only", nargs="*", default=None, help="benchmark module names to run")
-    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md / results.json")
+    parser.add_argument(
+        "--out-dir",
+        "--out",
+        dest="out",
+        metavar="DIR",
+        type=Path,
+        default=HERE,
+        help="folder for results.md / results.json",
+    )
     args = parser.parse_args()
     names = args.only or list(STUDY_BENCHMARKS if args.study_sizes else BENCHMARKS)
     if args.quick and not args.only:
