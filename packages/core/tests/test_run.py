@@ -296,3 +296,17 @@ def test_training_precision_probes_only_a_fresh_auto_run_on_cpu(monkeypatch):
     assert choose(RunOptions(), {"precision": "bf16"}) == "bf16"  # a resumed auto run keeps its precision
     assert choose(RunOptions(batch_size=2), None, size=lambda: (8, 6)) in ("fp32", "bf16")
     assert list(precision_module._PROBED) == [(("toy", (2, 3, 8, 6)), "cpu", torch.get_num_threads())]
+
+
+def test_training_state_step_is_the_loops_step_order():
+    model, state = _optimizer_state()
+    reference = copy.deepcopy(model)
+    ref_opt = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
+    x = torch.randn(4, 3)
+    state.backward(model(x).pow(2).sum())
+    state.step(clip_grad=0.5, parameters=model.parameters())
+    reference(x).pow(2).sum().backward()
+    torch.nn.utils.clip_grad_norm_(reference.parameters(), 0.5)
+    ref_opt.step()
+    assert torch.equal(model.weight, reference.weight) and torch.equal(model.bias, reference.bias)
+    assert model.weight.grad is None and state.scheduler.last_epoch == 1  # cleared, LR schedule advanced

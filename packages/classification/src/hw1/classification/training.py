@@ -131,9 +131,7 @@ def evaluate(net: nn.Module, batches, device: torch.device, precision: str, *, c
 def train_one_epoch(
     net: nn.Module,
     batches,
-    optimizer: torch.optim.Optimizer,
-    scheduler,
-    scaler,
+    state: TrainingState,
     *,
     device: torch.device,
     precision: str,
@@ -157,11 +155,8 @@ def train_one_epoch(
         with autocast(device, precision):
             logits = net(x)
             loss = F.cross_entropy(logits.float(), y, label_smoothing=config.label_smoothing)
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
+        state.backward(loss)
+        state.step()
         step += 1
         correct += (logits.detach().argmax(1) == y).sum()
         seen += len(y)
@@ -286,9 +281,7 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
         train, step = train_one_epoch(
             net,
             bar,
-            optimizer,
-            scheduler,
-            state.scaler,
+            state,
             device=device,
             precision=precision,
             config=config,

@@ -196,8 +196,9 @@ def distribute(
 
 @dataclass
 class TrainingState:
-    """What ``last.pt`` holds, besides the model's weights, for a resumed run to continue exactly: the
-    optimizer, LR scheduler and GradScaler states, under the keys ``optimizer``, ``scheduler``, ``scaler``."""
+    """The optimizer, per-step LR scheduler and GradScaler of a run: one training step's order
+    (:meth:`backward`, :meth:`step`) and what ``last.pt`` holds of them, besides the model's weights, for a
+    resumed run to continue exactly (keys ``optimizer``, ``scheduler``, ``scaler``)."""
 
     optimizer: torch.optim.Optimizer
     scheduler: Any
@@ -218,6 +219,22 @@ class TrainingState:
         if ckpt.get("scaler"):  # empty when the run had no GradScaler (fp32, bf16)
             self.scaler.load_state_dict(ckpt["scaler"])
         return int(ckpt["epoch"]), int(ckpt["step"])
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """Back-propagate ``loss``, scaled by the GradScaler (fp16); gradients add up until :meth:`step`."""
+        self.scaler.scale(loss).backward()
+
+    def step(self, clip_grad: float = 0.0, parameters: Iterable[nn.Parameter] = ()) -> None:
+        """One optimizer step on the gradients back-propagated since the last: unscaled and clipped to norm
+        ``clip_grad`` over ``parameters`` when ``clip_grad`` is set, then the GradScaler updated, the
+        gradients cleared (``None``) and the LR schedule advanced."""
+        if clip_grad:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(parameters, clip_grad)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scheduler.step()
 
 
 def training_precision(

@@ -237,9 +237,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
             if device_train is not None
             else _loader(train_ds, c, ctx, train=True, epoch=epoch)
         )
-        train_loss, step = _train_epoch(
-            net, loss_fn, optimizer, scheduler, state.scaler, train_batches, c, ctx, epoch, step, precision, has_aux
-        )
+        train_loss, step = _train_epoch(net, loss_fn, state, train_batches, c, ctx, epoch, step, precision, has_aux)
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
         broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics
         val = _validate(model, loss_fn, _loader(val_ds, c, ctx, train=False, epoch=epoch), c, ctx, precision)
@@ -299,9 +297,7 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
 def _train_epoch(
     net: nn.Module,
     loss_fn: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    scaler: Any,
+    state: TrainingState,
     loader: DataLoader | DeviceSegBatches,
     c: SegTrainConfig,
     ctx: DistributedContext,
@@ -313,7 +309,7 @@ def _train_epoch(
     device = ctx.device
     meter = LossMeter(device, epoch=epoch)
     n = len(loader)
-    optimizer.zero_grad(set_to_none=True)
+    state.optimizer.zero_grad(set_to_none=True)
     bar = progress(loader, desc=f"epoch {epoch}/{c.epochs}", total=n, unit="batch")
     for i, (images, masks, _ids) in enumerate(bar):
         images = to_device_batch(images, device, c.channels_last)
@@ -327,15 +323,9 @@ def _train_epoch(
                     loss = loss_fn(logits, masks) + AUX_LOSS_WEIGHT * loss_fn(aux, masks)
                 else:
                     loss = loss_fn(net(images), masks)
-            scaler.scale(loss / c.accumulate).backward()
+            state.backward(loss / c.accumulate)
         if boundary:
-            if c.grad_clip:
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(net.parameters(), c.grad_clip)
-            scaler.step(optimizer)
-            scaler.update()
-            optimizer.zero_grad(set_to_none=True)
-            scheduler.step()
+            state.step(c.grad_clip, net.parameters())
             step += 1
         running = meter.add(loss, weight=images.shape[0])
         if running is not None:

@@ -253,9 +253,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             model,
             method,
             bar,
-            optimizer,
-            scheduler,
-            state.scaler,
+            state,
             device=device,
             precision=precision,
             channels_last=config.channels_last,
@@ -296,9 +294,7 @@ def train_one_epoch(
     model: torch.nn.Module,
     method: SSLMethod,
     batches: Any,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    scaler: Any,
+    state: TrainingState,
     *,
     device: torch.device,
     precision: str,
@@ -316,20 +312,17 @@ def train_one_epoch(
     accelerator never waits for the host inside the epoch."""
     meter = LossMeter(device, epoch=epoch)
     std_sum = torch.zeros((), device=device)
-    lr = optimizer.param_groups[0]["lr"]
+    lr = state.optimizer.param_groups[0]["lr"]
     momentum = method.momentum_at(step, total_steps)
     for views in batches:
         view0 = to_device_batch(views[0], device, channels_last)
         view1 = to_device_batch(views[1], device, channels_last)
-        lr = optimizer.param_groups[0]["lr"]
+        lr = state.optimizer.param_groups[0]["lr"]
         with autocast(device, precision):
             output = model(view0, view1)
         loss = output.loss
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
+        state.backward(loss)
+        state.step()
         momentum = method.momentum_at(step, total_steps)
         if momentum is not None:
             method.update_target(momentum)
