@@ -67,6 +67,14 @@ def test_run_folder_resume_and_export(tiny_config, tmp_path, synth):
     assert torch.equal(model.conv1.weight, load_classifier(f"{run}/best.pt")[0].backbone.conv1.weight)
 
 
+def test_resume_refuses_a_last_pt_of_another_kind_of_run(tiny_config, tmp_path):
+    from hw1.core import Hw1CheckpointError, save_checkpoint
+
+    save_checkpoint({"format": "hw1-ssl/1", "state_dict": {}}, tmp_path / "a" / "last.pt")
+    with pytest.raises(Hw1CheckpointError, match=r"last\.pt: not an hw1 classification checkpoint.*hw1 cls train"):
+        train_classifier(tiny_config(setting="A", out_dir=str(tmp_path / "a"), resume=True))
+
+
 @pytest.mark.parametrize("n", [16, 17, 9])
 def test_training_order_gives_every_rank_an_equal_shard_of_one_permutation(n):
     from hw1.classification.training import _order

@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from hw1.classification.backbones import is_random_spec, load_backbone
-from hw1.classification.checkpoint import classifier_checkpoint
+from hw1.classification.checkpoint import CHECKPOINT_FORMAT, classifier_checkpoint
 from hw1.classification.config import FinetuneConfig
 from hw1.classification.dataset import OfficeHomeCsv, build_transform
 from hw1.classification.features import loader_features, save_features
@@ -36,7 +36,7 @@ from hw1.core import (
     barrier,
     broadcast_buffers,
     build_lr_scheduler,
-    load_checkpoint,
+    load_format_checkpoint,
     make_grad_scaler,
     prepare_model,
     progress,
@@ -204,7 +204,8 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     if frozen:
         freeze_backbone(model)
     model = prepare_model(model, device, channels_last=config.channels_last)
-    ckpt = load_checkpoint(folder.last) if folder.resuming else None
+    what, fix = "an hw1 classification checkpoint", "resume the folder of an 'hw1 cls train' run, or drop --resume"
+    ckpt = load_format_checkpoint(folder.last, CHECKPOINT_FORMAT, what, fix) if folder.resuming else None
     key = ("cls", config.backbone, config.head, config.head_hidden, frozen)
     run_steps = config.epochs * math.ceil(len(train_ds) / config.batch_size)
     precision = training_precision(config, model, device, ckpt, key=key, size=config.image_size, run_steps=run_steps)
