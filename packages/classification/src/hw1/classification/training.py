@@ -130,7 +130,7 @@ def evaluate(net: nn.Module, batches, device: torch.device, precision: str, *, c
 
 def train_one_epoch(
     net: nn.Module,
-    batches,
+    bar,
     state: TrainingState,
     *,
     device: torch.device,
@@ -139,15 +139,14 @@ def train_one_epoch(
     epoch: int,
     step: int,
     channels_last: bool,
-    bar=None,
 ) -> tuple[dict[str, float], int]:
-    """One pass over ``(x, y, index)`` batches; returns ``({"loss", "acc"} over all ranks, step)``.
+    """One pass over a progress bar of ``(x, y, index)`` batches; returns ``({"loss", "acc"} over all ranks, step)``.
     Loss and accuracy stay on the device; the host reads them every few steps (progress bar and
     non-finite check) and at the end, never once per step."""
     meter = LossMeter(device, epoch=epoch)
     correct = torch.zeros((), dtype=_count_dtype(device), device=device)
     seen = 0
-    for x, y, _ in batches:
+    for x, y, _ in bar:
         x = to_device_batch(x, device, channels_last)
         y = torch.as_tensor(y).to(device, non_blocking=True)
         if len(y) < 2 and config.head == "mlp":
@@ -161,7 +160,7 @@ def train_one_epoch(
         correct += (logits.detach().argmax(1) == y).sum()
         seen += len(y)
         running = meter.add(loss, weight=len(y))
-        if running is not None and bar is not None:
+        if running is not None:
             bar.set_postfix(loss=f"{running:.3f}", refresh=False)
     loss_sum = meter.mean() * seen if seen else 0.0
     totals = torch.tensor([loss_sum, correct.item(), seen], dtype=_count_dtype(device), device=device)
@@ -289,7 +288,6 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
             epoch=epoch,
             step=step,
             channels_last=config.channels_last and not cached,
-            bar=bar,
         )
         metrics.log(epoch=epoch, step=step, split="train", **train, lr=optimizer.param_groups[0]["lr"])
         val_batches = _loader(

@@ -260,7 +260,6 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
             epoch=epoch + 1,
             step=step,
             total_steps=total_steps,
-            bar=bar,
         )
         bar.close()
         step, lr, momentum = stats["step"], stats["lr"], stats["momentum"]
@@ -293,7 +292,7 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
 def train_one_epoch(
     model: torch.nn.Module,
     method: SSLMethod,
-    batches: Any,
+    bar: Any,
     state: TrainingState,
     *,
     device: torch.device,
@@ -302,10 +301,10 @@ def train_one_epoch(
     epoch: int,
     step: int,
     total_steps: int,
-    bar: Any = None,
 ) -> dict[str, Any]:
-    """One pass over two-view batches (``model`` is ``method`` or its DDP/compiled wrapper); returns
-    this rank's mean ``loss`` and ``feature_std``, the ``step`` count, last ``lr`` and EMA ``momentum``.
+    """One pass over a progress bar of two-view batches (``model`` is ``method`` or its DDP/compiled
+    wrapper); returns this rank's mean ``loss`` and ``feature_std``, the ``step`` count, last ``lr`` and
+    EMA ``momentum``.
 
     Loss and feature spread are summed on the device; the host reads them only every
     ``LossMeter.sync_every`` steps (progress bar, non-finite check) and once at the end, so the
@@ -314,7 +313,7 @@ def train_one_epoch(
     std_sum = torch.zeros((), device=device)
     lr = state.optimizer.param_groups[0]["lr"]
     momentum = method.momentum_at(step, total_steps)
-    for views in batches:
+    for views in bar:
         view0 = to_device_batch(views[0], device, channels_last)
         view1 = to_device_batch(views[1], device, channels_last)
         lr = state.optimizer.param_groups[0]["lr"]
@@ -329,7 +328,7 @@ def train_one_epoch(
         step += 1
         std_sum += _feature_std(output.projection)
         running = meter.add(loss)
-        if running is not None and bar is not None:
+        if running is not None:
             bar.set_postfix(loss=f"{running:.4f}", lr=f"{lr:.2e}", refresh=False)
     steps = max(1, meter.steps)
     return {"loss": meter.mean(), "feature_std": float(std_sum) / steps, "step": step, "lr": lr, "momentum": momentum}
