@@ -310,3 +310,20 @@ def test_training_state_step_is_the_loops_step_order():
     ref_opt.step()
     assert torch.equal(model.weight, reference.weight) and torch.equal(model.bias, reference.bias)
     assert model.weight.grad is None and state.scheduler.last_epoch == 1  # cleared, LR schedule advanced
+
+
+def test_training_state_create_turns_warmup_epochs_into_steps():
+    from hw1.core.run import TrainingState
+    from hw1.core.run_options import RunOptions
+
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    options = RunOptions(epochs=4, warmup_epochs=0.5)
+    state = TrainingState.create(optimizer, options, 10, torch.device("cpu"), "fp32", schedule="cosine", min_ratio=0.1)
+    lrs = []
+    for _ in range(40):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        state.step()
+    assert lrs[:6] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0, 1.0])  # 5 warm-up steps: half of 10 per epoch
+    assert lrs[6] < 1.0
+    assert lrs[-1] == pytest.approx(0.1, abs=0.01) and not state.scaler.is_enabled()  # no GradScaler in fp32

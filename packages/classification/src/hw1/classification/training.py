@@ -35,9 +35,7 @@ from hw1.core import (
     autocast,
     barrier,
     broadcast_buffers,
-    build_lr_scheduler,
     load_format_checkpoint,
-    make_grad_scaler,
     prepare_model,
     progress,
     seed_everything,
@@ -238,14 +236,9 @@ def _train(config: FinetuneConfig, spec: str, frozen: bool, ctx, folder) -> dict
     steps_per_epoch = max(
         1, math.ceil(len(_order(len(fit_ds), 0, config.seed, ctx.rank, ctx.world_size, True)) / config.batch_size)
     )
-    scheduler = build_lr_scheduler(
-        optimizer,
-        total_steps=config.epochs * steps_per_epoch,
-        warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
-        kind=config.schedule,
-        min_ratio=config.min_lr_ratio,
+    state = TrainingState.create(
+        optimizer, config, steps_per_epoch, device, precision, schedule=config.schedule, min_ratio=config.min_lr_ratio
     )
-    state = TrainingState(optimizer, scheduler, make_grad_scaler(device, precision))
     done, step = state.restore(ckpt, model)
     metrics = folder.start(config, done, enabled=ctx.is_main)
     cfg = dataclasses.asdict(config)

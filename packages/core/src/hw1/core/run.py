@@ -31,8 +31,9 @@ from hw1.core.device import to_device_batch
 from hw1.core.distributed import DistributedContext, cleanup_distributed, in_process_group, init_distributed
 from hw1.core.errors import Hw1CheckpointError, Hw1Error
 from hw1.core.metrics import MetricsLogger
-from hw1.core.precision import PrecisionProbe, resolve_precision
+from hw1.core.precision import PrecisionProbe, make_grad_scaler, resolve_precision
 from hw1.core.run_options import RunOptions
+from hw1.core.schedules import build_lr_scheduler
 
 #: Name of the resumable checkpoint in every run folder.
 LAST_CHECKPOINT = "last.pt"
@@ -203,6 +204,26 @@ class TrainingState:
     optimizer: torch.optim.Optimizer
     scheduler: Any
     scaler: Any
+
+    @classmethod
+    def create(
+        cls,
+        optimizer: torch.optim.Optimizer,
+        options: RunOptions,
+        steps_per_epoch: int,
+        device: torch.device,
+        precision: str,
+        *,
+        schedule: str,
+        min_ratio: float = 0.0,
+    ) -> TrainingState:
+        """The state of a run of ``options.epochs`` epochs: ``optimizer``, its per-step LR ``schedule`` with
+        ``options.warmup_epochs`` of linear warm-up, and the GradScaler ``precision`` needs on ``device``."""
+        warmup, total = int(round(options.warmup_epochs * steps_per_epoch)), options.epochs * steps_per_epoch
+        scheduler = build_lr_scheduler(
+            optimizer, total_steps=total, warmup_steps=warmup, kind=schedule, min_ratio=min_ratio
+        )
+        return cls(optimizer, scheduler, make_grad_scaler(device, precision))
 
     def state_dict(self) -> dict[str, Any]:
         """The three states, for a checkpoint payload."""

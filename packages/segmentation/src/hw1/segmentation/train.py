@@ -40,9 +40,7 @@ from hw1.core import (
     autocast,
     barrier,
     broadcast_buffers,
-    build_lr_scheduler,
     make_generator,
-    make_grad_scaler,
     prepare_model,
     progress,
     reduce_metrics,
@@ -209,14 +207,8 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
         raise Hw1DataError(f"{c.data_dir}: no full training batch (batch size {c.batch_size}); lower --batch-size")
     steps_per_epoch = math.ceil(batches / c.accumulate)
     optimizer = build_optimizer(model, c.optimizer, lr=c.lr, weight_decay=c.weight_decay, momentum=c.momentum)
-    scheduler = build_lr_scheduler(
-        optimizer,
-        total_steps=steps_per_epoch * c.epochs,
-        warmup_steps=round(c.warmup_epochs * steps_per_epoch),
-        kind=c.schedule,
-    )
     loss_fn = build_loss(c.loss, c.class_weights, c.ignore_unknown, focal_gamma=c.focal_gamma).to(device)
-    state = TrainingState(optimizer, scheduler, make_grad_scaler(device, precision))
+    state = TrainingState.create(optimizer, c, steps_per_epoch, device, precision, schedule=c.schedule)
     done, step = state.restore(resume_ckpt, model)
     net = distribute(model, ctx, sync_batchnorm=c.sync_batchnorm, compile=c.compile)
     logger = folder.start(c, done, enabled=ctx.is_main)

@@ -24,7 +24,7 @@ from hw1.core.device import prepare_model, to_device_batch
 from hw1.core.distributed import DistributedContext, barrier, main_process_first, reduce_metrics, unwrap_model
 from hw1.core.errors import Hw1CheckpointError, Hw1DataError, Hw1Error
 from hw1.core.image_store import open_folder_store
-from hw1.core.precision import autocast, make_grad_scaler
+from hw1.core.precision import autocast
 from hw1.core.progress import progress
 from hw1.core.run import (
     CheckpointWriter,
@@ -39,7 +39,6 @@ from hw1.core.run import (
     training_precision,
     upgrade_config,
 )
-from hw1.core.schedules import build_lr_scheduler
 from hw1.core.seeding import make_generator, seed_everything, seed_worker
 from hw1.ssl.augmentations import NORMALIZATION, build_two_view_transform
 from hw1.ssl.config import PretrainConfig
@@ -189,14 +188,9 @@ def _run(config: PretrainConfig, ctx: DistributedContext, folder: RunFolder) -> 
     optimizer = build_optimizer(
         method, config.optimizer, lr=config.lr, weight_decay=config.weight_decay, momentum=config.momentum
     )
-    scheduler = build_lr_scheduler(
-        optimizer,
-        total_steps=total_steps,
-        warmup_steps=int(round(config.warmup_epochs * steps_per_epoch)),
-        kind="cosine",
-        min_ratio=config.min_lr_ratio,
+    state = TrainingState.create(
+        optimizer, config, steps_per_epoch, device, precision, schedule="cosine", min_ratio=config.min_lr_ratio
     )
-    state = TrainingState(optimizer, scheduler, make_grad_scaler(device, precision))
     start_epoch, step = state.restore(ckpt, method)
     if step != start_epoch * steps_per_epoch:
         raise Hw1CheckpointError(
