@@ -153,7 +153,7 @@ def test_killed_segmentation_run_resumes_to_identical_weights(tmp_path):
     a = _assert_same_run(
         tmp_path / "straight",
         killed,
-        ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step", "best_miou", "best_epoch"),
+        ("state_dict", "optimizer", "scheduler", "scaler", "epoch", "step", "best_mean_iou_nansafe", "best_epoch"),
     )
     assert a["epoch"] == epochs
     assert _logged_epochs(killed, "val") == list(range(1, epochs + 1))  # the killed epoch is not logged twice

@@ -131,6 +131,20 @@ def test_resume_continues_exactly(seg_train_data, tmp_path) -> None:
     again = [{k: v for k, v in r.items() if k != "time"} for r in read_metrics(tmp_path / "b" / "metrics.jsonl")]
     assert strip == again
     assert straight["history"][-1]["mean_iou_nansafe"] == resumed["history"][-1]["mean_iou_nansafe"]
+    assert b["best_mean_iou_nansafe"] == resumed["best_mean_iou"] and "best_miou" not in b
+
+
+def test_resume_reads_a_best_score_saved_before_0_4(seg_train_data, tmp_path) -> None:
+    """A last.pt written before 0.4 names the best score ``best_miou``; resume keeps it as the best."""
+    common = dict(epochs=2, max_train=4, max_val=2)
+    train_segmentation(tiny_config(seg_train_data, tmp_path, stop_after_epoch=1, **common))
+    last = load_checkpoint(tmp_path / "last.pt")
+    last["best_miou"] = 2.0  # above any mean IoU: epoch 2 must not replace best.pt
+    del last["best_mean_iou_nansafe"]
+    save_checkpoint(last, tmp_path / "last.pt")
+    resumed = train_segmentation(tiny_config(seg_train_data, tmp_path, resume=True, **common))
+    assert resumed["best_mean_iou"] == 2.0 and resumed["best_epoch"] == 1
+    assert load_checkpoint(tmp_path / "best.pt")["epoch"] == 1
 
 
 def _fake_run(folder, model_name: str = "fcn32s") -> None:

@@ -7,8 +7,8 @@ A checkpoint is a plain dict (loadable with ``weights_only=True``)::
      "model": {"name": "fcn32s", "kwargs": {"num_classes": 7, "width": 0.25, ...}},
      "state_dict": {...}, "normalization": {"mean": [...], "std": [...]},
      "image_size": None | int,      # the size the network was trained at (predict resizes to it)
-     "class_names": [...], "epoch": 3, "step": 120, "miou": 0.61, "config": {...},
-     # last.pt only: "optimizer", "scheduler", "scaler", "best_miou", "best_epoch"}
+     "class_names": [...], "epoch": 3, "step": 120, "mean_iou_nansafe": 0.61, "config": {...},
+     # last.pt only: "optimizer", "scheduler", "scaler", "best_mean_iou_nansafe", "best_epoch"}
 
 The model is rebuilt with ``create_model(name, weights=None, **kwargs)`` and the state_dict loaded
 strictly, so no pretrained download is ever needed to predict.
@@ -51,7 +51,7 @@ def model_checkpoint(
 ) -> dict[str, Any]:
     """A checkpoint dict for ``model`` (built as ``create_model(name, **kwargs)``) that
     :func:`load_model_from_checkpoint` and :class:`~hw1.segmentation.predict.Predictor` accept;
-    ``extra`` adds plain entries (epoch, miou, config …). Save it with ``hw1.core.save_checkpoint``."""
+    ``extra`` adds plain entries (epoch, mean_iou_nansafe, config …). Save it with ``hw1.core.save_checkpoint``."""
     norm = normalization or IMAGENET_NORMALIZATION
     return {
         "format": CHECKPOINT_FORMAT,

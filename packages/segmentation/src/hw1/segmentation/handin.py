@@ -29,7 +29,17 @@ from hw1.segmentation.checkpoint import load_model_from_checkpoint, rebuild_mode
 #: Least fraction of probe pixels whose class must not change when the weights go to fp16.
 HANDIN_MIN_AGREEMENT = 0.999
 #: Entries besides the weights kept in a hand-in checkpoint (what prediction and reports read).
-KEPT_ENTRIES = ("format", "model", "normalization", "image_size", "class_names", "epoch", "step", "miou", "mean_iou")
+KEPT_ENTRIES = (
+    "format",
+    "model",
+    "normalization",
+    "image_size",
+    "class_names",
+    "epoch",
+    "step",
+    "mean_iou_nansafe",
+    "miou",
+)
 
 
 def _probe_batch(

@@ -213,12 +213,13 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
     net = distribute(model, ctx, sync_batchnorm=c.sync_batchnorm, compile=c.compile)
     logger = folder.start(c, done, enabled=ctx.is_main)
     start_epoch = done + 1
-    best_miou = float((resume_ckpt or {}).get("best_miou", -1.0))
-    best_epoch = int((resume_ckpt or {}).get("best_epoch", 0))
+    resumed = resume_ckpt or {}  # a last.pt written before 0.4 names its best score best_miou
+    best_mean_iou = float(resumed.get("best_mean_iou_nansafe", resumed.get("best_miou", -1.0)))
+    best_epoch = int(resumed.get("best_epoch", 0))
 
     stages = stage_epochs(c.epochs)
     history: list[dict[str, Any]] = []
-    last_miou = float("nan")
+    last_mean_iou = float("nan")
     record: dict[str, Any] = {}
     end_epoch = min(c.epochs, c.stop_after_epoch) if c.stop_after_epoch else c.epochs
     writer = CheckpointWriter()
@@ -233,18 +234,18 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
         logger.log(epoch=epoch, step=step, split="train", loss=train_loss, lr=optimizer.param_groups[0]["lr"])
         broadcast_buffers(model)  # every rank scores with rank 0's BatchNorm statistics
         val = _validate(model, loss_fn, _loader(val_ds, c, ctx, train=False, epoch=epoch), c, ctx, precision)
-        last_miou = val["mean_iou_nansafe"]
+        last_mean_iou = val["mean_iou_nansafe"]
         record = logger.log(epoch=epoch, step=step, split="val", **val)
-        improved = last_miou > best_miou
+        improved = last_mean_iou > best_mean_iou
         if improved:
-            best_miou, best_epoch = last_miou, epoch
+            best_mean_iou, best_epoch = last_mean_iou, epoch
         history.append(
             {
                 "epoch": epoch,
                 "train_loss": train_loss,
                 "val_loss": val["loss"],
                 "mean_iou": val["mean_iou"],
-                "mean_iou_nansafe": last_miou,
+                "mean_iou_nansafe": last_mean_iou,
             }
         )
         if ctx.is_main:
@@ -256,12 +257,12 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
                 image_size=c.image_size,
                 epoch=epoch,
                 step=step,
-                miou=last_miou,
+                mean_iou_nansafe=last_mean_iou,
                 config=asdict(c),
             )
             resume_state = {
                 **state.state_dict(),
-                "best_miou": best_miou,
+                "best_mean_iou_nansafe": best_mean_iou,
                 "best_epoch": best_epoch,
                 "precision": precision,
             }
@@ -278,9 +279,9 @@ def _train(c: SegTrainConfig, ctx: DistributedContext, folder: RunFolder) -> dic
         step=step,
         metrics=record,
         rank=ctx.rank,
-        best_mean_iou=best_miou,
+        best_mean_iou=best_mean_iou,
         best_epoch=best_epoch,
-        last_mean_iou=last_miou,
+        last_mean_iou=last_mean_iou,
         epochs_run=len(history),
         history=history,
     )
