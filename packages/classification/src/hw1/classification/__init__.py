@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded 
     from hw1.classification.predict import PredictionReport, predict_csv
     from hw1.classification.training import train_classifier
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "CHECKPOINT_FORMAT",

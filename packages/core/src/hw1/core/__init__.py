@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded 
     from hw1.core.seeding import make_generator, seed_everything, seed_worker
 
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "DistributedContext",

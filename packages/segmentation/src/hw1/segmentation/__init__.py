@@ -97,4 +97,4 @@ __all__ = [
 ]
 __all__ += sam.__all__
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, names loaded 
     from hw1.ssl.run_checkpoint import CHECKPOINT_FORMAT, read_run_checkpoint
     from hw1.ssl.training import pretrain
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "AUGMENTATIONS",

@@ -16,7 +16,7 @@ from hw1.viz.sam_overlay import sam_overlay, save_sam_overlay
 from hw1.viz.scatter import EmbeddingComparison, legend_handles, plot_embedding, plot_embedding_comparison
 from hw1.viz.stages import stage_panel
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "EmbeddingComparison",
