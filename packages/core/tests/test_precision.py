@@ -7,8 +7,9 @@ CPU = torch.device("cpu")
 
 
 class _Slow(torch.nn.Module):
-    """A model whose step is slower in the precision named ``slow`` (a sleep), with BatchNorm
-    statistics and an RNG draw the probe must not leave behind."""
+    """A model whose step is slower in the precision named ``slow`` (20 ms of busy CPU time: the probe
+    times process CPU time, which a sleep would not add to), with BatchNorm statistics and an RNG
+    draw the probe must not leave behind."""
 
     def __init__(self, slow: str) -> None:
         super().__init__()
@@ -23,7 +24,9 @@ class _Slow(torch.nn.Module):
         self.calls += 1
         bf16 = torch.is_autocast_enabled("cpu")
         if (self.slow == "bf16") == bf16:
-            time.sleep(0.02)
+            start = time.process_time()
+            while time.process_time() - start < 0.02:
+                pass
         return self.bn(self.lin(x + torch.rand_like(x))).sum()
 
 
