@@ -121,7 +121,13 @@ def _compare(
         measured += "; within the noise"
     if a > b:
         return Claim(statement, measured, HOLDS)
-    return Claim(statement, measured, FAILS, explain(n) if explain else "")
+    reasons = [explain(n)] if explain else []
+    if noise is not None and abs(a - b) <= noise:
+        reasons.append(
+            f"the difference is within two standard errors of {n.val_n} validation images: "
+            f"this run cannot order {high} and {low}"
+        )
+    return Claim(statement, measured, FAILS, "; ".join(reasons))
 
 
 def _ssl_reason(n: StudyNumbers) -> str:
