@@ -81,8 +81,9 @@ _TINY_BACKBONE = "timm:hw1_tiny_resnet"
 #: 200 validation images per class (2 SE of the kNN gain ±0.029 instead of ±0.041): seed 0 in two `hw1 demo` runs
 #: (thread timing differs between runs) kNN 0.274 → 0.338 / 0.355, A 0.879 / 0.869, B 0.926 / 0.923, C 0.897 /
 #: 0.859, D 0.639 / 0.639, E 0.516 / 0.520, random-frozen 0.332 / 0.332, silhouette −0.145 → 0.343 / −0.130 → 0.096;
-#: seed 2 kNN 0.283 → 0.312, A 0.891, C 0.879, silhouette −0.097 → 0.155. So the t-SNE claim holds on every run and
-#: C vs A is within the noise either way (as in the study's second report: C 0.411, A 0.421). Study part of
+#: seed 1 kNN 0.255 → 0.313, A 0.932, C 0.885 (C < A beyond the noise), silhouette −0.112 → 0.316; seed 2 kNN
+#: 0.283 → 0.312, A 0.891, C 0.879, silhouette −0.097 → 0.155. So the t-SNE claim holds on every run and C vs A is a
+#: coin toss (the study's own reports disagree on it too: C 0.557 vs A 0.483, then 0.411 vs 0.421). Study part of
 #: `make demo` on the idle machine: 387 s.
 #: What tiny's two segmentation models share: random init, 100 training pairs.
 _TINY_SEG = dict(weights="none", batch_size=8, max_train=100, num_workers=2)
