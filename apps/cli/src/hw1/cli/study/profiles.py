@@ -53,7 +53,8 @@ _TINY_BACKBONE = "timm:hw1_tiny_resnet"
 #: followed the machine's load (bf16 idle, fp32 loaded), so two runs of one seed differed (kNN 0.355 vs 0.338, C 0.859
 #: vs 0.897). In fp32 BYOL's 300 steps took 65 s against 66 s in bf16 (idle), and its kNN curve repeats exactly;
 #: `make demo` seed 0 in fp32: all 8 claims hold (kNN 0.2735 → 0.338, A 0.879, B 0.901, C 0.897, D 0.637, E 0.512,
-#: random-frozen 0.334, silhouette −0.145 → 0.343, seg A 0.334 / B 0.407), study part 384 s on the idle machine.
+#: random-frozen 0.334, silhouette −0.145 → 0.343, seg A 0.334 / B 0.407), study part 384 s on the idle machine;
+#: seed 1 in fp32: all but C > A (C 0.922 vs A 0.932, within the noise), silhouette −0.082 → 0.390.
 _TINY_PRECISION = "fp32"
 
 #: tiny's data shape and budgets, measured on the 2-core CPU (shared, load ~8) against the 0.1 tiny profile
