@@ -56,6 +56,8 @@ _TINY_BACKBONE = "timm:hw1_tiny_resnet"
 #: random-frozen 0.334, silhouette −0.145 → 0.343, seg A 0.334 / B 0.407), study part 384 s on the idle machine;
 #: seed 1 in fp32: all but C > A (C 0.922 vs A 0.932, within the noise), silhouette −0.082 → 0.390.
 _TINY_PRECISION = "fp32"
+#: What tiny's pre-training, supervised stand-in and fine-tuning runs share.
+_TINY_NET = dict(backbone=_TINY_BACKBONE, image_size=32, num_workers=0, precision=_TINY_PRECISION)
 
 #: tiny's data shape and budgets, measured on the 2-core CPU (shared, load ~8) against the 0.1 tiny profile
 #: (65 classes × 8 train / 3 val at 64 px, FCN32s at 192 px for 5 epochs): 20 classes × 20 train / 15 val at
@@ -100,36 +102,9 @@ TINY = StudyProfile(
     description="a reduced-width ResNet (timm:hw1_tiny_resnet) at 32 px on 10 generated classes (40 train / 200 val "
     "images each), a narrow FCN32s at 128 px and a small U-Net at 96 px: the whole study in minutes on a 2-core CPU; "
     "numbers show learning, not the study's values",
-    ssl=dict(
-        backbone=_TINY_BACKBONE,
-        image_size=32,
-        batch_size=128,
-        epochs=20,
-        lr=3e-3,
-        warmup_epochs=1,
-        num_workers=0,
-        knn_every=5,
-        precision=_TINY_PRECISION,
-    ),
-    supervised=dict(
-        backbone=_TINY_BACKBONE,
-        image_size=32,
-        batch_size=64,
-        epochs=10,
-        backbone_lr_scale=1.0,
-        num_workers=0,
-        precision=_TINY_PRECISION,
-    ),
-    cls=dict(
-        backbone=_TINY_BACKBONE,
-        image_size=32,
-        batch_size=32,
-        epochs=30,
-        lr=5e-3,
-        backbone_lr_scale=1.0,
-        num_workers=0,
-        precision=_TINY_PRECISION,
-    ),
+    ssl=dict(**_TINY_NET, batch_size=128, epochs=20, lr=3e-3, warmup_epochs=1, knn_every=5),
+    supervised=dict(**_TINY_NET, batch_size=64, epochs=10, backbone_lr_scale=1.0),
+    cls=dict(**_TINY_NET, batch_size=32, epochs=30, lr=5e-3, backbone_lr_scale=1.0),
     cls_frozen=dict(epochs=100),
     seg_a=dict(
         **_TINY_SEG,
