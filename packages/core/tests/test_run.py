@@ -229,6 +229,9 @@ def test_run_start_writes_config_and_keeps_only_the_resumed_epochs_of_the_log(tm
     (folder / "last.pt").unlink()  # a fresh run in a folder with an old log starts an empty one
     open_run_folder(folder, resume=False).start({"lr": 0.2}, 0, enabled=True).log(epoch=1, split="train")
     assert [r["epoch"] for r in read_metrics(log)] == [1]
+    log.write_text('{"split": "probe"}\nnot json\n')  # records without an epoch, a bad line: none kept, no error
+    open_run_folder(folder, resume=False).start({"lr": 0.2}, 0, enabled=True).log(epoch=1, split="train")
+    assert read_metrics(log) == [{"epoch": 1, "split": "train", "time": read_metrics(log)[0]["time"]}]
     open_run_folder(tmp_path / "other", resume=False).start({"lr": 0.2}, 0, enabled=False)  # not rank 0
     assert not (tmp_path / "other").exists()
 

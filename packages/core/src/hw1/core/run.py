@@ -81,7 +81,10 @@ class RunFolder:
         logger = MetricsLogger(self.path / METRICS_FILE, enabled=enabled)
         if enabled:
             self.write_config(config)
-            logger.truncate_after(epoch if self.resuming else -1)
+            if self.resuming:
+                logger.truncate_after(epoch)
+            else:  # the old log is not this run's: not read (it may be of any shape), removed
+                logger.path.unlink(missing_ok=True)
         return logger
 
     def result(self, *, epoch: int, step: int, metrics: dict[str, Any], **extra: Any) -> dict[str, Any]:
